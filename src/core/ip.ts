@@ -1,0 +1,91 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** Address helpers. fail2ban stores IPv6 in inet_ntop form and maps ::ffff:a.b.c.d to a.b.c.d. */
+
+export type Family = 'inet4' | 'inet6';
+
+export function ipFamily(addr: string): Family | null {
+  if (isIPv4(addr)) return 'inet4';
+  if (isIPv6(addr)) return 'inet6';
+  return null;
+}
+
+/** Expand an IPv6 address to 8 16-bit groups, or null if it is not one. */
+export function ipv6Groups(addr: string): number[] | null {
+  if (!isIPv6(addr)) return null;
+  let a = addr;
+  const tail: number[] = [];
+  const m = /(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (m) {
+    const p = m[1]!.split('.').map(Number);
+    tail.push((p[0]! << 8) | p[1]!, (p[2]! << 8) | p[3]!);
+    a = a.slice(0, -m[1]!.length);
+    if (a.endsWith(':') && !a.endsWith('::')) a = a.slice(0, -1);
+  }
+  const [head, rest] = a.includes('::') ? a.split('::') : [a, undefined];
+  const parse = (s: string | undefined): number[] => (s ? s.split(':').filter((x) => x !== '').map((x) => parseInt(x, 16)) : []);
+  const h = parse(head);
+  const r = parse(rest);
+  if (rest === undefined) return [...h, ...tail];
+  const fill = 8 - h.length - r.length - tail.length;
+  return [...h, ...new Array<number>(Math.max(0, fill)).fill(0), ...r, ...tail];
+}
+
+/** Canonical text form: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 compressed lower-case (RFC 5952). */
+export function canonicalIp(addr: string): string | null {
+  if (isIPv4(addr)) return addr;
+  const g = ipv6Groups(addr);
+  if (!g) return null;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
+    return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
+  }
+  // longest run of >= 2 zero groups becomes "::"
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] === 0) {
+      let j = i;
+      while (j < 8 && g[j] === 0) j++;
+      if (j - i > bestLen && j - i >= 2) {
+        best = i;
+        bestLen = j - i;
+      }
+      i = j;
+    } else i++;
+  }
+  const hex = g.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+/** Parse "a.b.c.d/nn", "a.b.c.d/255.255.0.0" or "v6/nn" into a matcher; null if not a network. */
+export function parseCidr(text: string): ((ip: string) => boolean) | null {
+  const [addr, bits] = text.split('/');
+  if (addr === undefined) return null;
+  const fam = ipFamily(addr);
+  if (!fam) return null;
+  const width = fam === 'inet4' ? 32 : 128;
+  let prefix = width;
+  if (bits !== undefined) {
+    if (/^\d+$/.test(bits)) prefix = Number(bits);
+    else if (fam === 'inet4' && isIPv4(bits)) {
+      const m = toBigInt(bits)!;
+      prefix = m.toString(2).replace(/0+$/, '').length;
+    } else return null;
+  }
+  if (prefix > width) return null;
+  const base = toBigInt(addr)!;
+  const mask = prefix === 0 ? 0n : ((1n << BigInt(prefix)) - 1n) << BigInt(width - prefix);
+  return (ip: string) => {
+    const c = canonicalIp(ip);
+    if (!c || ipFamily(c) !== fam) return false;
+    return (toBigInt(c)! & mask) === (base & mask);
+  };
+}
+
+export function toBigInt(addr: string): bigint | null {
+  if (isIPv4(addr)) return addr.split('.').reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
+  const g = ipv6Groups(addr);
+  if (!g) return null;
+  return g.reduce((acc, p) => (acc << 16n) | BigInt(p), 0n);
+}

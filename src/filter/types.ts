@@ -1,0 +1,18 @@
+import type { Failure } from '../core/failure.js';
+
+/** How a line was classified, for the regex tool report and for counting. */
+export type LineKind = 'matched' | 'ignored' | 'missed';
+
+export interface LineResult {
+  kind: LineKind;
+  /** Failures completed by this line (0..n; multi-line filters may complete older ones). */
+  failures: Failure[];
+  /** Indices of failregexes that matched (for hit counts), in order. */
+  failHits: number[];
+  /** Indices of ignoreregexes that matched. */
+  ignoreHits: number[];
+  /** Display name of the date template that matched, or null. */
+  dateTemplate: string | null;
+  /** The date found in the line (epoch seconds) or null. */
+  time: number | null;
+}
