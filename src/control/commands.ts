@@ -1,0 +1,99 @@
+import type { ServerApi, JailControl } from './api.js';
+import type { StatusPair } from './beautify.js';
+import { invalidCommand, unknownJail } from './errors.js';
+
+/**
+ * fail2ban's command vocabulary (anatomy §5.4), dispatched onto a ServerApi.
+ * The socket, the tests and the config reload all go through here.
+ */
+const SERVER_KEYS = new Set(['loglevel', 'logtarget', 'syslogsocket', 'dbfile', 'dbmaxmatches', 'dbpurgeage', 'allowipv6', 'thread']);
+
+export async function execute(api: ServerApi, cmd: readonly string[]): Promise<unknown> {
+  const [c0, ...args] = cmd;
+  const jail = (name: string | undefined): JailControl => {
+    if (name === undefined) throw invalidCommand();
+    const j = api.jail(name);
+    if (!j) throw unknownJail(name);
+    return j;
+  };
+  switch (c0) {
+    case 'ping':
+      return 'pong';
+    case 'echo':
+      return args;
+    case 'version':
+      return api.version();
+    case 'sleep':
+      await new Promise((r) => setTimeout(r, Math.min(Number(args[0] ?? 0), 60) * 1000));
+      return null;
+    case 'status': {
+      if (args.includes('--all')) return api.statusAll(args.find((a) => a !== '--all') ?? 'basic');
+      if (args.length === 0) {
+        const names = api.jailNames();
+        const pairs: StatusPair[] = [
+          ['Number of jail', names.length],
+          ['Jail list', names.join(', ')],
+        ];
+        return pairs;
+      }
+      return jail(args[0]).status(args[1] ?? 'basic');
+    }
+    case 'banned': {
+      const names = api.jailNames();
+      if (args.length === 0) return names.map((n) => ({ [n]: jail(n).bannedIds() }));
+      return args.map((ip) => names.filter((n) => jail(n).isBanned(ip)));
+    }
+    case 'unban':
+      if (args.length === 0) throw invalidCommand();
+      return api.unban(args[0] === '--all' ? 'all' : args);
+    case 'stop':
+      if (args.length === 0) {
+        await api.shutdown();
+        return null;
+      }
+      jail(args[0]);
+      await api.stopJail(args[0]!);
+      return null;
+    case 'start':
+      if (args.length === 0) throw invalidCommand();
+      await api.startJail(args[0]!);
+      return null;
+    case 'restart':
+    case 'reload': {
+      const flags = new Set(args.filter((a) => a.startsWith('--')));
+      const rest = args.filter((a) => !a.startsWith('--'));
+      const target = rest[0] ?? null;
+      if (target !== null && !flags.has('--if-exists') && !api.jail(target) && c0 === 'restart') throw unknownJail(target);
+      await api.reload({
+        jail: target,
+        restart: c0 === 'restart' || flags.has('--restart'),
+        unban: flags.has('--unban'),
+        all: flags.has('--all'),
+        ifExists: flags.has('--if-exists'),
+      });
+      return 'OK';
+    }
+    case 'flushlogs':
+      return api.flushLogs();
+    case 'get': {
+      const [key, ...rest] = args;
+      if (key === undefined) throw invalidCommand();
+      if (SERVER_KEYS.has(key) && rest.length === 0) return api.getServer(key);
+      const j = jail(key);
+      const [jkey, ...jargs] = rest;
+      if (jkey === undefined) throw invalidCommand();
+      return j.get(jkey, jargs);
+    }
+    case 'set': {
+      const [key, ...rest] = args;
+      if (key === undefined) throw invalidCommand();
+      if (SERVER_KEYS.has(key) && rest.length === 1) return api.setServer(key, rest[0]!);
+      const j = jail(key);
+      const [jkey, ...jargs] = rest;
+      if (jkey === undefined) throw invalidCommand();
+      return j.set(jkey, jargs);
+    }
+    default:
+      throw invalidCommand();
+  }
+}

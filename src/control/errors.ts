@@ -1,0 +1,27 @@
+/**
+ * Errors a command can raise, with the reply texts fail2ban-client prints for them.
+ * `kind` travels over the socket so the client can format them like fail2ban's beautifier.
+ */
+export type CommandErrorKind = 'UnknownJail' | 'DuplicateJail' | 'Invalid' | 'Value';
+
+export class CommandError extends Error {
+  constructor(
+    readonly kind: CommandErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+export const unknownJail = (name: string): CommandError => new CommandError('UnknownJail', name);
+export const duplicateJail = (name: string): CommandError => new CommandError('DuplicateJail', name);
+export const invalidCommand = (): CommandError => new CommandError('Invalid', 'Invalid command');
+export const badValue = (msg: string): CommandError => new CommandError('Value', msg);
+
+/** The line fail2ban-client prints for an error reply. */
+export function errorText(kind: string, message: string): string {
+  if (kind === 'UnknownJail') return `Sorry but the jail '${message}' does not exist`;
+  if (kind === 'DuplicateJail') return `The jail '${message}' already exists`;
+  return message;
+}
