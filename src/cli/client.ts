@@ -1,0 +1,279 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beautify, toJson } from '../control/beautify.js';
+import { errorText } from '../control/errors.js';
+import { sendCommand } from '../control/client.js';
+import { socketAlive } from '../control/socket-server.js';
+import { errorMessage } from '../core/errors.js';
+import { argsTuple, clientLogLine } from './output.js';
+import { defaultConfDir, loadServerDefaults } from './server-defaults.js';
+
+/**
+ * `logjail client …` / `fail2ban-client …`: fail2ban-client's options and commands, the same
+ * output bytes and exit codes (0 ok, 255 error); `--json` prints machine-readable replies.
+ */
+interface ClientOptions {
+  conf: string;
+  socket: string | null;
+  pidfile: string | null;
+  force: boolean;
+  foreground: boolean;
+  json: boolean;
+  timeout: number;
+  verbose: number;
+  quiet: boolean;
+  loglevel: string | null;
+  logtarget: string | null;
+  test: boolean;
+  dump: boolean;
+}
+
+const USAGE = `Usage: fail2ban-client [OPTIONS] <COMMAND>
+
+logjail's fail2ban-compatible client.
+
+Options:
+    -c, --conf <DIR>        configuration directory (default ${defaultConfDir()})
+    -s, --socket <FILE>     socket path
+    -p, --pidfile <FILE>    pidfile path
+    --loglevel <LEVEL>      logging level for the server started by "start"
+    --logtarget <TARGET>    logging target for the server started by "start"
+    -d                      dump configuration (the command stream)
+    -t, --test              test configuration
+    -x                      force execution of the server (remove a stale socket)
+    -b                      start the server in background (default)
+    -f                      start the server in foreground
+    --timeout <SEC>         timeout to wait for the server (default 30)
+    --str2sec <STRING>      convert a time abbreviation to seconds
+    --json                  print replies as JSON
+    -v / -q                 more / less verbose
+    -h, --help              this help
+    -V, --version           version
+
+Commands: start, stop, restart, reload [--restart] [--unban] [--all] [JAIL], status [JAIL] [--all],
+  ping, version, banned [IP…], unban --all | IP…, flushlogs, set …, get … (as fail2ban-client)
+`;
+
+export async function clientMain(argv: string[]): Promise<number> {
+  const o: ClientOptions = {
+    conf: defaultConfDir(),
+    socket: null,
+    pidfile: null,
+    force: false,
+    foreground: false,
+    json: false,
+    timeout: 30,
+    verbose: 0,
+    quiet: false,
+    loglevel: null,
+    logtarget: null,
+    test: false,
+    dump: false,
+  };
+  const args = [...argv];
+  const cmd: string[] = [];
+  const need = (flag: string): string => {
+    const v = args.shift();
+    if (v === undefined) throw new Error(`option ${flag} requires an argument`);
+    return v;
+  };
+  while (args.length > 0) {
+    const a = args.shift()!;
+    if (cmd.length > 0) {
+      if (a === '--json') o.json = true;
+      else cmd.push(a);
+      continue;
+    }
+    switch (a) {
+      case '-c':
+      case '--conf':
+        o.conf = need(a);
+        break;
+      case '-s':
+      case '--socket':
+        o.socket = need(a);
+        break;
+      case '-p':
+      case '--pidfile':
+        o.pidfile = need(a);
+        break;
+      case '--pname':
+      case '--syslogsocket':
+        need(a);
+        break;
+      case '--loglevel':
+        o.loglevel = need(a);
+        break;
+      case '--logtarget':
+        o.logtarget = need(a);
+        break;
+      case '--timeout':
+        o.timeout = Number(need(a));
+        if (!Number.isFinite(o.timeout) || o.timeout <= 0) throw new Error(`--timeout: not a positive number`);
+        break;
+      case '-x':
+        o.force = true;
+        break;
+      case '-f':
+        o.foreground = true;
+        break;
+      case '-b':
+      case '--async':
+        o.foreground = false;
+        break;
+      case '-v':
+        o.verbose++;
+        break;
+      case '-q':
+        o.quiet = true;
+        break;
+      case '-t':
+      case '--test':
+        o.test = true;
+        break;
+      case '-d':
+      case '--dp':
+      case '--dump-pretty':
+        o.dump = true;
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      case '-h':
+      case '--help':
+        process.stdout.write(USAGE);
+        return 0;
+      case '-V':
+        process.stdout.write('1.0.2\n');
+        return 0;
+      case '--version':
+        process.stdout.write(`logjail ${packageVersion()} (fail2ban 1.0.2 compatible)\n`);
+        return 0;
+      case '--str2sec': {
+        const { str2sec } = await import('../config/timespec.js');
+        process.stdout.write(`${str2sec(need(a))}\n`);
+        return 0;
+      }
+      default:
+        if (a.startsWith('-') && a !== '-') throw new Error(`unknown option ${a} (see --help)`);
+        cmd.push(a);
+    }
+  }
+
+  const defaults = loadServerDefaults(o.conf);
+  const socket = o.socket ?? defaults.socket;
+  const pidfile = o.pidfile ?? defaults.pidfile;
+
+  if (o.test || o.dump) {
+    const { readConfig } = await import('../config/index.js');
+    const cfg = readConfig(o.conf);
+    if (o.dump) {
+      for (const j of cfg.jails.filter((x) => x.enabled)) process.stdout.write(`${JSON.stringify(['add', j.name, j.backend])}\n`);
+    }
+    if (o.test) process.stdout.write('OK: configuration test is successful\n');
+    return 0;
+  }
+  if (cmd.length === 0) {
+    process.stdout.write(USAGE);
+    return 255;
+  }
+
+  if (cmd[0] === 'start' && cmd.length === 1) return startServer(o, socket, pidfile);
+  if (cmd[0] === 'restart' && cmd.length === 1) {
+    if (await socketAlive(socket)) {
+      const code = await stopServer(socket, o.timeout);
+      if (code !== 0) return code;
+    }
+    return startServer(o, socket, pidfile);
+  }
+  if (cmd[0] === 'stop' && cmd.length === 1) return stopServer(socket, o.timeout);
+  return runCommand(socket, cmd, o);
+}
+
+async function runCommand(socket: string, cmd: string[], o: ClientOptions): Promise<number> {
+  let reply;
+  try {
+    reply = await sendCommand(socket, cmd, o.timeout * 1000);
+  } catch (e) {
+    process.stderr.write(`${clientLogLine('ERROR', errorMessage(e))}\n`);
+    return 255;
+  }
+  if (reply.ok) {
+    process.stdout.write(`${o.json ? JSON.stringify(toJson(cmd, reply.value)) : beautify(cmd, reply.value)}\n`);
+    return 0;
+  }
+  process.stderr.write(`${clientLogLine('ERROR', `NOK: ${argsTuple(reply.error)}`)}\n`);
+  process.stdout.write(`${o.json ? JSON.stringify({ error: errorText(reply.kind, reply.error) }) : errorText(reply.kind, reply.error)}\n`);
+  return 255;
+}
+
+function serverEntry(): string {
+  return fileURLToPath(new URL('./logjail.js', import.meta.url));
+}
+
+function packageVersion(): string {
+  try {
+    const p = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    return p.version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function startServer(o: ClientOptions, socket: string, pidfile: string): Promise<number> {
+  if (await socketAlive(socket)) {
+    process.stderr.write(`${clientLogLine('ERROR', `Server already running`)}\n`);
+    return 255;
+  }
+  const serverArgs = [serverEntry(), 'server', '-f', '-c', o.conf, '-s', socket, '-p', pidfile];
+  if (o.force) serverArgs.push('-x');
+  if (o.loglevel) serverArgs.push('--loglevel', o.loglevel);
+  if (o.logtarget) serverArgs.push('--logtarget', o.logtarget);
+  if (o.foreground) {
+    const child = spawn(process.execPath, serverArgs, { stdio: 'inherit' });
+    return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 255)));
+  }
+  const child = spawn(process.execPath, serverArgs, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => (stderr += d));
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? 255));
+  const deadline = Date.now() + o.timeout * 1000;
+  while (Date.now() < deadline) {
+    if (exited !== null) {
+      process.stderr.write(stderr.endsWith('\n') || stderr === '' ? stderr : `${stderr}\n`);
+      process.stderr.write(`${clientLogLine('ERROR', 'Could not start server')}\n`);
+      return 255;
+    }
+    if (existsSync(socket) && (await socketAlive(socket))) {
+      child.stderr.destroy();
+      child.unref();
+      process.stdout.write('Server ready\n');
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  process.stderr.write(`${clientLogLine('ERROR', 'Could not find server')}\n`);
+  return 255;
+}
+
+async function stopServer(socket: string, timeout: number): Promise<number> {
+  let reply;
+  try {
+    reply = await sendCommand(socket, ['stop'], timeout * 1000);
+  } catch (e) {
+    process.stderr.write(`${clientLogLine('ERROR', errorMessage(e))}\n`);
+    return 255;
+  }
+  if (!reply.ok) {
+    process.stdout.write(`${errorText(reply.kind, reply.error)}\n`);
+    return 255;
+  }
+  // Wait for a clean shutdown: the server removes its socket as the last step.
+  const deadline = Date.now() + timeout * 1000;
+  while (Date.now() < deadline && existsSync(socket)) await new Promise((r) => setTimeout(r, 50));
+  process.stdout.write('Shutdown successful\n');
+  return 0;
+}
