@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { close, fstat, open, read, type Stats } from 'node:fs';
+import type { LogLine } from '../../core/failure.js';
+import { forBom, type LineEncoding } from './encoding.js';
+
+/** Thin promise wrappers over the callback API (no FileHandle objects, no per-call allocation). */
+export function readAt(fd: number, buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buf, off, len, pos, (err, n) => {
+      if (err) reject(err);
+      else resolve(n);
+    });
+  });
+}
+
+export function fstatFd(fd: number): Promise<Stats> {
+  return new Promise((resolve, reject) => {
+    fstat(fd, (err, st) => {
+      if (err) reject(err);
+      else resolve(st);
+    });
+  });
+}
+
+export function openRead(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    open(path, 'r', (err, fd) => {
+      if (err) reject(err);
+      else resolve(fd);
+    });
+  });
+}
+
+export function closeFd(fd: number): Promise<void> {
+  return new Promise((resolve) => {
+    close(fd, () => {
+      resolve();
+    });
+  });
+}
+
+export interface CursorLimits {
+  /** Bytes read per fs.read. */
+  chunkSize: number;
+  /** Longest line kept, in bytes; the rest of a longer line is dropped. */
+  maxLineBytes: number;
+}
+
+/**
+ * One open file (one inode) being read: the fd, the byte offsets and the incomplete last line.
+ * `pos` is the offset after the last complete line handed out (what gets persisted);
+ * `readPos` is where the next read starts (pos + the bytes of the pending partial line).
+ */
+export class FileCursor {
+  pos: number;
+  readPos: number;
+  /** The first line (bytes, with its newline) when complete: identifies the file's content. */
+  firstLine: Buffer | null = null;
+  private firstLineHash = '';
+  private partial: Buffer | null = null;
+  /** Dropping bytes up to the next newline: after a `tail` start mid-line, or past an overlong line. */
+  private skipToNewline = false;
+  /** Kept prefix of an overlong line, emitted when its newline arrives. */
+  private overlong: Buffer | null = null;
+  /** (size, mtime) at the last check: unchanged means nothing to do. */
+  lastSize = -1;
+  lastMtimeMs = -1;
+  retiredAt = 0;
+  warnedDecode = false;
+  private sawBadBytes = false;
+
+  private constructor(
+    readonly fd: number,
+    readonly ino: number,
+    readonly dev: number,
+    readonly enc: LineEncoding,
+    private readonly limits: CursorLimits,
+  ) {
+    this.pos = 0;
+    this.readPos = 0;
+  }
+
+  /** Open a path; identity (ino/dev) comes from the opened fd, not from an earlier stat. */
+  static async open(
+    path: string,
+    enc: LineEncoding,
+    limits: CursorLimits,
+  ): Promise<{ cursor: FileCursor; size: number }> {
+    const fd = await openRead(path);
+    try {
+      const st = await fstatFd(fd);
+      let e = enc;
+      if (enc.sniffBom) {
+        const head = Buffer.alloc(2);
+        const n = await readAt(fd, head, 0, 2, 0);
+        e = forBom(enc, head.subarray(0, n));
+      }
+      const c = new FileCursor(fd, st.ino, st.dev, e, limits);
+      await c.loadFirstLine();
+      return { cursor: c, size: st.size };
+    } catch (err) {
+      await closeFd(fd);
+      throw err;
+    }
+  }
+
+  get md5(): string {
+    return this.firstLineHash;
+  }
+
+  /**
+   * Read the first line (up to maxLineBytes; a longer first line is identified by its prefix).
+   * fail2ban hashes the raw bytes including the newline; so do we, so its database positions carry over.
+   */
+  async loadFirstLine(scratch?: Buffer): Promise<void> {
+    const max = this.limits.maxLineBytes;
+    const buf = scratch && scratch.length >= max ? scratch : Buffer.allocUnsafe(max);
+    const n = await readAt(this.fd, buf, 0, max, 0);
+    const end = this.enc.firstNewlineEnd(buf, 0, n);
+    if (end < 0 && n < max) {
+      this.firstLine = null;
+      this.firstLineHash = '';
+      return;
+    }
+    this.firstLine = Buffer.from(buf.subarray(0, end < 0 ? n : end));
+    this.firstLineHash = createHash('md5').update(this.firstLine).digest('hex');
+  }
+
+  /** True if the file still starts with the first line seen (false = content replaced). */
+  async sameFirstLine(scratch: Buffer): Promise<boolean> {
+    const fl = this.firstLine;
+    if (!fl) return true;
+    const len = Math.min(fl.length, scratch.length);
+    const n = await readAt(this.fd, scratch, 0, len, 0);
+    return n === len && scratch.compare(fl, 0, len, 0, len) === 0;
+  }
+
+  /** Start reading at `pos` (a line boundary), dropping any pending partial line. */
+  seek(pos: number): void {
+    this.pos = pos;
+    this.readPos = pos;
+    this.partial = null;
+    this.overlong = null;
+    this.skipToNewline = false;
+  }
+
+  /** Start at the end of a file of `size` bytes, skipping the rest of a last line if incomplete. */
+  async seekEnd(size: number): Promise<void> {
+    this.seek(size);
+    if (size === 0) return;
+    const u = this.enc.unit;
+    const tail = Buffer.alloc(u);
+    const n = await readAt(this.fd, tail, 0, u, size - u);
+    this.skipToNewline = this.enc.firstNewlineEnd(tail, 0, n) < 0;
+  }
+
+  /**
+   * Read one chunk at readPos into `buf` (pending partial bytes copied in front) and return the
+   * complete lines. `bytes` = bytes read (0 = at end of file now).
+   */
+  async readChunk(
+    buf: Buffer,
+    source: string,
+  ): Promise<{ lines: LogLine[]; bytes: number; badBytes: boolean }> {
+    const pl = this.partial ? this.partial.copy(buf, 0) : 0;
+    const n = await readAt(this.fd, buf, pl, this.limits.chunkSize, this.readPos);
+    if (n === 0) return { lines: [], bytes: 0, badBytes: false };
+    const base = this.readPos - pl; // file offset of buf[0]
+    this.readPos += n;
+    return { ...this.split(buf, pl + n, base, source), bytes: n };
+  }
+
+  /** Split buf[0, len) — which starts at a line start at file offset `base` — into lines. */
+  private split(
+    buf: Buffer,
+    len: number,
+    base: number,
+    source: string,
+  ): { lines: LogLine[]; badBytes: boolean } {
+    const enc = this.enc;
+    const lines: LogLine[] = [];
+    let badBytes = false;
+    let start = 0;
+    if (this.skipToNewline || this.overlong) {
+      const e = enc.firstNewlineEnd(buf, 0, len);
+      if (e < 0) {
+        this.partial = null; // still inside the skipped line
+        return { lines, badBytes };
+      }
+      if (this.overlong) {
+        const text = this.decodeLines(this.overlong, 0, this.overlong.length, -1);
+        lines.push({ text: text[0] ?? '', source });
+      }
+      this.overlong = null;
+      this.skipToNewline = false;
+      start = e;
+      this.pos = base + e;
+    }
+    const last = enc.lastNewlineEnd(buf, start, len);
+    if (last > start) {
+      const texts = this.decodeLines(buf, start, last, base + start);
+      badBytes = this.sawBadBytes;
+      for (const t of texts) lines.push({ text: t, source });
+      this.pos = base + last;
+      start = last;
+    }
+    const rest = len - start;
+    if (rest === 0) this.partial = null;
+    else if (rest > this.limits.maxLineBytes) {
+      // Bound memory: keep the line's prefix, drop bytes until its newline shows up.
+      const keep = this.limits.maxLineBytes - (this.limits.maxLineBytes % enc.unit);
+      this.overlong = Buffer.from(buf.subarray(start, start + keep));
+      this.partial = null;
+    } else this.partial = Buffer.from(buf.subarray(start, len));
+    return { lines, badBytes };
+  }
+
+  /** Decode a run of complete lines ([start, end) ends with a newline unless fileOffset < 0). */
+  private decodeLines(buf: Buffer, start: number, end: number, fileOffset: number): string[] {
+    let s = this.enc.decode(buf, start, end);
+    this.sawBadBytes = s.includes('\ufffd');
+    if (fileOffset === 0 && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    const parts = s.split('\n');
+    if (fileOffset >= 0) parts.pop(); // the run ends with "\n": drop the empty tail
+    const maxChars = this.limits.maxLineBytes;
+    for (let i = 0; i < parts.length; i++) {
+      let t = parts[i]!;
+      if (t.length > maxChars) t = t.slice(0, maxChars);
+      if (t.endsWith('\r')) t = t.slice(0, -1);
+      parts[i] = t;
+    }
+    return parts;
+  }
+
+  /** Bytes of a last line that never got its newline (for a rotated-away file being closed). */
+  takeUnterminated(source: string): LogLine | null {
+    const p = this.partial;
+    this.partial = null;
+    if (!p || p.length === 0) return null;
+    const t = this.decodeLines(p, 0, p.length, -1)[0] ?? '';
+    return { text: t, source };
+  }
+
+  async close(): Promise<void> {
+    await closeFd(this.fd);
+  }
+}
