@@ -27,6 +27,10 @@ export interface Failure {
   fields: Record<string, string>;
   /** How many retries this failure counts for (1 for a log line; `attempt` may pass more). */
   count: number;
+  /** Multi-line (MLFID) sessions: every user name seen in the session. */
+  users?: string[];
+  /** Set when `id` is a host name that must be resolved first (usedns yes/warn; warn = log it). */
+  resolveDns?: 'yes' | 'warn';
 }
 
 /** A ban as the jail hands it to actions and the store. */

@@ -9,6 +9,8 @@ export interface LineResult {
   failures: Failure[];
   /** Indices of failregexes that matched (for hit counts), in order. */
   failHits: number[];
+  /** Index of the failregex that produced each entry of `failures` (same order). */
+  failureRegex?: number[];
   /** Indices of ignoreregexes that matched. */
   ignoreHits: number[];
   /** Display name of the date template that matched, or null. */

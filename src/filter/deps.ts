@@ -1,0 +1,59 @@
+/**
+ * The shapes the filter engine needs from the regex translator and the date detector.
+ * Structural on purpose: `translate/` and `date/` satisfy them, and unit tests can pass
+ * small fakes without pulling the real implementations in.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Where } from '../config/types.js';
+
+export interface RegexMatchLike {
+  index: number;
+  end: number;
+  groups: Record<string, string | undefined>;
+}
+
+export interface CompiledRegexLike {
+  readonly source: string;
+  readonly groupNames: readonly string[];
+  exec(text: string): RegexMatchLike | null;
+  /** Cheap literal prefilter: false means exec() cannot match. */
+  mayMatch(text: string): boolean;
+}
+
+export interface RegexCompileOptions {
+  multiline: boolean;
+  usedns?: string | null;
+  where?: Where;
+}
+
+export interface DateTemplateLike {
+  readonly name: string;
+  hits: number;
+}
+
+export interface DateMatchLike {
+  /** Epoch seconds; NaN when the text looked like a date but could not be converted. */
+  time: number;
+  start: number;
+  end: number;
+  template: DateTemplateLike;
+}
+
+export interface DateDetectorLike {
+  match(line: string): DateMatchLike | null;
+  readonly isNone: boolean;
+}
+
+export interface DateDetectorOptions {
+  datepattern: string | null;
+  logtimezone?: string | null;
+  clock: Clock;
+  where?: Where;
+}
+
+export interface FilterDeps<R extends CompiledRegexLike, D extends DateDetectorLike> {
+  compileRegex(regex: string, opts: RegexCompileOptions): R;
+  createDateDetector(opts: DateDetectorOptions): D;
+  /** Longer lines are cut to this length before matching. */
+  maxLineLength: number;
+}

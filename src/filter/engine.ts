@@ -1,0 +1,312 @@
+/**
+ * The filter engine: one log line in, failures out (fail2ban's processLine/findFailure).
+ * Pure: time comes from the injected Clock, regexes and dates from injected factories
+ * (see deps.ts), so the daemon, the regex tool and the compat corpus share this path.
+ */
+import type { Clock } from '../core/clock.js';
+import { RegexTranslateError } from '../core/errors.js';
+import type { Failure } from '../core/failure.js';
+import type { FilterDef, Where } from '../config/types.js';
+import type { CompiledRegexLike, DateDetectorLike, FilterDeps } from './deps.js';
+import { extractFailureId, normalizeDnsMode, type DnsMode } from './failure-id.js';
+import { applyGroupPlan, planGroups, type GroupPlan } from './groups.js';
+import { MlfidCache, mergeIntoSession, newFailData, type FailData } from './mlfid.js';
+import { joinLines, skippedLines, splitByMatch, type BufferedLine } from './multiline.js';
+import type { LineResult } from './types.js';
+
+export interface FilterRuntimeOptions {
+  clock: Clock;
+  /** `test`: fail2ban-regex/sample semantics (no time checks); `live`: the daemon. */
+  mode: 'test' | 'live';
+  /** Test every failregex on every line (regex tool, compat) instead of stopping at the first hit. */
+  checkAll?: boolean;
+  /** Overrides the filter's usedns (`raw` in tests). */
+  usedns?: string | null;
+  logtimezone?: string | null;
+  maxlines?: number;
+  /** Overrides the filter's datepattern when not undefined. */
+  datepattern?: string | null;
+  /** Live mode, while catching up (inOperation = false): lines older than now - findtime are dropped. */
+  findtime?: number;
+}
+
+export interface RegexSlot<R> {
+  /** The regex as written in the filter (tags unexpanded). */
+  readonly text: string;
+  readonly regex: R;
+  hits: number;
+}
+
+interface FailSlot<R> extends RegexSlot<R> {
+  readonly plan: GroupPlan | null;
+  readonly skipNames: readonly string[];
+}
+
+/** Names the engine consumes itself; they never reach Failure.fields. */
+const CONTROL_GROUPS = new Set(['nofail', 'mlfforget', 'mlfgained', 'mlfpending', 'content']);
+const ID_GROUPS = ['fid', 'ip4', 'ip6', 'dns', 'mlfid'];
+const EMPTY: never[] = [];
+/** Seconds a date stays usable for following undated lines, and the live sanity window. */
+const DATE_REUSE = 60;
+
+export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLike> {
+  readonly failRegexes: readonly RegexSlot<R>[];
+  readonly ignoreRegexes: readonly RegexSlot<R>[];
+  readonly prefRegex: RegexSlot<R> | null;
+  readonly dateDetector: D;
+  readonly maxlines: number;
+  readonly usedns: DnsMode;
+  /**
+   * Live mode only: true once the source reached the end of its existing data; before
+   * that, old lines are dropped by findtime instead of being treated as "now".
+   */
+  inOperation = true;
+
+  private readonly fail: readonly FailSlot<R>[];
+  private readonly clock: Clock;
+  private readonly live: boolean;
+  private readonly checkAll: boolean;
+  private readonly findtime: number | undefined;
+  private readonly maxLineLength: number;
+  private readonly earlyIgnore: boolean;
+  private readonly sessions = new MlfidCache();
+  private lineBuffer: BufferedLine[] = [];
+  private lastDate: number | null = null;
+
+  constructor(def: FilterDef, opts: FilterRuntimeOptions, deps: FilterDeps<R, D>) {
+    this.clock = opts.clock;
+    this.live = opts.mode === 'live';
+    this.checkAll = opts.checkAll ?? false;
+    this.findtime = opts.findtime;
+    this.maxLineLength = deps.maxLineLength;
+    this.maxlines = Math.max(1, Math.trunc(opts.maxlines ?? def.maxlines));
+    const usedns = opts.usedns ?? def.usedns ?? 'warn';
+    this.usedns = normalizeDnsMode(usedns);
+    const multiline = this.maxlines > 1;
+    const fileWhere: Where = { file: def.file, line: 0 };
+    const compile = (regex: string, where: Where): R => deps.compileRegex(regex, { multiline, usedns, where });
+
+    this.prefRegex = def.prefregex ? { text: def.prefregex, regex: compile(def.prefregex, fileWhere), hits: 0 } : null;
+    const prefHasId = this.prefRegex?.regex.groupNames.some((n) => ID_GROUPS.includes(n)) ?? false;
+    this.fail = def.failregex.map(({ regex, where }) => {
+      const compiled = compile(regex, where);
+      const names = compiled.groupNames;
+      if (!prefHasId && !names.some((n) => ID_GROUPS.includes(n))) {
+        throw new RegexTranslateError(`No failure-id group (<HOST>, <ADDR>, <F-ID> …) in failregex '${regex}'`, where);
+      }
+      return {
+        text: regex,
+        regex: compiled,
+        hits: 0,
+        plan: planGroups(names),
+        skipNames: names.filter((n) => /^skiplines\d+$/.test(n)),
+      };
+    });
+    this.failRegexes = this.fail;
+    this.ignoreRegexes = def.ignoreregex.map(({ regex, where }) => ({ text: regex, regex: compile(regex, where), hits: 0 }));
+    // fail2ban tests few ignoreregexes before the failregexes, many only after a hit
+    this.earlyIgnore = this.ignoreRegexes.length > 0 && this.ignoreRegexes.length < this.fail.length - 2;
+    this.dateDetector = deps.createDateDetector({
+      datepattern: opts.datepattern !== undefined ? opts.datepattern : def.datepattern,
+      logtimezone: opts.logtimezone ?? null,
+      clock: opts.clock,
+      where: fileWhere,
+    });
+  }
+
+  /** Forget multi-line state (buffer, sessions, last date), e.g. on log rotation. */
+  reset(): void {
+    this.lineBuffer = [];
+    this.sessions.clear();
+    this.lastDate = null;
+  }
+
+  processLine(rawLine: string, sourceTime?: number): LineResult {
+    const line = rawLine.length > this.maxLineLength ? rawLine.slice(0, this.maxLineLength) : rawLine;
+    const now = this.clock.now();
+    let text = line;
+    let date: number | null = null;
+    let templateName: string | null = null;
+    if (sourceTime !== undefined) {
+      date = sourceTime;
+      this.lastDate = date;
+    } else {
+      const dm = this.dateDetector.isNone ? null : this.dateDetector.match(line);
+      if (dm !== null && dm.end > dm.start) {
+        text = line.slice(0, dm.start) + line.slice(dm.end);
+        templateName = dm.template.name;
+        if (Number.isFinite(dm.time)) {
+          date = dm.time;
+          this.lastDate = date;
+        }
+      } else if (this.dateDetector.isNone) {
+        // {NONE}: lines carry no date; they happened "now" (or with the last known date)
+        date = this.lastDate !== null && this.lastDate > now - DATE_REUSE ? this.lastDate : now;
+      }
+      if (date === null) {
+        if (this.lastDate !== null && this.lastDate > now - DATE_REUSE) {
+          text = line;
+          date = this.lastDate;
+        } else if (this.live && this.inOperation) date = now;
+      }
+    }
+    if (this.live && date !== null) {
+      if (this.inOperation) {
+        if (Math.abs(date - now) > DATE_REUSE) {
+          // latency or time zone problem: treat the entry as if it just happened
+          date = now;
+          this.lastDate = now;
+        }
+      } else if (this.findtime !== undefined && date < now - this.findtime) {
+        return { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date };
+      }
+    }
+    return this.findFailures(text, line, date, templateName, now);
+  }
+
+  private findFailures(text: string, orig: string, date: number | null, templateName: string | null, now: number): LineResult {
+    const res: LineResult = { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date };
+    const multi = this.maxlines > 1;
+    const checkAll = this.checkAll;
+    let orgBuffer: BufferedLine[];
+    let buf: string | null;
+    if (multi) {
+      this.lineBuffer.push({ text, orig });
+      if (this.lineBuffer.length > this.maxlines) this.lineBuffer = this.lineBuffer.slice(-this.maxlines);
+      orgBuffer = this.lineBuffer;
+      buf = joinLines(orgBuffer);
+    } else {
+      orgBuffer = EMPTY;
+      buf = text;
+    }
+
+    if (this.earlyIgnore && this.ignoreLine(buf, res) >= 0) {
+      if (!checkAll || multi) this.lineBuffer = [];
+      res.kind = 'ignored';
+      return res;
+    }
+
+    let preGroups: Record<string, string | undefined> | null = null;
+    if (this.prefRegex) {
+      const pm = this.prefRegex.regex.mayMatch(buf) ? this.prefRegex.regex.exec(buf) : null;
+      if (pm === null) return res;
+      this.prefRegex.hits++;
+      preGroups = { ...pm.groups };
+      const content = preGroups.content;
+      preGroups.content = undefined;
+      if (content) {
+        buf = content;
+        if (multi) this.lineBuffer = [{ text: content, orig: content }];
+      }
+    }
+
+    let nofailHit = false;
+    let pendingHit = false;
+    for (let i = 0; i < this.fail.length; i++) {
+      const slot = this.fail[i]!;
+      buf ??= multi ? joinLines(this.lineBuffer) : text;
+      if (!slot.regex.mayMatch(buf)) continue;
+      const m = slot.regex.exec(buf);
+      if (m === null) continue;
+
+      let matched: readonly string[];
+      let matchedLines: BufferedLine[] = EMPTY;
+      let unmatched: BufferedLine[] = EMPTY;
+      if (multi) {
+        const split = splitByMatch(buf, m.index, m.end, orgBuffer, skippedLines(m.groups, slot.skipNames));
+        matchedLines = split.matched;
+        matched = matchedLines.map((l) => l.orig);
+        unmatched = split.unmatched;
+      } else matched = [orig];
+
+      if (this.ignoreRegexes.length > 0 && !this.earlyIgnore) {
+        // multi-line: only the lines this failregex matched are checked
+        const ignoreBuf = multi ? joinLines(matchedLines) : buf;
+        if (this.ignoreLine(ignoreBuf, res) >= 0) {
+          if (!checkAll || multi) this.lineBuffer = unmatched;
+          buf = null;
+          if (!checkAll) break;
+          continue;
+        }
+      }
+      // a line without usable date counts only where no time checks apply (regex tool, tests)
+      if (date === null && this.live) continue;
+      if (!checkAll || multi) {
+        this.lineBuffer = unmatched;
+        buf = null;
+      }
+
+      const groups: Record<string, string | undefined> = preGroups ? { ...preGroups } : {};
+      for (const name of slot.regex.groupNames) groups[name] = m.groups[name];
+      if (slot.plan) applyGroupPlan(slot.plan, groups);
+
+      const mlfid = groups.mlfid;
+      let fail: FailData;
+      if (mlfid !== undefined) {
+        fail = mergeIntoSession(this.sessions, mlfid, newFailData(groups), matched, now);
+        if (fail.groups.nofail && !checkAll) {
+          res.kind = 'ignored';
+          return res;
+        }
+      } else {
+        fail = newFailData(groups);
+        fail.matches = matched.slice();
+      }
+
+      const idr = extractFailureId(fail.groups, this.usedns);
+      if (idr.kind === 'none') continue;
+      slot.hits++;
+      if (res.failHits === EMPTY) res.failHits = [];
+      res.failHits.push(i);
+      if (idr.kind === 'pending') {
+        fail.pending = true;
+        pendingHit = true;
+        if (!checkAll) break;
+        continue;
+      }
+      if (fail.groups.nofail) nofailHit = true;
+      else {
+        if (res.failures === EMPTY) {
+          res.failures = [];
+          res.failureRegex = [];
+        }
+        res.failures.push(this.toFailure(fail, idr, date, now));
+        res.failureRegex!.push(i);
+      }
+      if (!checkAll) break;
+    }
+
+    if (res.failures.length > 0 || pendingHit) res.kind = 'matched';
+    else if (nofailHit || res.ignoreHits.length > 0) res.kind = 'ignored';
+    return res;
+  }
+
+  /** Runs the ignoreregexes on `buf`; returns the index of the last one that matched, or -1. */
+  private ignoreLine(buf: string, res: LineResult): number {
+    let found = -1;
+    for (let j = 0; j < this.ignoreRegexes.length; j++) {
+      const slot = this.ignoreRegexes[j]!;
+      if (!slot.regex.mayMatch(buf) || slot.regex.exec(buf) === null) continue;
+      slot.hits++;
+      if (res.ignoreHits === EMPTY) res.ignoreHits = [];
+      res.ignoreHits.push(j);
+      found = j;
+      if (!this.checkAll) break;
+    }
+    return found;
+  }
+
+  private toFailure(fail: FailData, idr: { id: string; ip: string | null; resolveDns?: 'yes' | 'warn' }, date: number | null, now: number): Failure {
+    const fields: Record<string, string> = {};
+    for (const k in fail.groups) {
+      const v = fail.groups[k];
+      if (v !== undefined && !CONTROL_GROUPS.has(k) && !k.startsWith('skiplines')) fields[k] = v;
+    }
+    // live: no failure lies in the future
+    const time = date === null ? NaN : this.live && date > now ? now : date;
+    const f: Failure = { id: idr.id, ip: idr.ip, time, matches: fail.matches ? fail.matches.slice() : [], fields, count: 1 };
+    if (fail.users) f.users = [...fail.users];
+    if (idr.resolveDns) f.resolveDns = idr.resolveDns;
+    return f;
+  }
+}

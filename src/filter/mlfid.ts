@@ -1,0 +1,148 @@
+/**
+ * MLFID sessions: lines sharing a multi-line failure id (e.g. the `host sshd[1234]:`
+ * prefix) are merged into one failure. A `<F-NOFAIL>` line only contributes data (the
+ * address, the user); a line without an address is "pending" until the session learns
+ * it; `<F-MLFFORGET>` ends the session; `<F-MLFGAINED>` (a successful login) cancels
+ * what was collected — unless several users were tried in the same session.
+ */
+
+/** Merged state of one failure (or one session). */
+export interface FailData {
+  /** Captured values (undefined = group did not take part). */
+  groups: Record<string, string | undefined>;
+  /** Lines that make up the failure. */
+  matches: string[] | null;
+  /** Lines of no-failure matches, kept until the session turns into a failure. */
+  nofailMatches: string[] | null;
+  /** Every user seen in the session. */
+  users: Set<string> | null;
+  /** A failure without address is waiting for one. */
+  pending: boolean;
+}
+
+export function newFailData(groups: Record<string, string | undefined>): FailData {
+  return { groups, matches: null, nofailMatches: null, users: null, pending: false };
+}
+
+interface Entry {
+  data: FailData;
+  expires: number;
+}
+
+/** Bounded session cache (fail2ban: 100 entries, 5 minutes). */
+export class MlfidCache {
+  private readonly map = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxCount = 100,
+    private readonly maxTime = 300,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string, now: number): FailData | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    if (e.expires <= now) {
+      this.map.delete(key);
+      return undefined;
+    }
+    return e.data;
+  }
+
+  set(key: string, data: FailData, now: number): void {
+    if (this.map.size >= this.maxCount && !this.map.has(key)) {
+      for (const [k, e] of this.map) if (e.expires <= now) this.map.delete(k);
+      // still full: drop the oldest insertions (Map keeps insertion order)
+      for (const k of this.map.keys()) {
+        if (this.map.size < this.maxCount) break;
+        this.map.delete(k);
+      }
+    }
+    this.map.delete(key);
+    this.map.set(key, { data, expires: now + this.maxTime });
+  }
+
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+const NOFAIL = 1;
+const FORGET = 2;
+const WAS_NOFAIL = 4;
+const GAINED = 8;
+
+function addUser(data: FailData, user: string | undefined): Set<string> | null {
+  if (!user) return data.users;
+  (data.users ??= new Set()).add(user);
+  return data.users;
+}
+
+/**
+ * Merges the groups of one matched regex into the session `mlfid`.
+ * Returns the merged failure data (the cached session object itself when one exists).
+ */
+export function mergeIntoSession(
+  cache: MlfidCache,
+  mlfid: string,
+  fail: FailData,
+  matchedLines: readonly string[],
+  now: number,
+): FailData {
+  const g = fail.groups;
+  let flags = 0;
+  if (g.mlfgained) {
+    flags |= GAINED | NOFAIL;
+    if (!g.nofail) g.nofail = g.mlfgained;
+  } else if (g.nofail) flags |= NOFAIL;
+  if (g.mlfforget) flags |= FORGET;
+  g.mlfforget = undefined;
+
+  let users: Set<string> | null = null;
+  const session = cache.get(mlfid, now);
+  let data = fail;
+  if (session) {
+    const sg = session.groups;
+    users = addUser(session, g.user);
+    // only the last line's no-failure state counts
+    if (sg.nofail) flags |= WAS_NOFAIL;
+    if (sg.mlfgained) flags |= WAS_NOFAIL;
+    sg.nofail = undefined;
+    sg.mlfgained = undefined;
+    // lines of an already reported failure are not counted again
+    if ((flags & WAS_NOFAIL) === 0 && !session.pending) session.matches = null;
+    for (const k in g) {
+      const v = g[k];
+      if (v !== undefined) sg[k] = v;
+    }
+    data = session;
+    if (flags & FORGET) cache.delete(mlfid);
+  } else if ((flags & FORGET) === 0) {
+    users = addUser(fail, g.user);
+    cache.set(mlfid, fail, now);
+  }
+  // pending failures or several users in one session: not a "no failure" any more
+  if (data.pending || (users !== null && users.size > 1)) {
+    data.pending = false;
+    data.groups.nofail = undefined;
+    data.groups.mlfgained = undefined;
+    flags &= ~(GAINED | NOFAIL);
+  }
+  if ((flags & NOFAIL) === 0) {
+    const m = data.nofailMatches ?? [];
+    data.nofailMatches = null;
+    if (data.matches) m.push(...data.matches);
+    if ((flags & GAINED) === 0) m.push(...matchedLines);
+    data.matches = m;
+  } else if ((flags & FORGET) === 0) {
+    (data.nofailMatches ??= []).push(...matchedLines);
+  }
+  return data;
+}
