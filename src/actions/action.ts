@@ -1,0 +1,44 @@
+import type { BanTicket } from '../core/failure.js';
+
+/**
+ * What a jail drives. Implementations log their own failures and never throw to the jail:
+ * a failed ban is reported as `false`, a failed start/stop is only logged.
+ */
+export interface Action {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ban(t: BanTicket): Promise<boolean>;
+  unban(t: BanTicket): Promise<boolean>;
+  /** Remove every ban at once; false when unsupported or failed (the jail then unbans one by one). */
+  flush(): Promise<boolean>;
+  reload(): Promise<void>;
+  /** Ban tickets that became due together; result i belongs to ticket i. */
+  banMany?(ts: BanTicket[]): Promise<boolean[]>;
+  unbanMany?(ts: BanTicket[]): Promise<boolean[]>;
+  /** A ban's end moved later (bantime.increment / repeated ban). */
+  prolong?(t: BanTicket): Promise<boolean>;
+  /** Re-apply a ban after the action was repaired or restarted (see `banEpoch`). */
+  reban?(t: BanTicket): Promise<boolean>;
+  /**
+   * Increases whenever the action lost its bans (repair or restart after a failed check):
+   * tickets banned at a lower epoch should be rebanned with `reban`.
+   */
+  readonly banEpoch?: number;
+}
+
+/** Counters a jail exposes to actions (`<jail.banned>` …). */
+export interface JailStats {
+  banned: number;
+  bannedTotal: number;
+  found: number;
+  foundTotal: number;
+}
+
+export interface JailHandle {
+  name: string;
+  info(): JailStats;
+}
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical';
+export type ActionLogger = (level: LogLevel, msg: string) => void;

@@ -1,0 +1,455 @@
+/**
+ * An `action.d` action run the way fail2ban runs it: start/stop per address family, check +
+ * repair + one retry on failure, one command at a time per action, batches for mass bans.
+ */
+import type { BanTicket } from '../../core/failure.js';
+import { ipFamily } from '../../core/ip.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { errorMessage } from '../../core/errors.js';
+import type { ActionDef } from '../../config/types.js';
+import type { Action, ActionLogger, JailHandle, LogLevel } from '../action.js';
+import { ShellVars, shellArgv } from './escape.js';
+import { ProcessRunner, parseDuration, type CommandRunner, type RunResult } from './runner.js';
+import { StaticTags, substituteDynamic, tagsIn, type FamilyKey } from './tags.js';
+import { familyOf, ticketValues, type TicketLookups } from './ticket-info.js';
+import { batchShape, type BatchShape } from './batch.js';
+
+export interface CommandActionDeps {
+  jail: JailHandle;
+  logger?: ActionLogger;
+  runner?: CommandRunner;
+  lookups?: TicketLookups;
+  clock?: Clock;
+}
+
+type Op =
+  | 'actionstart'
+  | 'actionstop'
+  | 'actioncheck'
+  | 'actionban'
+  | 'actionunban'
+  | 'actionflush'
+  | 'actionreload'
+  | 'actionprolong'
+  | 'actionrepair'
+  | 'actionreban';
+
+const STARTED = 1;
+const HAS_BANS = 2;
+
+function truthy(v: string): boolean {
+  return /^(1|yes|true|on)$/i.test(v.trim());
+}
+
+/** Python repr of a log line (fail2ban logs command output that way). */
+function pyRepr(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\r/g, '\\r')}'`;
+}
+
+let refCounter = 0;
+
+export class CommandAction implements Action {
+  readonly name: string;
+  readonly timeout: number;
+  readonly norestored: boolean;
+  readonly startOnDemand: boolean;
+  private epoch = 0;
+  private readonly tags: StaticTags;
+  private readonly jail: JailHandle;
+  private readonly log: ActionLogger;
+  private readonly runner: CommandRunner;
+  private readonly lookups: TicketLookups;
+  private readonly clock: Clock;
+  /** Per family: STARTED | HAS_BANS. */
+  private readonly state = new Map<FamilyKey, number>();
+  /** Start command that ran per started family (identical commands run once for all families). */
+  private readonly startedCmd = new Map<FamilyKey, string>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(def: ActionDef, deps: CommandActionDeps) {
+    this.name = def.actname;
+    this.jail = deps.jail;
+    this.log = deps.logger ?? (() => undefined);
+    this.runner = deps.runner ?? new ProcessRunner();
+    this.lookups = deps.lookups ?? {};
+    this.clock = deps.clock ?? systemClock;
+    this.tags = new StaticTags(def.options, def.conditional, `action ${def.actname} (${def.file})`);
+    const timeout = this.tags.option('timeout').trim();
+    this.timeout = timeout ? parseDuration(timeout, `action ${def.actname}: timeout`) : 60;
+    this.norestored = truthy(this.tags.option('norestored'));
+    const onDemand = this.tags.option('actionstart_on_demand').trim();
+    this.startOnDemand = onDemand ? truthy(onDemand) : this.tags.hasConditional;
+  }
+
+  get banEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Families this action currently has started (for status and tests). */
+  startedFamilies(): FamilyKey[] {
+    return [...this.state].filter(([, v]) => v & STARTED).map(([f]) => f);
+  }
+
+  // ---- public operations: serialized, never throwing ----
+
+  start(): Promise<void> {
+    return this.serial(async () => {
+      if (this.startOnDemand) return;
+      const fams: FamilyKey[] = this.tags.hasConditional ? ['inet4', 'inet6'] : ['inet4'];
+      if (!(await this.startFamilies(fams))) this.opFailed('start');
+    }, undefined);
+  }
+
+  stop(): Promise<void> {
+    return this.serial(async () => {
+      if (!(await this.stopFamilies(null))) this.opFailed('stop');
+    }, undefined);
+  }
+
+  reload(): Promise<void> {
+    return this.serial(async () => {
+      const fams = this.startedFamilies();
+      if (fams.length && !(await this.operation('actionreload', fams))) this.opFailed('reload');
+    }, undefined);
+  }
+
+  flush(): Promise<boolean> {
+    return this.serial(async () => {
+      if (!this.tags.option('actionflush').trim()) return false;
+      const fams = [...this.state].filter(([, v]) => (v & (STARTED | HAS_BANS)) === (STARTED | HAS_BANS));
+      if (!fams.length) return true;
+      const ok = await this.operation(
+        'actionflush',
+        fams.map(([f]) => f),
+        (f, done) => {
+          if (done) this.state.set(f, (this.state.get(f) ?? 0) & ~HAS_BANS);
+        },
+      );
+      if (!ok) this.log('error', `Failed to flush bans in jail '${this.jail.name}' action '${this.name}': Error flushing action`);
+      return ok;
+    }, false);
+  }
+
+  ban(t: BanTicket): Promise<boolean> {
+    return this.serial(() => this.doBan(t, 'actionban'), false);
+  }
+
+  reban(t: BanTicket): Promise<boolean> {
+    return this.serial(() => this.doBan(t, this.tags.option('actionreban').trim() ? 'actionreban' : 'actionban'), false);
+  }
+
+  unban(t: BanTicket): Promise<boolean> {
+    return this.serial(() => this.doUnban(t), false);
+  }
+
+  prolong(t: BanTicket): Promise<boolean> {
+    return this.serial(async () => {
+      if (!this.tags.option('actionprolong').trim() || this.skipRestored(t)) return true;
+      const ok = await this.processCmd('actionprolong', t, familyOf(t));
+      if (!ok) this.ticketFailed('prolong', t, 'Error prolonging');
+      return ok;
+    }, false);
+  }
+
+  banMany(ts: BanTicket[]): Promise<boolean[]> {
+    return this.serial(() => this.many(ts, 'add'), ts.map(() => false));
+  }
+
+  unbanMany(ts: BanTicket[]): Promise<boolean[]> {
+    return this.serial(() => this.many(ts, 'del'), ts.map(() => false));
+  }
+
+  // ---- ticket operations ----
+
+  private skipRestored(t: BanTicket): boolean {
+    return t.restored && this.norestored;
+  }
+
+  private async doBan(t: BanTicket, op: 'actionban' | 'actionreban'): Promise<boolean> {
+    if (this.skipRestored(t)) return true;
+    const fam = familyOf(t);
+    try {
+      await this.ensureStarted(fam);
+    } catch (e) {
+      this.ticketFailed('ban', t, errorMessage(e));
+      return false;
+    }
+    const ok = await this.processCmd(op, t, fam);
+    if (!ok) {
+      this.ticketFailed('ban', t, 'Error banning');
+      return false;
+    }
+    this.state.set(fam, (this.state.get(fam) ?? 0) | STARTED | HAS_BANS);
+    return true;
+  }
+
+  private async doUnban(t: BanTicket): Promise<boolean> {
+    if (this.skipRestored(t)) return true;
+    const fam = familyOf(t);
+    // only where this action banned something
+    if (!((this.state.get(fam) ?? 0) & HAS_BANS)) return true;
+    const ok = await this.processCmd('actionunban', t, fam);
+    if (!ok) this.ticketFailed('unban', t, 'Error unbanning');
+    return ok;
+  }
+
+  private async ensureStarted(fam: FamilyKey): Promise<void> {
+    if (!this.startOnDemand || (this.state.get(fam) ?? 0) & STARTED) return;
+    if (!(await this.startFamilies([fam]))) {
+      throw new Error(`Error starting action Jail('${this.jail.name}')/${this.name}: 'Script error'`);
+    }
+  }
+
+  /**
+   * fail2ban's `_processCmd`: run; on failure check the invariant (repairing if broken) and
+   * retry once.
+   */
+  private async processCmd(op: Op, t: BanTicket, fam: FamilyKey): Promise<boolean> {
+    let cmd: string;
+    try {
+      cmd = this.tags.expand(this.tags.raw(op, fam) ?? '', fam);
+    } catch (e) {
+      this.log('error', errorMessage(e));
+      return false;
+    }
+    if (!cmd.trim()) return true;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 && this.tags.option('actioncheck', fam).trim()) {
+        const isUnban = op === 'actionunban';
+        const r = await this.invariantCheck(fam, isUnban && !truthy(this.tags.option('actionrepair_on_unban', fam)), !isUnban);
+        if (r !== 1) return false;
+      }
+      const ok = await this.exec(cmd, t, fam);
+      if (ok || attempt > 0) return ok;
+    }
+  }
+
+  /** 1: sane (possibly after repair), 0: repair failed, -1: broken and not repaired. */
+  private async invariantCheck(fam: FamilyKey, noRepair: boolean, forceStart: boolean): Promise<-1 | 0 | 1> {
+    const check = this.expandOp('actioncheck', fam);
+    if (!check.trim() || (await this.exec(check, null, fam))) return 1;
+    if (noRepair) {
+      this.log('error', 'Invariant check failed. Unban is impossible.');
+      return -1;
+    }
+    this.log('error', 'Invariant check failed. Trying to restore a sane environment');
+    const repair = this.expandOp('actionrepair', fam);
+    if (repair.trim()) {
+      if (!(await this.exec(repair, null, fam))) {
+        this.state.set(fam, 0);
+        this.log('critical', 'Unable to restore environment');
+        return 0;
+      }
+      this.state.set(fam, STARTED);
+    } else {
+      // no repair command: restart the family (its bans are gone; the jail rebans by epoch)
+      await this.stopFamilies([fam]);
+      if (forceStart || !this.startOnDemand) await this.startFamilies([fam]);
+    }
+    this.epoch++;
+    if ((this.state.get(fam) ?? 0) & STARTED && !(await this.exec(check, null, fam))) {
+      this.log('critical', 'Unable to restore environment');
+      return 0;
+    }
+    return 1;
+  }
+
+  // ---- start/stop bookkeeping ----
+
+  private async startFamilies(fams: FamilyKey[]): Promise<boolean> {
+    let ok = true;
+    for (const fam of fams) {
+      let cmd: string;
+      try {
+        cmd = this.expandOp('actionstart', fam);
+      } catch (e) {
+        this.log('error', errorMessage(e));
+        ok = false;
+        continue;
+      }
+      const same = [...this.startedCmd].some(([f, c]) => f !== fam && c === cmd);
+      const done = !cmd.trim() || same || (await this.exec(cmd, null, fam));
+      if (done) {
+        this.state.set(fam, (this.state.get(fam) ?? 0) | STARTED);
+        this.startedCmd.set(fam, cmd);
+      }
+      ok &&= done;
+    }
+    return ok;
+  }
+
+  /** Stop the given families, or every started one (null); flags are cleared first. */
+  private async stopFamilies(only: FamilyKey[] | null): Promise<boolean> {
+    const fams = only ?? [...this.state].filter(([, v]) => v).map(([f]) => f);
+    if (!fams.length) return true;
+    for (const f of fams) {
+      this.state.set(f, 0);
+      this.startedCmd.delete(f);
+    }
+    return this.operation('actionstop', fams);
+  }
+
+  /** Run an operation once per family; identical expanded commands run only once. */
+  private async operation(op: Op, fams: FamilyKey[], after?: (f: FamilyKey, ok: boolean) => void): Promise<boolean> {
+    let ok = true;
+    const ran = new Set<string>();
+    for (const fam of fams) {
+      let done: boolean;
+      try {
+        const cmd = this.expandOp(op, fam);
+        done = !cmd.trim() || ran.has(cmd) || (await this.exec(cmd, null, fam));
+        if (done) ran.add(cmd);
+      } catch (e) {
+        this.log('error', errorMessage(e));
+        done = false;
+      }
+      after?.(fam, done);
+      ok &&= done;
+    }
+    return ok;
+  }
+
+  private expandOp(op: Op, fam: FamilyKey): string {
+    return this.tags.expand(this.tags.raw(op, fam) ?? '', fam);
+  }
+
+  // ---- execution ----
+
+  /** Dynamic pass + run. `t = null` is the pseudo-ticket (start/stop/check/flush). */
+  private async exec(cmd: string, t: BanTicket | null, fam: FamilyKey): Promise<boolean> {
+    const used = tagsIn(cmd);
+    const values = await ticketValues(t, fam, used, { jail: this.jail, lookups: this.lookups, now: this.clock.now() });
+    const vars = new ShellVars();
+    const script = substituteDynamic(cmd, values, t?.fields ?? {}, vars);
+    const res = await this.runner.run({ args: shellArgv(script, vars), timeout: this.timeout });
+    if (!res.ok) this.logFailure(res, vars.size ? `${script}  [vars: ${JSON.stringify(Object.fromEntries(vars.entries()))}]` : script);
+    return res.ok;
+  }
+
+  private logFailure(res: RunResult, what: string): void {
+    const ref = (++refCounter).toString(16).padStart(12, '0');
+    this.log('error', `${ref} -- exec: ${what}`);
+    for (const [k, text] of [
+      ['stdout', res.stdout],
+      ['stderr', res.stderr],
+    ] as const) {
+      for (const line of text.split('\n')) if (line) this.log('error', `${ref} -- ${k}: ${pyRepr(line)}`);
+    }
+    if (res.timedOut) this.log('error', `${ref} -- timed out after ${this.timeout} seconds.`);
+    else if (res.signal) this.log('error', `${ref} -- killed with ${res.signal} (return code: -1)`);
+    else if (res.code !== null && res.code > 128) this.log('error', `${ref} -- killed with signal ${res.code - 128} (return code: ${res.code})`);
+    else {
+      this.log('error', `${ref} -- returned ${res.code ?? -1}`);
+      if (res.code === 127) this.log('info', `HINT on 127: "Command not found".  Make sure that all commands in the action are in the PATH of the server process.`);
+    }
+  }
+
+  // ---- batches ----
+
+  private async many(ts: BanTicket[], verb: 'add' | 'del'): Promise<boolean[]> {
+    const results: boolean[] = new Array<boolean>(ts.length).fill(false);
+    const op: Op = verb === 'add' ? 'actionban' : 'actionunban';
+    const groups = new Map<FamilyKey, number[]>();
+    ts.forEach((t, i) => {
+      const fam = familyOf(t);
+      const g = groups.get(fam);
+      if (g) g.push(i);
+      else groups.set(fam, [i]);
+    });
+    for (const [fam, idx] of groups) {
+      const single = async (i: number): Promise<void> => {
+        results[i] = verb === 'add' ? await this.doBan(ts[i]!, 'actionban') : await this.doUnban(ts[i]!);
+      };
+      let shape: BatchShape | null = null;
+      try {
+        shape = fam ? batchShape(this.expandOp(op, fam)) : null;
+      } catch {
+        shape = null;
+      }
+      const batch: number[] = [];
+      for (const i of idx) {
+        const t = ts[i]!;
+        const addr = t.ip ?? t.id;
+        if (this.skipRestored(t)) results[i] = true;
+        else if (shape?.verb === verb && ipFamily(addr) === fam && !addr.includes('%')) batch.push(i);
+        else await single(i);
+      }
+      if (!batch.length) continue;
+      if (verb === 'add') {
+        try {
+          await this.ensureStarted(fam);
+        } catch (e) {
+          for (const i of batch) this.ticketFailed('ban', ts[i]!, errorMessage(e));
+          continue;
+        }
+      } else if (!((this.state.get(fam) ?? 0) & HAS_BANS)) {
+        for (const i of batch) results[i] = true;
+        continue;
+      }
+      await this.runBatch(shape!, fam, batch, ts, results, single, true);
+    }
+    return results;
+  }
+
+  /** One process for the whole batch; on failure check/repair once, then bisect to find the bad tickets. */
+  private async runBatch(
+    shape: BatchShape,
+    fam: FamilyKey,
+    idx: number[],
+    ts: BanTicket[],
+    results: boolean[],
+    single: (i: number) => Promise<void>,
+    mayRepair: boolean,
+  ): Promise<void> {
+    if (idx.length === 1) return single(idx[0]!);
+    const addrs = idx.map((i) => ts[i]!.ip ?? ts[i]!.id);
+    const res = await this.runner.run({ file: shape.program, args: shape.args, stdin: shape.render(addrs), timeout: this.timeout });
+    if (res.ok) {
+      for (const i of idx) results[i] = true;
+      if (shape.verb === 'add') this.state.set(fam, (this.state.get(fam) ?? 0) | STARTED | HAS_BANS);
+      return;
+    }
+    this.logFailure(res, `${shape.program} ${shape.args.join(' ')} < [${idx.length} ${shape.verb} lines]`);
+    if (mayRepair && this.tags.option('actioncheck', fam).trim()) {
+      const unban = shape.verb === 'del';
+      const r = await this.invariantCheck(fam, unban && !truthy(this.tags.option('actionrepair_on_unban', fam)), !unban);
+      if (r !== 1) {
+        for (const i of idx) this.ticketFailed(unban ? 'unban' : 'ban', ts[i]!, unban ? 'Error unbanning' : 'Error banning');
+        return;
+      }
+      return this.runBatch(shape, fam, idx, ts, results, single, false);
+    }
+    const mid = idx.length >> 1;
+    await this.runBatch(shape, fam, idx.slice(0, mid), ts, results, single, false);
+    await this.runBatch(shape, fam, idx.slice(mid), ts, results, single, false);
+  }
+
+  // ---- helpers ----
+
+  private serial<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run.catch((e: unknown) => {
+      // last line of defence: an action never throws to the jail
+      this.log('error', `Action '${this.name}' of jail '${this.jail.name}' failed: ${errorMessage(e)}`);
+      return fallback;
+    });
+  }
+
+  private opFailed(what: string): void {
+    const verb = { start: 'starting', stop: 'stopping', reload: 'reloading' }[what] ?? what;
+    this.log(
+      'error',
+      `Failed to ${what} jail '${this.jail.name}' action '${this.name}': Error ${verb} action Jail('${this.jail.name}')/${this.name}: 'Script error'`,
+    );
+  }
+
+  private ticketFailed(what: string, t: BanTicket, err: string): void {
+    const addr = t.ip ?? t.id;
+    const info = `ActionInfo({'ip': ${pyRepr(addr)}, 'family': ${pyRepr(familyOf(t))}, 'fid': ${pyRepr(t.id)}, 'failures': ${t.failures}, 'restored': ${t.restored ? 1 : 0}})`;
+    const msg = err.startsWith('Error ') && !err.includes(' action ') ? `${err} ${addr}` : err;
+    this.log('error', `Failed to execute ${what} jail '${this.jail.name}' action '${this.name}' info '${info}': ${msg}`);
+  }
+}
+
+export type { LogLevel };
