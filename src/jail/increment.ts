@@ -1,0 +1,167 @@
+import type { IncrementDef } from '../config/types.js';
+import { ConfigError, errorMessage } from '../core/errors.js';
+import { compilePyExpr, type PyExpr } from './py-expr.js';
+import { pyBool, str2sec } from './time-value.js';
+
+/**
+ * bantime.increment (anatomy §1.6): a repeat offender's bantime grows with the number of
+ * earlier bans recorded in the store, and its failures count more.
+ */
+
+/** The latest recorded ban of an id (what the store's previousBan returns). */
+export interface PreviousBan {
+  /** Bans recorded so far (fail2ban's `bancount`). */
+  banCount: number;
+  /** Time of the latest recorded ban. */
+  time: number;
+  /** Its bantime (negative = permanent). */
+  bantime: number;
+}
+
+export const DEFAULT_FORMULA = 'ban.Time * (1<<(ban.Count if ban.Count<20 else 20)) * banFactor';
+const FORMULA_NAMES = ['ban.Time', 'ban.Count', 'banFactor'];
+
+export type IncrementOption = 'increment' | 'factor' | 'formula' | 'multipliers' | 'maxtime' | 'rndtime' | 'overalljails';
+export const INCREMENT_OPTIONS: readonly IncrementOption[] = ['increment', 'factor', 'formula', 'multipliers', 'maxtime', 'rndtime', 'overalljails'];
+
+export interface IncrementResult {
+  bantime: number;
+  /** Set when the formula failed at run time: the base bantime is used (fail2ban logs and goes on). */
+  error?: string;
+}
+
+export class BanTimeIncrement {
+  private def: IncrementDef;
+  /** `bantime.factor` as written (an expression) when set through `set`, for `get`. */
+  private factorText: string | null = null;
+  private formula: PyExpr | null = null;
+  private readonly random: () => number;
+
+  constructor(def: IncrementDef, opts: { random?: () => number } = {}) {
+    this.def = { ...def, multipliers: [...def.multipliers] };
+    this.random = opts.random ?? Math.random;
+    this.compile();
+  }
+
+  get enabled(): boolean {
+    return this.def.enabled;
+  }
+
+  get overalljails(): boolean {
+    return this.def.overalljails;
+  }
+
+  get definition(): Readonly<IncrementDef> {
+    return this.def;
+  }
+
+  private compile(): void {
+    this.formula = this.def.multipliers.length > 0 ? null : compilePyExpr(this.def.formula ?? DEFAULT_FORMULA, FORMULA_NAMES, 'bantime.formula');
+  }
+
+  /**
+   * Bantime for a new ban of an id whose latest recorded ban is `prev`. Unchanged when the
+   * increment is off, the base is permanent or zero, or the id was never banned.
+   */
+  bantime(base: number, prev: PreviousBan | null): IncrementResult {
+    if (!this.def.enabled || base <= 0 || !prev || prev.banCount <= 0) return { bantime: base };
+    try {
+      return { bantime: this.evaluate(base, prev.banCount) };
+    } catch (err) {
+      return { bantime: base, error: `bantime.formula: ${errorMessage(err)}` };
+    }
+  }
+
+  /** The raw chain: multipliers or formula (never below base), then maxtime cap, then random. */
+  evaluate(base: number, count: number): number {
+    const d = this.def;
+    let v: number;
+    if (d.multipliers.length > 0) {
+      const m = d.multipliers;
+      v = base * d.factor * m[count < m.length ? count : m.length - 1]!;
+    } else {
+      v = Math.max(base, this.formula!({ 'ban.Time': base, 'ban.Count': count, banFactor: d.factor }));
+    }
+    if (d.maxtime !== null) v = Math.min(v, d.maxtime);
+    if (d.rndtime !== null) v += this.random() * d.rndtime;
+    return v;
+  }
+
+  /**
+   * Retries one new failure counts for when the id was banned before: 2^banCount/2 + 1
+   * (2, 3, 5, 9 …), capped at maxretry. A failure not newer than the latest ban was already
+   * counted before that ban (a re-read log line): it counts 1.
+   */
+  failureRetry(prev: PreviousBan | null, failureTime: number, maxretry: number): number {
+    if (!this.def.enabled || !prev || failureTime <= prev.time) return 1;
+    const n = Math.max(prev.banCount, 0);
+    return Math.min(2 ** Math.min(n, 20) / 2 + 1, maxretry);
+  }
+
+  /** `set <jail> bantime.<opt> <value>`; empty value resets to the default. */
+  set(opt: IncrementOption, value: string): void {
+    const key = `bantime.${opt}`;
+    const v = value.trim();
+    const next: IncrementDef = { ...this.def };
+    let factorText = this.factorText;
+    switch (opt) {
+      case 'increment':
+        next.enabled = pyBool(v);
+        break;
+      case 'overalljails':
+        next.overalljails = pyBool(v);
+        break;
+      case 'factor':
+        next.factor = v === '' ? 1 : compilePyExpr(v, [], key)();
+        factorText = v === '' ? null : v;
+        break;
+      case 'formula':
+        next.formula = v === '' ? null : v;
+        break;
+      case 'multipliers':
+        next.multipliers = v === '' ? [] : v.split(/\s+/).map((x) => parseMultiplier(x, key));
+        break;
+      case 'maxtime':
+        next.maxtime = v === '' ? null : str2sec(v, key);
+        break;
+      case 'rndtime':
+        next.rndtime = v === '' ? null : str2sec(v, key);
+        break;
+    }
+    const saved = this.def;
+    this.def = next;
+    try {
+      this.compile();
+    } catch (err) {
+      this.def = saved;
+      throw err;
+    }
+    this.factorText = factorText;
+  }
+
+  /** `get <jail> bantime.<opt>`: null when unset. */
+  get(opt: IncrementOption): string | number | boolean | null {
+    const d = this.def;
+    switch (opt) {
+      case 'increment':
+        return d.enabled;
+      case 'overalljails':
+        return d.overalljails;
+      case 'factor':
+        return this.factorText ?? d.factor;
+      case 'formula':
+        return d.formula;
+      case 'multipliers':
+        return d.multipliers.length ? d.multipliers.join(' ') : null;
+      case 'maxtime':
+        return d.maxtime;
+      case 'rndtime':
+        return d.rndtime;
+    }
+  }
+}
+
+function parseMultiplier(x: string, key: string): number {
+  if (!/^[+-]?\d+$/.test(x)) throw new ConfigError(`${key}: invalid multiplier ${JSON.stringify(x)} (integers separated by spaces)`);
+  return Number(x);
+}

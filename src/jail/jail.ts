@@ -1,0 +1,337 @@
+import type { IncrementDef } from '../config/types.js';
+import type { Clock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
+import type { BanTicket, Failure } from '../core/failure.js';
+import { canonicalIp } from '../core/ip.js';
+import { BanList, endOfBan } from './ban-list.js';
+import { FailWindow, type FailEntry } from './fail-window.js';
+import { INCREMENT_OPTIONS, BanTimeIncrement, type IncrementOption, type PreviousBan } from './increment.js';
+import { networkMatcher, type IgnoreList, type IgnoreSubject, type LogFn, type LogLevel } from './ignore.js';
+import { pyInt, sec2str, str2sec, time2str } from './time-value.js';
+
+/**
+ * One jail's state machine (anatomy §3): failures → ignore check → fail window → ban with
+ * bantime.increment → ban list → expiry. Pure: time comes from the clock, previous bans from
+ * an injected lookup (the store), I/O for the ignore rules lives in the IgnoreList's deps.
+ * Returned tickets are what the caller hands to actions and to the store.
+ */
+
+export interface JailOptions {
+  name: string;
+  maxretry: number;
+  maxmatches: number;
+  findtime: number;
+  /** Seconds; negative = permanent. */
+  bantime: number;
+  increment: IncrementDef;
+  clock: Clock;
+  ignore: IgnoreList;
+  /** Latest recorded ban of an id; `overalljails` asks for every jail's history. */
+  previousBan?: (id: string, overalljails: boolean) => PreviousBan | null;
+  /** DNS for `unban <hostname>` (fail2ban unbans the banned addresses a name resolves to). */
+  resolve?: (name: string) => Promise<readonly string[]>;
+  log?: LogFn;
+  /** For bantime.rndtime (tests inject a fixed one). */
+  random?: () => number;
+  /**
+   * Skip failures older than now - findtime, as fail2ban's filter does in a live jail
+   * (the regex tool does not). Default true.
+   */
+  checkFindTime?: boolean;
+}
+
+export interface JailStatus {
+  currentlyFailed: number;
+  totalFailed: number;
+  currentlyBanned: number;
+  totalBanned: number;
+  /** Ids in ban order (the `Banned IP list`). */
+  bannedIds: string[];
+}
+
+export interface UnbanResult {
+  unbanned: BanTicket[];
+  /** Arguments that matched no ban (an error only with `--report-absent`). */
+  missed: string[];
+}
+
+export type JailOptionKey = 'findtime' | 'bantime' | 'maxretry' | 'maxmatches' | `bantime.${IncrementOption}`;
+
+export class Jail {
+  readonly name: string;
+  readonly fails: FailWindow;
+  readonly bans = new BanList();
+  readonly increment: BanTimeIncrement;
+  readonly ignore: IgnoreList;
+  /** Seconds; negative = permanent. */
+  bantime: number;
+  checkFindTime: boolean;
+  private readonly clock: Clock;
+  private readonly previousBan: JailOptions['previousBan'];
+  private readonly resolve: JailOptions['resolve'];
+  private readonly logFn: LogFn | undefined;
+
+  constructor(opts: JailOptions) {
+    this.name = opts.name;
+    this.fails = new FailWindow({ maxretry: opts.maxretry, maxmatches: opts.maxmatches, findtime: opts.findtime });
+    this.bantime = opts.bantime;
+    this.increment = new BanTimeIncrement(opts.increment, opts.random ? { random: opts.random } : {});
+    this.ignore = opts.ignore;
+    this.clock = opts.clock;
+    this.previousBan = opts.previousBan;
+    this.resolve = opts.resolve;
+    this.logFn = opts.log;
+    this.checkFindTime = opts.checkFindTime ?? true;
+  }
+
+  private log(level: LogLevel, msg: string): void {
+    this.logFn?.(level, `[${this.name}] ${msg}`);
+  }
+
+  /** A failure found by the filter. Resolves to the ticket to hand to actions when it caused a new ban. */
+  async addFailure(f: Failure): Promise<BanTicket | null> {
+    const now = this.clock.now();
+    const time = f.time > now ? now : f.time; // estimated future dates count as now
+    if (this.checkFindTime && time < now - this.fails.findtime) return null;
+    if (await this.ignored({ id: f.id, ip: f.ip, time, failures: 1, matches: f.matches, fields: f.fields })) return null;
+    this.log('INFO', `Found ${f.id} - ${time2str(time)}`);
+
+    let count = f.count;
+    const prev = this.increment.enabled && this.previousBan ? this.previousBan(f.id, false) : null;
+    const retry = this.increment.failureRetry(prev, time, this.fails.maxretry);
+    if (retry > 1 && prev) {
+      // a known bad id: this failure counts more (fail2ban prints the Python float)
+      const shown = retry === this.fails.maxretry ? String(retry) : Number.isInteger(retry) ? `${retry}.0` : String(retry);
+      this.log('INFO', `Found ${f.id}, bad - ${time2str(time)}, ${prev.banCount} # -> ${shown}${retry >= this.fails.maxretry ? ', Ban' : ''}`);
+      count += retry - 1;
+    }
+    const e = this.fails.add({ id: f.id, ip: f.ip, time, matches: f.matches, fields: f.fields }, count, now);
+    return e ? this.ban(this.ticketOf(e), now) : null;
+  }
+
+  /** `set <jail> attempt <id> [<match>…]`: a failure at now worth one retry per match (at least 1). */
+  async attempt(id: string, matches: readonly string[] = []): Promise<BanTicket | null> {
+    const now = this.clock.now();
+    const ip = canonicalIp(id) !== null ? id : null;
+    if (await this.ignored({ id, ip, time: now, failures: 1, matches, fields: {} })) return null;
+    this.log('INFO', `Attempt ${id} - ${time2str(now)}`);
+    const e = this.fails.add({ id, ip, time: now, matches, fields: {} }, Math.max(matches.length, 1), now);
+    return e ? this.ban(this.ticketOf(e), now) : null;
+  }
+
+  /** `set <jail> banip <id>…`: tickets at now (no ignore check); returns the new bans (count = length). */
+  banManually(ids: readonly string[], now = this.clock.now()): BanTicket[] {
+    const out: BanTicket[] = [];
+    for (const id of ids) {
+      const t = this.ban(
+        { jail: this.name, id, ip: canonicalIp(id) !== null ? id : null, time: now, bantime: this.bantime, banCount: 0, failures: 0, matches: [], fields: {}, restored: false },
+        now,
+      );
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  /** Re-apply bans read from the store at start: flagged restored, ignore rules applied, finished ones skipped. */
+  async restore(tickets: readonly BanTicket[]): Promise<BanTicket[]> {
+    const now = this.clock.now();
+    const out: BanTicket[] = [];
+    for (const src of tickets) {
+      const t: BanTicket = { ...src, jail: this.name, restored: true };
+      if (await this.ignored({ id: t.id, ip: t.ip, time: t.time, failures: t.failures, matches: t.matches, fields: t.fields })) continue;
+      if (endOfBan(t) <= now) continue;
+      const r = this.bans.add(t, now);
+      if (r.status === 'added') {
+        this.log('NOTICE', `Restore Ban ${t.id}`);
+        out.push(t);
+      } else if (r.status === 'exists' || r.status === 'prolonged') {
+        this.alreadyBanned(t, r.ticket);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * `unbanip` / `unban`: an exact id, or a network (CIDR) or host name covering banned ids.
+   * Returns the removed tickets (for actionunban and the store) and the arguments that matched nothing.
+   */
+  async unban(ids: readonly string[]): Promise<UnbanResult> {
+    const unbanned: BanTicket[] = [];
+    const missed: string[] = [];
+    for (const id of ids) {
+      const one = this.bans.remove(id) ?? this.bans.remove(canonicalIp(id) ?? id);
+      let removed: BanTicket[] = one ? [one] : [];
+      if (!one) {
+        const inNet = networkMatcher(id);
+        if (inNet) removed = this.bans.removeWhere((bid) => inNet(bid));
+        else if (canonicalIp(id) === null && this.resolve) {
+          let addrs: readonly string[] = [];
+          try {
+            addrs = await this.resolve(id);
+          } catch {
+            addrs = [];
+          }
+          const set = new Set(addrs.map((a) => canonicalIp(a)).filter((a): a is string => a !== null));
+          if (set.size) removed = this.bans.removeWhere((bid) => set.has(bid));
+        }
+      }
+      if (removed.length === 0) missed.push(id);
+      for (const t of removed) {
+        this.log('NOTICE', `Unban ${t.id}`);
+        unbanned.push(t);
+      }
+    }
+    return { unbanned, missed };
+  }
+
+  /** `unban --all` / jail stop: every ticket, in ban order. */
+  unbanAll(): BanTicket[] {
+    const all = this.bans.removeAll();
+    for (const t of all) this.log('NOTICE', `Unban ${t.id}`);
+    return all;
+  }
+
+  /** Bans that are over (`now > end`), earliest first. */
+  popExpired(now = this.clock.now(), limit = Infinity): BanTicket[] {
+    const out = this.bans.popExpired(now, limit);
+    for (const t of out) this.log('NOTICE', `Unban ${t.id}`);
+    return out;
+  }
+
+  /** When the next ban ends (for the unban timer), null when none will. */
+  nextExpiry(): number | null {
+    return this.bans.nextExpiry();
+  }
+
+  isBanned(id: string): boolean {
+    return this.bans.has(id);
+  }
+
+  status(): JailStatus {
+    return {
+      currentlyFailed: this.fails.size,
+      totalFailed: this.fails.totalFailed,
+      currentlyBanned: this.bans.size,
+      totalBanned: this.bans.totalBanned,
+      bannedIds: this.bans.ids(),
+    };
+  }
+
+  /** `get <jail> banip`: ids ordered by end of ban. */
+  banIps(): string[] {
+    return this.bans.orderedIds();
+  }
+
+  /** `get <jail> banip --with-time`. */
+  banIpsWithTime(): string[] {
+    return this.bans.withTime();
+  }
+
+  /** The cap the store applies to restored bantimes: maxtime with increment on (or none), else bantime. */
+  maxBantime(): number {
+    if (this.increment.enabled) return this.increment.definition.maxtime ?? -1;
+    return this.bantime;
+  }
+
+  /** `set <jail> <key> <value>` for the counting/banning options; returns the new value. */
+  setOption(key: JailOptionKey, value: string): number | string | boolean | null {
+    switch (key) {
+      case 'findtime':
+        this.fails.findtime = str2sec(value, key);
+        break;
+      case 'bantime':
+        this.bantime = str2sec(value, key);
+        break;
+      case 'maxretry':
+        this.fails.maxretry = pyInt(value, key);
+        break;
+      case 'maxmatches':
+        this.fails.maxmatches = pyInt(value, key);
+        break;
+      default:
+        this.increment.set(incrementOpt(key), value);
+    }
+    return this.getOption(key);
+  }
+
+  getOption(key: JailOptionKey): number | string | boolean | null {
+    switch (key) {
+      case 'findtime':
+        return this.fails.findtime;
+      case 'bantime':
+        return this.bantime;
+      case 'maxretry':
+        return this.fails.maxretry;
+      case 'maxmatches':
+        return this.fails.maxmatches;
+      default:
+        return this.increment.get(incrementOpt(key));
+    }
+  }
+
+  // ---- internals ----
+
+  private async ignored(s: IgnoreSubject): Promise<boolean> {
+    const src = await this.ignore.check(s);
+    if (src === null) return false;
+    if (src !== 'cache') this.log('INFO', `Ignore ${s.id} by ${src}`);
+    return true;
+  }
+
+  private ticketOf(e: FailEntry): BanTicket {
+    return {
+      jail: this.name,
+      id: e.id,
+      ip: e.ip,
+      time: e.last,
+      bantime: this.bantime,
+      banCount: 0,
+      failures: e.failures,
+      matches: e.matches ?? [],
+      fields: e.fields ?? {},
+      restored: false,
+    };
+  }
+
+  /** Apply bantime.increment and add to the ban list; the ticket when it is a new ban. */
+  private ban(t: BanTicket, now: number): BanTicket | null {
+    const base = t.bantime;
+    if (this.increment.enabled && this.previousBan) {
+      const prev = this.previousBan(t.id, this.increment.overalljails);
+      if (prev) {
+        t.banCount = Math.max(prev.banCount, 0);
+        const r = this.increment.bantime(base, prev);
+        if (r.error) this.log('ERROR', r.error);
+        if (r.bantime > base) t.bantime = r.bantime;
+      }
+    }
+    const r = this.bans.add(t, now);
+    switch (r.status) {
+      case 'added':
+        this.log('NOTICE', `Ban ${t.id}`);
+        if (t.bantime !== base) {
+          const shown = t.bantime < 0 ? 'permanent -> infinite' : `${sec2str(t.bantime)} -> ${time2str(t.time + t.bantime)}`;
+          this.log('NOTICE', `Increase Ban ${t.id} (${t.banCount + 1} # ${shown})`);
+        }
+        return t;
+      case 'expired':
+        this.log('INFO', `Ignore ${t.id}, expired bantime`);
+        return null;
+      default:
+        this.alreadyBanned(t, r.ticket);
+        return null;
+    }
+  }
+
+  private alreadyBanned(t: BanTicket, existing: BanTicket): void {
+    // fail2ban grades the message by how late the repeat is (backend latency vs. something wrong)
+    const late = t.time - existing.time;
+    this.log(late < 3 ? 'DEBUG' : late < 60 ? 'NOTICE' : 'WARNING', `${t.id} already banned`);
+  }
+}
+
+function incrementOpt(key: string): IncrementOption {
+  const opt = key.startsWith('bantime.') ? key.slice(8) : '';
+  if (!(INCREMENT_OPTIONS as readonly string[]).includes(opt)) throw new ConfigError(`unknown jail option ${JSON.stringify(key)}`);
+  return opt as IncrementOption;
+}
