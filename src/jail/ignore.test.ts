@@ -150,7 +150,7 @@ describe('ignorecommand and ignorecache', () => {
     expect(runCommand).toHaveBeenCalledTimes(5);
     list.setCache(null);
     expect(list.getCache()).toBeNull();
-    expect(() => list.setCache('max-count=3')).toThrow(/ignorecache/);
+    expect(() => { list.setCache('max-count=3'); }).toThrow(/ignorecache/);
   });
 });
 

@@ -101,11 +101,11 @@ describe('BanTimeIncrement.set/get', () => {
 
   it('keeps the old definition when a new value is invalid', () => {
     const inc = new BanTimeIncrement(def());
-    expect(() => inc.set('formula', 'import os')).toThrow(/bantime\.formula/);
+    expect(() => { inc.set('formula', 'import os'); }).toThrow(/bantime\.formula/);
     expect(inc.get('formula')).toBeNull();
     expect(inc.bantime(600, prev(1)).bantime).toBe(1200);
-    expect(() => inc.set('multipliers', '1 x 2')).toThrow(/bantime\.multipliers/);
-    expect(() => inc.set('maxtime', 'soon')).toThrow(/bantime\.maxtime/);
-    expect(() => inc.set('factor', 'banFactor')).toThrow(/bantime\.factor/);
+    expect(() => { inc.set('multipliers', '1 x 2'); }).toThrow(/bantime\.multipliers/);
+    expect(() => { inc.set('maxtime', 'soon'); }).toThrow(/bantime\.maxtime/);
+    expect(() => { inc.set('factor', 'banFactor'); }).toThrow(/bantime\.factor/);
   });
 });
