@@ -1,0 +1,72 @@
+/**
+ * Reading an action (`action.d/<name>.conf` + .d/ + .local) for a jail into an ActionDef:
+ * parameters over [Init] over [Definition], `%(x)s` resolved, tags left for the runtime
+ * (but checked here so a self-referencing definition fails at read time, not at first ban).
+ */
+import { ConfigError } from '../core/errors.js';
+import { readConfigFiles } from './configset.js';
+import { CONDITIONAL_KEY_RE, conditionalBases, readDefinition, withWhere } from './definition.js';
+import { locate } from './locate.js';
+import { parseSpec } from './params.js';
+import { substituteTags } from './tags.js';
+import type { ActionDef, Where } from './types.js';
+
+/** Tags whose values come from logs: never substituted at config level. */
+export const ESCAPED_TAGS = ['matches', 'ipmatches', 'ipjailmatches'] as const;
+
+export interface ActionReadOptions {
+  /** Where the jail names this action (for error messages). */
+  where?: Where;
+}
+
+/** fail2ban's action identifier: file name, suffixed when `name` differs from the jail name. */
+export function actionName(file: string, jailName: string, params: Readonly<Record<string, string>>): string {
+  if (params.actname !== undefined) return params.actname;
+  const n = params.name ?? jailName;
+  if (n === jailName) return file;
+  return file + (n.startsWith(jailName) ? n.slice(jailName.length) : `-${n}`);
+}
+
+export function readAction(
+  basedir: string,
+  spec: string,
+  jailName: string,
+  jailVars: Record<string, string> = {},
+  opts: ActionReadOptions = {},
+): ActionDef {
+  const parsed = parseSpec(spec, opts.where);
+  if (parsed.name.endsWith('.py')) {
+    throw new ConfigError(`jail '${jailName}': Python action '${parsed.name}' is not supported`, opts.where);
+  }
+  const params: Record<string, string> = { ...parsed.params };
+  if (!('name' in params)) params.name = jailName;
+  params.actname = actionName(parsed.name, jailName, params);
+  const loc = locate('action', basedir, parsed.name, { jail: jailName, where: opts.where });
+  const cs = readConfigFiles(loc.files);
+  const file = loc.files[0]!;
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(jailVars)) vars[k.toLowerCase()] = v;
+  const read = readDefinition(cs, file, params, vars);
+
+  const ignore = [...ESCAPED_TAGS, 'timeout', 'bantime', ...conditionalBases(read.combined)];
+  for (const conditional of [undefined, 'family=inet4', 'family=inet6']) {
+    withWhere(
+      () => substituteTags(read.combined, { ignore, lookup: read.lookup, where: read.where, conditional }),
+      { file, line: 0 },
+    );
+  }
+
+  const options: Record<string, string> = {};
+  const conditional: Record<string, Record<string, string>> = {};
+  for (const [k, v] of Object.entries(read.combined)) {
+    const m = CONDITIONAL_KEY_RE.exec(k);
+    if (!m) {
+      options[k] = v;
+      continue;
+    }
+    const cond = m[2]!;
+    const group = cond.startsWith('family=') ? cond.slice('family='.length) : cond;
+    (conditional[group] ??= {})[m[1]!] = v;
+  }
+  return { actname: params.actname, file: loc.name, options, conditional };
+}
