@@ -1,0 +1,261 @@
+/**
+ * Python regex -> matcher with Python `re.search` semantics, built on JS RegExp.
+ *
+ * Pipeline: fail2ban's global->scoped flag rewrite, parse (parse.ts), remove conditionals
+ * (conditional.ts), drop a leading start anchor in favour of the sticky flag, then emit one JS
+ * RegExp per text variant on demand (emit.ts): ASCII / BMP / astral text × clean / other line
+ * terminators. Nearly every log line is ASCII without `\r`, so the common variant uses small ASCII
+ * classes, JS's `\b`, the `m` flag for `$`, and no lookarounds of our own — keeping V8's
+ * linear-time fallback available whenever the Python pattern itself has no lookaround/backref.
+ *
+ * Deliberate choice: no `u` flag. `\p{…}` would give Unicode classes for free, but the linear
+ * engine refuses `u` (and `i`) patterns, and Python matches code points anyway, which we emulate
+ * with surrogate-pair alternatives only for texts that actually contain astral characters.
+ */
+import type { Where } from '../../config/types.js';
+import type { Node, ParsedPattern } from './ast.js';
+import { alt, children, EMPTY, seq, some } from './ast.js';
+import type { Extent } from './charset.js';
+import { isCased } from './charset.js';
+import { removeConditionals } from './conditional.js';
+import { emit } from './emit.js';
+import { enableLinearFallback } from './linear.js';
+import { requiredLiterals } from './literals.js';
+import { parsePython, translateError } from './parse.js';
+import { expandTags } from './tags.js';
+
+export interface RegexMatch {
+  /** Start of the match in `text`. */
+  index: number;
+  /** End of the match in `text` (single-line mode: at most text.length + 1, the implicit `\n`). */
+  end: number;
+  groups: Record<string, string | undefined>;
+}
+
+export interface CompiledRegex {
+  readonly source: string;
+  readonly groupNames: readonly string[];
+  exec(text: string): RegexMatch | null;
+  mayMatch(text: string): boolean;
+}
+
+/** fail2ban rewrites `((?i)X)` and `(?:(?i)X)` into `(?i:X)` (Python 3.11 rejects mid-pattern flags). */
+const GLOBAL_TO_LOCAL = /(?<!\\)\((?:\?:)?(\(\?[a-z]+)\)/g;
+
+function stripStart(n: Node): Node | null {
+  switch (n.t) {
+    case 'assert':
+      return n.kind === 'bos' || (n.kind === 'bol' && !n.multiline) ? EMPTY : null;
+    case 'seq': {
+      const head = n.items[0] ? stripStart(n.items[0]) : null;
+      return head ? seq([head, ...n.items.slice(1)]) : null;
+    }
+    case 'alt': {
+      const alts = n.alts.map(stripStart);
+      const ok = alts.filter((a): a is Node => a !== null);
+      return ok.length === alts.length ? alt(ok) : null;
+    }
+    case 'group': {
+      const body = stripStart(n.body);
+      return body ? { ...n, body } : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function canMatchCased(n: Node): boolean {
+  switch (n.t) {
+    case 'lit':
+      return isCased(n.cp);
+    case 'set':
+      return (
+        n.negate ||
+        n.items.some((it) => it.cat === 'w' || it.neg === true || it.hi - it.lo > 256 || [...Array(it.hi - it.lo + 1).keys()].some((k) => isCased(it.lo + k)))
+      );
+    case 'any':
+    case 'backref':
+      return true;
+    default:
+      return children(n).some(canMatchCased);
+  }
+}
+
+function findGroup(n: Node, num: number): Node | null {
+  if (n.t === 'group' && n.num === num) return n;
+  for (const c of children(n)) {
+    const r = findGroup(c, num);
+    if (r) return r;
+  }
+  return null;
+}
+
+/**
+ * Python keeps a group's value from an earlier loop iteration; JS clears captures at each
+ * iteration. Only a group that may be skipped inside a repeated body can tell the difference.
+ */
+function skippableInLoop(n: Node, inLoop: boolean): boolean {
+  switch (n.t) {
+    case 'repeat':
+      if (n.max > 1 && some(n.body, (x) => x.t === 'group' && x.num !== null)) return optionalCapture(n.body) || skippableInLoop(n.body, true);
+      return skippableInLoop(n.body, inLoop);
+    default:
+      return children(n).some((c) => skippableInLoop(c, inLoop));
+  }
+}
+
+/** A capture inside `n` that some successful path through `n` can skip. */
+function optionalCapture(n: Node): boolean {
+  const hasCap = (x: Node): boolean => some(x, (y) => y.t === 'group' && y.num !== null);
+  switch (n.t) {
+    case 'alt':
+      return n.alts.some(hasCap);
+    case 'cond':
+      return hasCap(n.yes) || hasCap(n.no);
+    case 'look':
+      return n.neg ? false : hasCap(n.body);
+    case 'repeat':
+      return n.min === 0 ? hasCap(n.body) : optionalCapture(n.body);
+    default:
+      return children(n).some(optionalCapture);
+  }
+}
+
+interface Built {
+  re: RegExp;
+  /** [python name, JS group indices] */
+  named: [string, number[]][];
+}
+
+const EXTENTS: Extent[] = ['ascii', 'bmp', 'full'];
+// Any char that is not plain ASCII or is a line terminator besides what the mode expects.
+const FAST_SINGLE = /[^\x00-\x09\x0b\x0c\x0e-\x7f]/;
+const FAST_MULTI = /[^\x00-\x0c\x0e-\x7f]/;
+const NON_ASCII = /[^\x00-\x7f]/;
+const SURROGATE = /[\ud800-\udfff]/;
+const DIRTY_SINGLE = /[\n\r\u2028\u2029]/;
+const DIRTY_MULTI = /[\r\u2028\u2029]/;
+
+export class Compiled implements CompiledRegex {
+  readonly source: string;
+  readonly groupNames: readonly string[];
+  private readonly root: Node;
+  private readonly parsed: ParsedPattern;
+  private readonly sticky: boolean;
+  private readonly multiline: boolean;
+  private readonly where: Where | undefined;
+  private readonly variants: (Built | undefined)[] = [];
+  private readonly clauses: string[][];
+
+  constructor(source: string, parsed: ParsedPattern, root: Node, sticky: boolean, multiline: boolean, where: Where | undefined) {
+    this.source = source;
+    this.parsed = parsed;
+    this.root = root;
+    this.sticky = sticky;
+    this.multiline = multiline;
+    this.where = where;
+    this.groupNames = [...parsed.names.keys()];
+    this.clauses = requiredLiterals(parsed.root);
+    this.build('ascii', true);
+  }
+
+  /** The required-literal clauses used by mayMatch (for diagnostics and tests). */
+  get literals(): readonly (readonly string[])[] {
+    return this.clauses;
+  }
+
+  /** JS source of a variant (for tests and the bench). */
+  jsSource(extent: Extent = 'ascii', clean = true): string {
+    const b = this.build(extent, clean);
+    return `/${b.re.source}/${b.re.flags}`;
+  }
+
+  private build(extent: Extent, clean: boolean): Built {
+    const key = EXTENTS.indexOf(extent) * 2 + (clean ? 0 : 1);
+    const have = this.variants[key];
+    if (have) return have;
+    const e = emit(this.root, { extent, clean }, { multiText: this.multiline, sticky: this.sticky });
+    let re: RegExp;
+    try {
+      re = new RegExp(e.source, e.flags);
+    } catch (err) {
+      throw translateError(`internal translation error (${(err as Error).message})`, this.source, this.where);
+    }
+    const byNum = new Map<number, number[]>();
+    e.groupMap.forEach((num, js) => {
+      if (num > 0) byNum.set(num, [...(byNum.get(num) ?? []), js]);
+    });
+    const named: [string, number[]][] = [...this.parsed.names].map(([name, num]) => [name, byNum.get(num) ?? []]);
+    const built = { re, named };
+    this.variants[key] = built;
+    return built;
+  }
+
+  mayMatch(text: string): boolean {
+    for (const clause of this.clauses) {
+      let ok = false;
+      for (const s of clause) {
+        if (text.includes(s)) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  exec(text: string): RegexMatch | null {
+    let extent: Extent = 'ascii';
+    let clean = true;
+    if ((this.multiline ? FAST_MULTI : FAST_SINGLE).test(text)) {
+      if (NON_ASCII.test(text)) extent = SURROGATE.test(text) ? 'full' : 'bmp';
+      clean = !(this.multiline ? DIRTY_MULTI : DIRTY_SINGLE).test(text);
+    }
+    const b = this.build(extent, clean);
+    // fail2ban matches `line + "\n"` in single-line mode; multi-line buffers already end in "\n".
+    const s = this.multiline ? text : text + '\n';
+    b.re.lastIndex = 0;
+    const m = b.re.exec(s);
+    if (!m) return null;
+    const groups: Record<string, string | undefined> = {};
+    for (const [name, idx] of b.named) {
+      let v: string | undefined;
+      for (const i of idx) {
+        v = m[i];
+        if (v !== undefined) break;
+      }
+      groups[name] = v;
+    }
+    return { index: m.index, end: m.index + m[0].length, groups };
+  }
+}
+
+export function compilePython(pyRegex: string, opts: { multiline: boolean; where?: Where }): CompiledRegex {
+  enableLinearFallback();
+  const where = opts.where;
+  const text = pyRegex.replace(GLOBAL_TO_LOCAL, '$1:');
+  const parsed = parsePython(text, { multiline: opts.multiline, where });
+  const fail = (msg: string): never => {
+    throw translateError(`cannot translate: ${msg}`, pyRegex, where);
+  };
+  const visit = (n: Node): void => {
+    if (n.t === 'backref' && n.ci) {
+      const g = findGroup(parsed.root, n.num);
+      if (g && canMatchCased(g)) fail(`case-insensitive backreference to group ${n.num}`);
+    }
+    children(n).forEach(visit);
+  };
+  visit(parsed.root);
+  if (skippableInLoop(parsed.root, false)) fail('a capture group that may be skipped inside a repeated group (Python keeps earlier iterations\' values)');
+  let root = removeConditionals(parsed.root, fail);
+  const stripped = stripStart(root);
+  const sticky = stripped !== null;
+  if (stripped) root = stripped;
+  return new Compiled(pyRegex, parsed, root, sticky, opts.multiline, where);
+}
+
+export function compileFailRegex(regex: string, opts: { multiline: boolean; usedns?: string | null; where?: Where }): CompiledRegex {
+  const py = expandTags(regex, { usedns: opts.usedns ?? null });
+  return compilePython(py, { multiline: opts.multiline, ...(opts.where ? { where: opts.where } : {}) });
+}
