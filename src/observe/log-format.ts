@@ -22,16 +22,26 @@ export function defaultFormat(opts: { datetime: boolean; padding: boolean }): st
   return opts.padding ? fmt : fmt.replace(/(?<=\))-?\d+(?:\.\d+)?s/g, 's');
 }
 
-/** `YYYY-mm-dd HH:MM:SS,mmm` in local time (Python's default asctime). */
+let cachedSecond = NaN;
+let cachedTz: string | undefined;
+let cachedPrefix = '';
+
+/** `YYYY-mm-dd HH:MM:SS,mmm` in local time (Python's default asctime, milliseconds truncated). */
 export function asctime(epochSeconds: number): string {
-  const micros = Math.round(epochSeconds * 1e6);
-  const ms = Math.floor(micros / 1000);
-  const d = new Date(ms);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return (
-    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
-    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())},${p(((ms % 1000) + 1000) % 1000, 3)}`
-  );
+  const ms = Math.floor(Math.round(epochSeconds * 1e6) / 1000);
+  const second = Math.floor(ms / 1000);
+  const tz = process.env.TZ;
+  // many lines share a second: the local-time breakdown is the costly part
+  if (second !== cachedSecond || tz !== cachedTz) {
+    const d = new Date(second * 1000);
+    const p = (n: number) => String(n).padStart(2, '0');
+    cachedPrefix =
+      `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
+      `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())},`;
+    cachedSecond = second;
+    cachedTz = tz;
+  }
+  return cachedPrefix + String(ms - second * 1000).padStart(3, '0');
 }
 
 type Part = string | ((r: LogRecord) => string);
