@@ -236,8 +236,12 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         buf = null;
       }
 
+      // prefregex values stay unless the failregex captured the same group itself
       const groups: Record<string, string | undefined> = preGroups ? { ...preGroups } : {};
-      for (const name of slot.regex.groupNames) groups[name] = m.groups[name];
+      for (const name of slot.regex.groupNames) {
+        const v = m.groups[name];
+        if (v !== undefined || !(name in groups)) groups[name] = v;
+      }
       if (slot.plan) applyGroupPlan(slot.plan, groups);
 
       const mlfid = groups.mlfid;

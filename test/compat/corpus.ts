@@ -146,7 +146,7 @@ export function sampleFilters(dir = corpusDir()): { name: string; basedir: 'stoc
 
 /** `YYYY-MM-DDTHH:MM:SS[.ffffff]` as local time (process TZ) → epoch seconds. */
 export function localTime(text: string): number {
-  const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/.exec(text);
+  const m = /^(\d{4})-(\d\d?)-(\d\d?)T(\d\d?):(\d\d?):(\d\d?)(?:\.(\d{1,6}))?$/.exec(text);
   if (!m) throw new Error(`bad sample time: ${text}`);
   const n = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const ms = new Date(n[0], n[1] - 1, n[2], n[3], n[4], n[5]).getTime();
