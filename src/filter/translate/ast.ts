@@ -23,7 +23,8 @@ export type Node =
   | { t: 'group'; num: number | null; body: Node }
   | { t: 'look'; behind: boolean; neg: boolean; body: Node }
   | { t: 'atomic'; body: Node }
-  | { t: 'repeat'; body: Node; min: number; max: number; greedy: boolean }
+  /** `track`: id of a loop whose captures are replayed per iteration (see loops.ts). */
+  | { t: 'repeat'; body: Node; min: number; max: number; greedy: boolean; track?: number }
   | { t: 'backref'; num: number; ci: boolean }
   | { t: 'cond'; num: number; yes: Node; no: Node }
   /** Never matches (a resolved conditional branch or backreference that cannot succeed). */

@@ -60,7 +60,8 @@ describe('errors name their origin', () => {
   });
   it('refuses constructs it cannot reproduce faithfully', () => {
     // Python keeps a capture from an earlier iteration; JS would clear it.
-    expect(() => compilePython('(?:(?P<a>a)|b)+', { multiline: false })).toThrow(/repeated group/);
+    expect(() => compilePython('(?:(?:(?P<a>a)|b)+c)+', { multiline: false })).toThrow(/nested repetitions/);
+    expect(() => compilePython('(?:(?<=x)(?P<a>a)|b)+', { multiline: false })).toThrow(/repeated group/);
     expect(() => compilePython('(?:(?P<a>a)|b)+(?(a)x|y)', { multiline: false })).toThrow(RegexTranslateError);
     expect(() => compilePython('(?i)(?P<a>\\w)(?P=a)', { multiline: false })).toThrow(/case-insensitive backreference/);
   });

@@ -14,13 +14,15 @@
  */
 import type { Where } from '../../config/types.js';
 import type { Node, ParsedPattern } from './ast.js';
-import { alt, children, EMPTY, seq, some } from './ast.js';
+import { alt, children, EMPTY, seq } from './ast.js';
 import type { Extent } from './charset.js';
 import { isCased } from './charset.js';
 import { removeConditionals } from './conditional.js';
 import { emit } from './emit.js';
 import { enableLinearFallback } from './linear.js';
 import { requiredLiterals } from './literals.js';
+import type { Loop } from './loops.js';
+import { trackLoops } from './loops.js';
 import { parsePython, translateError } from './parse.js';
 import { expandTags } from './tags.js';
 
@@ -90,41 +92,30 @@ function findGroup(n: Node, num: number): Node | null {
   return null;
 }
 
-/**
- * Python keeps a group's value from an earlier loop iteration; JS clears captures at each
- * iteration. Only a group that may be skipped inside a repeated body can tell the difference.
- */
-function skippableInLoop(n: Node, inLoop: boolean): boolean {
-  switch (n.t) {
-    case 'repeat':
-      if (n.max > 1 && some(n.body, (x) => x.t === 'group' && x.num !== null)) return optionalCapture(n.body) || skippableInLoop(n.body, true);
-      return skippableInLoop(n.body, inLoop);
-    default:
-      return children(n).some((c) => skippableInLoop(c, inLoop));
-  }
-}
-
-/** A capture inside `n` that some successful path through `n` can skip. */
-function optionalCapture(n: Node): boolean {
-  const hasCap = (x: Node): boolean => some(x, (y) => y.t === 'group' && y.num !== null);
-  switch (n.t) {
-    case 'alt':
-      return n.alts.some(hasCap);
-    case 'cond':
-      return hasCap(n.yes) || hasCap(n.no);
-    case 'look':
-      return n.neg ? false : hasCap(n.body);
-    case 'repeat':
-      return n.min === 0 ? hasCap(n.body) : optionalCapture(n.body);
-    default:
-      return children(n).some(optionalCapture);
-  }
-}
-
 interface Built {
   re: RegExp;
   /** [python name, JS group indices] */
   named: [string, number[]][];
+  /** Tracked loops: [loop, JS indices of its helper group copies]. */
+  loops: [Loop, number[]][];
+  /** Per-iteration replay patterns, by `${loop.id}:${min}:${max}`. */
+  replay: Map<string, Replay>;
+}
+
+interface Replay {
+  re: RegExp;
+  /** JS group holding the rest of the loop after the first iteration. */
+  rest: number;
+  /** [python number, JS indices] for the loop's named groups. */
+  groups: [number, number[]][];
+}
+
+function indexGroups(groupMap: number[]): Map<number, number[]> {
+  const byNum = new Map<number, number[]>();
+  groupMap.forEach((num, js) => {
+    if (js > 0 && num !== 0) byNum.set(num, [...(byNum.get(num) ?? []), js]);
+  });
+  return byNum;
 }
 
 const EXTENTS: Extent[] = ['ascii', 'bmp', 'full'];
@@ -146,9 +137,19 @@ export class Compiled implements CompiledRegex {
   private readonly where: Where | undefined;
   private readonly variants: (Built | undefined)[] = [];
   private readonly clauses: string[][];
+  private readonly loops: Loop[];
 
-  constructor(source: string, parsed: ParsedPattern, root: Node, sticky: boolean, multiline: boolean, where: Where | undefined) {
+  constructor(
+    source: string,
+    parsed: ParsedPattern,
+    root: Node,
+    loops: Loop[],
+    sticky: boolean,
+    multiline: boolean,
+    where: Where | undefined,
+  ) {
     this.source = source;
+    this.loops = loops;
     this.parsed = parsed;
     this.root = root;
     this.sticky = sticky;
@@ -175,20 +176,75 @@ export class Compiled implements CompiledRegex {
     const have = this.variants[key];
     if (have) return have;
     const e = emit(this.root, { extent, clean }, { multiText: this.multiline, sticky: this.sticky });
-    let re: RegExp;
+    // `d` (match indices) only when a tracked loop needs its span: it disables the linear fallback.
+    const re = this.regExp(e.source, e.flags + (this.loops.length ? 'd' : ''));
+    const byNum = indexGroups(e.groupMap);
+    const named: [string, number[]][] = [...this.parsed.names].map(([name, num]) => [name, byNum.get(num) ?? []]);
+    const loops: [Loop, number[]][] = this.loops.map((l) => [l, byNum.get(-l.id) ?? []]);
+    const built: Built = { re, named, loops, replay: new Map() };
+    this.variants[key] = built;
+    return built;
+  }
+
+  private regExp(source: string, flags: string): RegExp {
     try {
-      re = new RegExp(e.source, e.flags);
+      return new RegExp(source, flags);
     } catch (err) {
       throw translateError(`internal translation error (${(err as Error).message})`, this.source, this.where);
     }
-    const byNum = new Map<number, number[]>();
-    e.groupMap.forEach((num, js) => {
-      if (num > 0) byNum.set(num, [...(byNum.get(num) ?? []), js]);
-    });
-    const named: [string, number[]][] = [...this.parsed.names].map(([name, num]) => [name, byNum.get(num) ?? []]);
-    const built = { re, named };
-    this.variants[key] = built;
-    return built;
+  }
+
+  /** `X (?=((?:X'){min,max}$))`: one iteration with captures, the rest must end the (cut) text. */
+  private replayFor(b: Built, extent: Extent, loop: Loop, min: number, max: number): Replay {
+    const key = `${loop.id}:${min}:${max}`;
+    let r = b.replay.get(key);
+    if (!r) {
+      const rest: Node = {
+        t: 'group',
+        num: -1,
+        body: seq([{ t: 'repeat', body: loop.noCap, min, max, greedy: true }, { t: 'assert', kind: 'eos', multiline: false }]),
+      };
+      const root = seq([loop.body, { t: 'look', behind: false, neg: false, body: rest }]);
+      const e = emit(root, { extent, clean: false }, { multiText: true, sticky: true });
+      const byNum = indexGroups(e.groupMap);
+      r = {
+        re: this.regExp(e.source, e.flags),
+        rest: e.groupMap.indexOf(-1),
+        groups: loop.nums.map((n) => [n, byNum.get(n) ?? []]),
+      };
+      b.replay.set(key, r);
+    }
+    return r;
+  }
+
+  /** Python's values for named groups inside tracked loops: the last iteration that set them. */
+  private replayLoops(b: Built, extent: Extent, m: RegExpExecArray, s: string, groups: Record<string, string | undefined>): void {
+    for (const [loop, idx] of b.loops) {
+      const span = idx.map((i) => m.indices?.[i]).find((x) => x !== undefined);
+      if (!span) continue;
+      const [start, end] = span;
+      const cut = s.slice(0, end);
+      const values = new Map<number, string>();
+      let p = start;
+      for (let i = 0; p < end; i++) {
+        const r = this.replayFor(b, extent, loop, Math.max(0, loop.min - i - 1), loop.max - i - 1);
+        r.re.lastIndex = p;
+        const mm = r.re.exec(cut);
+        const rest = mm?.[r.rest];
+        if (!mm || rest === undefined || end - rest.length <= p) break;
+        for (const [num, js] of r.groups) {
+          for (const j of js) {
+            const v = mm[j];
+            if (v !== undefined) {
+              values.set(num, v);
+              break;
+            }
+          }
+        }
+        p = end - rest.length;
+      }
+      for (const [name, num] of this.parsed.names) if (loop.nums.includes(num)) groups[name] = values.get(num);
+    }
   }
 
   mayMatch(text: string): boolean {
@@ -227,6 +283,7 @@ export class Compiled implements CompiledRegex {
       }
       groups[name] = v;
     }
+    if (b.loops.length) this.replayLoops(b, extent, m, s, groups);
     return { index: m.index, end: m.index + m[0].length, groups };
   }
 }
@@ -247,12 +304,12 @@ export function compilePython(pyRegex: string, opts: { multiline: boolean; where
     children(n).forEach(visit);
   };
   visit(parsed.root);
-  if (skippableInLoop(parsed.root, false)) fail('a capture group that may be skipped inside a repeated group (Python keeps earlier iterations\' values)');
-  let root = removeConditionals(parsed.root, fail);
+  const tracked = trackLoops(removeConditionals(parsed.root, fail), new Set(parsed.names.values()), fail);
+  let root = tracked.root;
   const stripped = stripStart(root);
   const sticky = stripped !== null;
   if (stripped) root = stripped;
-  return new Compiled(pyRegex, parsed, root, sticky, opts.multiline, where);
+  return new Compiled(pyRegex, parsed, root, tracked.loops, sticky, opts.multiline, where);
 }
 
 export function compileFailRegex(regex: string, opts: { multiline: boolean; usedns?: string | null; where?: Where }): CompiledRegex {

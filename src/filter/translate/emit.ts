@@ -238,6 +238,9 @@ function emitNode(n: Node, ctx: Ctx): Out {
       return { src: `(?:(?=(${emitNode(n.body, ctx).src}))\\${idx})`, atom: true };
     }
     case 'repeat': {
+      // A tracked loop gets a helper group (marked -id; it opens before the groups inside) so
+      // its span can be read from the match.
+      if (n.track !== undefined) ctx.groupMap.push(-n.track);
       const body = emitNode(n.body, ctx);
       const b = body.atom ? body.src : `(?:${body.src})`;
       let q: string;
@@ -246,7 +249,8 @@ function emitNode(n: Node, ctx: Ctx): Out {
       else if (n.min === 0 && n.max === 1) q = '?';
       else if (n.min === n.max) q = `{${n.min}}`;
       else q = `{${n.min},${n.max === Infinity ? '' : n.max}}`;
-      return { src: `${b}${q}${n.greedy ? '' : '?'}`, atom: false };
+      const src = `${b}${q}${n.greedy ? '' : '?'}`;
+      return n.track === undefined ? { src, atom: false } : { src: `(${src})`, atom: true };
     }
     case 'backref': {
       const js = ctx.jsGroups.get(n.num) ?? [];
