@@ -191,7 +191,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       const pm = this.prefRegex.regex.mayMatch(buf) ? this.prefRegex.regex.exec(buf) : null;
       if (pm === null) return res;
       this.prefRegex.hits++;
-      preGroups = { ...pm.groups };
+      preGroups = pm.groups; // a fresh object per exec: ours to change
       const content = preGroups.content;
       preGroups.content = undefined;
       if (content) {
@@ -237,10 +237,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       }
 
       // prefregex values stay unless the failregex captured the same group itself
-      const groups: Record<string, string | undefined> = preGroups ? { ...preGroups } : {};
-      for (const name of slot.regex.groupNames) {
-        const v = m.groups[name];
-        if (v !== undefined || !(name in groups)) groups[name] = v;
+      const groups = m.groups;
+      if (preGroups) {
+        for (const k in preGroups) if (groups[k] === undefined && preGroups[k] !== undefined) groups[k] = preGroups[k];
       }
       if (slot.plan) applyGroupPlan(slot.plan, groups);
 

@@ -53,15 +53,12 @@ export class MlfidCache {
   }
 
   set(key: string, data: FailData, now: number): void {
-    if (this.map.size >= this.maxCount && !this.map.has(key)) {
-      for (const [k, e] of this.map) if (e.expires <= now) this.map.delete(k);
-      // still full: drop the oldest insertions (Map keeps insertion order)
-      for (const k of this.map.keys()) {
-        if (this.map.size < this.maxCount) break;
-        this.map.delete(k);
-      }
-    }
     this.map.delete(key);
+    // insertion order is expiry order (constant lifetime): purge from the front
+    for (const [k, e] of this.map) {
+      if (e.expires > now && this.map.size < this.maxCount) break;
+      this.map.delete(k);
+    }
     this.map.set(key, { data, expires: now + this.maxTime });
   }
 
