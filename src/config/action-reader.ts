@@ -14,6 +14,23 @@ import type { ActionDef, Where } from './types.js';
 /** Tags whose values come from logs: never substituted at config level. */
 export const ESCAPED_TAGS = ['matches', 'ipmatches', 'ipjailmatches'] as const;
 
+/** [Definition] keys fail2ban always reads (the commands and their flags). */
+export const ACTION_COMMANDS: ReadonlySet<string> = new Set([
+  'actionstart',
+  'actionstart_on_demand',
+  'actionstop',
+  'actionflush',
+  'actionreload',
+  'actioncheck',
+  'actionrepair',
+  'actionrepair_on_unban',
+  'actionban',
+  'actionprolong',
+  'actionreban',
+  'actionunban',
+  'norestored',
+]);
+
 export interface ActionReadOptions {
   /** Where the jail names this action (for error messages). */
   where?: Where;
@@ -46,7 +63,7 @@ export function readAction(
   const file = loc.files[0]!;
   const vars: Record<string, string> = {};
   for (const [k, v] of Object.entries(jailVars)) vars[k.toLowerCase()] = v;
-  const read = readDefinition(cs, file, params, vars);
+  const read = readDefinition(cs, file, params, vars, ACTION_COMMANDS);
 
   const ignore = [...ESCAPED_TAGS, 'timeout', 'bantime', ...conditionalBases(read.combined)];
   for (const conditional of [undefined, 'family=inet4', 'family=inet6']) {

@@ -45,6 +45,8 @@ export function readDefinition(
   file: string,
   params: Record<string, string>,
   vars: Record<string, string>,
+  /** [Definition] keys that must interpolate; others are skipped when they fail (read lazily, as fail2ban does for actions). */
+  strictKeys?: ReadonlySet<string>,
 ): DefinitionRead {
   const initOpts: Record<string, string> = { ...params };
   const pvars: Record<string, string> = { ...vars, ...initOpts };
@@ -52,7 +54,18 @@ export function readDefinition(
   const hasDef = cs.hasSection('Definition');
   const defOpts: Record<string, string> = {};
   if (hasDef) {
-    for (const k of cs.keys('Definition')) defOpts[k] = getOwnFirst(ctx, k)!;
+    for (const k of cs.keys('Definition')) {
+      if (!strictKeys || strictKeys.has(k)) {
+        defOpts[k] = getOwnFirst(ctx, k)!;
+        continue;
+      }
+      try {
+        defOpts[k] = getOwnFirst(ctx, k)!;
+      } catch (e) {
+        // Only an error if a tag actually uses it: the tag check then fails through `lookup`.
+        if (!(e instanceof ConfigError)) throw e;
+      }
+    }
   }
   // A passed `key` also replaces conditional variants `key?…` not passed explicitly (fail2ban 1.1.1).
   const overridden = (k: string): boolean => {

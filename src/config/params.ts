@@ -7,7 +7,7 @@ import type { Where } from './types.js';
 
 export interface Spec {
   name: string;
-  /** Keys lower-case; values stripped; quotes removed (backslash escapes kept as written). */
+  /** Keys lower-case; values stripped (quoted ones too); quotes removed, backslash escapes kept as written. */
   params: Record<string, string>;
 }
 
