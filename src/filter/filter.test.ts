@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { fixedClock } from '../core/clock.js';
+import { LogjailError } from '../core/errors.js';
+import type { FilterDef } from '../config/types.js';
+import { Filter } from './filter.js';
+
+const NOW = Date.UTC(2005, 7, 14, 10, 0, 0) / 1000;
+
+function def(failregex: string[], extra: Partial<FilterDef> = {}): FilterDef {
+  return {
+    name: 'demo',
+    file: 'filter.d/demo.conf',
+    prefregex: null,
+    failregex: failregex.map((regex, i) => ({ regex, where: { file: 'filter.d/demo.conf', line: 5 + i } })),
+    ignoreregex: [],
+    maxlines: 1,
+    datepattern: null,
+    journalmatch: [],
+    usedns: null,
+    options: {},
+    ...extra,
+  };
+}
+
+describe('Filter (real translator and date detector)', () => {
+  it('finds a failure in a syslog line with Python regex syntax and tags', () => {
+    const f = new Filter(def([String.raw`^\s*\S+ demo\[\d+\]: (?P<what>bad|evil) login for <F-USER>\S+</F-USER> from <HOST>$`]), {
+      clock: fixedClock(NOW),
+      mode: 'test',
+      usedns: 'raw',
+      logtimezone: 'UTC',
+    });
+    const r = f.processLine('Aug 14 09:59:00 host demo[12]: evil login for bob from 2001:DB8::7');
+    expect(r.kind).toBe('matched');
+    expect(r.failures[0]).toMatchObject({ id: '2001:db8::7', time: NOW - 60 });
+    expect(r.failures[0]!.fields).toMatchObject({ user: 'bob', what: 'evil' });
+    expect(r.dateTemplate).not.toBeNull();
+  });
+
+  it('live mode with journal time and the 60-second rule', () => {
+    const f = new Filter(def(['from <ADDR>$']), { clock: fixedClock(NOW), mode: 'live' });
+    expect(f.processLine('host demo[1]: from 192.0.2.1', NOW - 10).failures[0]!.time).toBe(NOW - 10);
+    expect(f.processLine('host demo[1]: from 192.0.2.1', NOW - 3600).failures[0]!.time).toBe(NOW);
+  });
+
+  it('names file:line of an untranslatable failregex', () => {
+    expect(() => new Filter(def(['from <HOST>', 'bad (?(nosuch)a|b) <HOST>']), { clock: fixedClock(NOW), mode: 'live' })).toThrow(LogjailError);
+    expect(() => new Filter(def(['from <HOST>', 'no id here']), { clock: fixedClock(NOW), mode: 'live' })).toThrow(/demo\.conf:6/);
+  });
+});
