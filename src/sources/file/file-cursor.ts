@@ -57,6 +57,7 @@ export class FileCursor {
   /** The first line (bytes, with its newline) when complete: identifies the file's content. */
   firstLine: Buffer | null = null;
   private firstLineHash = '';
+  private flScratch: Buffer | null = null;
   private partial: Buffer | null = null;
   /** Dropping bytes up to the next newline: after a `tail` start mid-line, or past an overlong line. */
   private skipToNewline = false;
@@ -123,16 +124,17 @@ export class FileCursor {
       return;
     }
     this.firstLine = Buffer.from(buf.subarray(0, end < 0 ? n : end));
+    this.flScratch = null;
     this.firstLineHash = createHash('md5').update(this.firstLine).digest('hex');
   }
 
   /** True if the file still starts with the first line seen (false = content replaced). */
-  async sameFirstLine(scratch: Buffer): Promise<boolean> {
+  async sameFirstLine(): Promise<boolean> {
     const fl = this.firstLine;
     if (!fl) return true;
-    const len = Math.min(fl.length, scratch.length);
-    const n = await readAt(this.fd, scratch, 0, len, 0);
-    return n === len && scratch.compare(fl, 0, len, 0, len) === 0;
+    this.flScratch ??= Buffer.allocUnsafe(fl.length);
+    const n = await readAt(this.fd, this.flScratch, 0, fl.length, 0);
+    return n === fl.length && this.flScratch.equals(fl);
   }
 
   /** Start reading at `pos` (a line boundary), dropping any pending partial line. */
@@ -156,18 +158,23 @@ export class FileCursor {
 
   /**
    * Read one chunk at readPos into `buf` (pending partial bytes copied in front) and return the
-   * complete lines. `bytes` = bytes read (0 = at end of file now).
+   * complete lines. `bytes` = bytes read (0 = at end of file now). `replaced`: the file no longer
+   * starts with its first line, so what was read may be new content at an old offset
+   * (copytruncate racing with the read); nothing is consumed and the caller restarts at 0.
    */
   async readChunk(
     buf: Buffer,
     source: string,
-  ): Promise<{ lines: LogLine[]; bytes: number; badBytes: boolean }> {
+  ): Promise<{ lines: LogLine[]; bytes: number; badBytes: boolean; replaced: boolean }> {
     const pl = this.partial ? this.partial.copy(buf, 0) : 0;
     const n = await readAt(this.fd, buf, pl, this.limits.chunkSize, this.readPos);
-    if (n === 0) return { lines: [], bytes: 0, badBytes: false };
+    if (n === 0) return { lines: [], bytes: 0, badBytes: false, replaced: false };
+    // Checked after the read: a truncate+regrow before it shows here; one after it left our data valid.
+    if (this.readPos > 0 && !(await this.sameFirstLine()))
+      return { lines: [], bytes: n, badBytes: false, replaced: true };
     const base = this.readPos - pl; // file offset of buf[0]
     this.readPos += n;
-    return { ...this.split(buf, pl + n, base, source), bytes: n };
+    return { ...this.split(buf, pl + n, base, source), bytes: n, replaced: false };
   }
 
   /** Split buf[0, len) — which starts at a line start at file offset `base` — into lines. */

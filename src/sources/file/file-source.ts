@@ -11,7 +11,7 @@ import {
   type SourceLogger,
 } from '../source.js';
 import { resolveEncoding, type LineEncoding } from './encoding.js';
-import { FileCursor, type CursorLimits } from './file-cursor.js';
+import { FileCursor, fstatFd, type CursorLimits } from './file-cursor.js';
 import { expandGlob, hasMagic } from './glob.js';
 
 export type FileBackend = 'auto' | 'pyinotify' | 'polling';
@@ -303,7 +303,9 @@ export class FileSource implements LogSource {
       this.watchFile(t);
     } else if (st && (st.ino !== cur.ino || st.dev !== cur.dev)) {
       // Rename+create: finish the old inode through the fd we hold, then follow the new file from 0.
+      // (It may have been truncated first — copytruncate then rename — so validate it before.)
       this.log('info', `Log rotation detected for ${t.path}`);
+      if ((await fstatFd(cur.fd)).size < cur.readPos) await this.restartFile(t, cur, buf, false);
       await this.drain(t, cur, buf, Infinity);
       cur.retiredAt = Date.now();
       t.retired.push(cur);
@@ -319,24 +321,34 @@ export class FileSource implements LogSource {
       if (st.size === cur.readPos && st.size === cur.lastSize && st.mtimeMs === cur.lastMtimeMs) return;
       cur.lastSize = st.size;
       cur.lastMtimeMs = st.mtimeMs;
-      // Copytruncate: shorter than what we read, or (already regrown) a different first line.
-      if (st.size < cur.readPos || !(await cur.sameFirstLine(buf))) {
-        this.log('info', `Log rotation detected for ${t.path}`);
-        cur.seek(0);
-        await cur.loadFirstLine(buf);
-        t.caughtUp = true;
-        t.posDirty = true;
-      } else if (!cur.firstLine) await cur.loadFirstLine(buf);
+      // Copytruncate seen as a shorter file; a regrown one is caught by readChunk's first-line check.
+      if (st.size < cur.readPos) await this.restartFile(t, cur, buf, true);
+      else if (!cur.firstLine) await cur.loadFirstLine(buf);
     }
     // st === null: the file was removed; keep reading what the held fd still gives.
     await this.drain(t, cur, buf, CHUNKS_PER_TURN);
+  }
+
+  /** The file's content was replaced in place (copytruncate): read it again from 0. */
+  private async restartFile(t: TrackedFile, cur: FileCursor, buf: Buffer, logIt: boolean): Promise<void> {
+    if (logIt) this.log('info', `Log rotation detected for ${t.path}`);
+    cur.seek(0);
+    await cur.loadFirstLine(buf);
+    if (cur === t.current) {
+      t.caughtUp = true;
+      t.posDirty = true;
+    }
   }
 
   /** Read up to maxChunks chunks of `c` and deliver them; re-wakes the file if more is left. */
   private async drain(t: TrackedFile, c: FileCursor, buf: Buffer, maxChunks: number): Promise<void> {
     const isCurrent = c === t.current;
     for (let i = 0; i < maxChunks; i++) {
-      const { lines, bytes, badBytes } = await c.readChunk(buf, t.path);
+      const { lines, bytes, badBytes, replaced } = await c.readChunk(buf, t.path);
+      if (replaced) {
+        await this.restartFile(t, c, buf, isCurrent);
+        continue;
+      }
       if (badBytes && !c.warnedDecode) {
         c.warnedDecode = true;
         this.log(
