@@ -5,7 +5,6 @@
  * Local time uses JavaScript's Date (follows process.env.TZ), cached per 15 minutes so the
  * hot path allocates nothing.
  */
-import type { Clock } from '../../core/clock.js';
 import { MONTH_INDEX, WEEKDAY_INDEX } from './directives.js';
 import { zoneOffset } from './timezone.js';
 
@@ -33,75 +32,51 @@ export class DateFields {
     return this;
   }
 
-  /** Fill from a template regex's named groups (Python's strptime group names). */
-  fromGroups(g: Record<string, string | undefined>): this {
+  /** Fill from a template's match array, reading the groups located by `plan`. */
+  fromMatch(m: RegExpExecArray, plan: GroupPlan): this {
     this.reset();
-    let ampm = '';
-    let hour12 = -1;
-    for (const key in g) {
-      const v = g[key];
-      if (v === undefined) continue;
-      switch (key) {
-        case 'y':
-          this.year = Number(v) + 2000;
-          break;
-        case 'Y':
-          this.year = Number(v);
-          break;
-        case 'm':
-          this.month = Number(v);
-          break;
-        case 'b':
-        case 'B':
-          this.month = MONTH_INDEX.get(v.toLowerCase()) ?? -1;
-          break;
-        case 'd':
-          this.day = Number(v);
-          break;
-        case 'H':
-          this.hour = Number(v);
-          break;
-        case 'I':
-          hour12 = Number(v);
-          break;
-        case 'p':
-          ampm = v.toLowerCase();
-          break;
-        case 'M':
-          this.minute = Number(v);
-          break;
-        case 'S':
-          this.second = Number(v);
-          break;
-        case 'a':
-        case 'A':
-          this.weekday = WEEKDAY_INDEX.get(v.toLowerCase()) ?? -1;
-          break;
-        case 'w':
-          this.weekday = (Number(v) + 6) % 7;
-          break;
-        case 'j':
-          this.julian = Number(v);
-          break;
-        case 'U':
-        case 'W':
-          this.week = Number(v);
-          this.weekStartsMonday = key === 'W';
-          break;
-        case 'z':
-        case 'Z':
-          this.tz = zoneOffset(v) ?? NaN;
-          break;
-        default:
-          break;
-      }
+    const g = (i: number): string | undefined => (i > 0 ? m[i] : undefined);
+    let v: string | undefined;
+    if ((v = g(plan.Y)) !== undefined) this.year = Number(v);
+    else if ((v = g(plan.y)) !== undefined) this.year = Number(v) + 2000;
+    if ((v = g(plan.m)) !== undefined) this.month = Number(v);
+    else if ((v = g(plan.b) ?? g(plan.B)) !== undefined) this.month = MONTH_INDEX.get(v.toLowerCase()) ?? -1;
+    if ((v = g(plan.d)) !== undefined) this.day = Number(v);
+    if ((v = g(plan.H)) !== undefined) this.hour = Number(v);
+    else if ((v = g(plan.I)) !== undefined) {
+      const h12 = Number(v);
+      if (g(plan.p)?.toLowerCase() === 'pm') this.hour = h12 === 12 ? 12 : h12 + 12;
+      else this.hour = h12 === 12 ? 0 : h12;
     }
-    if (hour12 >= 0) {
-      if (ampm === 'pm') this.hour = hour12 === 12 ? 12 : hour12 + 12;
-      else this.hour = hour12 === 12 ? 0 : hour12;
+    if ((v = g(plan.M)) !== undefined) this.minute = Number(v);
+    if ((v = g(plan.S)) !== undefined) this.second = Number(v);
+    if ((v = g(plan.z) ?? g(plan.Z)) !== undefined) this.tz = zoneOffset(v) ?? NaN;
+    if (plan.rare) {
+      if ((v = g(plan.j)) !== undefined) this.julian = Number(v);
+      if ((v = g(plan.a) ?? g(plan.A)) !== undefined) this.weekday = WEEKDAY_INDEX.get(v.toLowerCase()) ?? -1;
+      else if ((v = g(plan.w)) !== undefined) this.weekday = (Number(v) + 6) % 7;
+      if ((v = g(plan.U)) !== undefined) this.week = Number(v);
+      else if ((v = g(plan.W)) !== undefined) {
+        this.week = Number(v);
+        this.weekStartsMonday = true;
+      }
     }
     return this;
   }
+}
+
+const PLAN_KEYS = ['Y', 'y', 'm', 'b', 'B', 'd', 'H', 'I', 'p', 'M', 'S', 'z', 'Z', 'j', 'a', 'A', 'w', 'U', 'W'] as const;
+type PlanKey = (typeof PLAN_KEYS)[number];
+
+/** Match-array index of each strptime group (-1 = absent). */
+export type GroupPlan = Record<PlanKey, number> & { rare: boolean };
+
+export function groupPlan(index: ReadonlyMap<string, number>): GroupPlan {
+  const plan = { rare: false } as GroupPlan;
+  for (const k of PLAN_KEYS) plan[k] = index.get(k) ?? -1;
+  // julian day and week numbers only matter when present
+  plan.rare = plan.j > 0 || plan.U > 0 || plan.W > 0;
+  return plan;
 }
 
 function isLeap(y: number): boolean {
@@ -114,9 +89,19 @@ function daysIn(year: number, month: number): number {
   return month === 2 && isLeap(year) ? 29 : (MONTH_DAYS[month - 1] ?? 0);
 }
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (Date.UTC is a slow runtime call). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
 /** Seconds of a wall-clock time read as if it were UTC ("naive" time). */
 function naive(year: number, month: number, day: number, h: number, m: number, s: number): number {
-  return Date.UTC(year, month - 1, day, h, m, s) / 1000;
+  return daysFromCivil(year, month, day) * 86400 + h * 3600 + m * 60 + s;
 }
 
 /** Day of year from week number and weekday (Python's %U/%W rules; Monday = 0). */
@@ -144,7 +129,6 @@ export class TimeConverter {
   private dayD = 0;
 
   constructor(
-    private readonly clock: Clock,
     /** logtimezone in minutes east of UTC, null = local time. */
     private readonly defaultTz: number | null,
   ) {}
@@ -183,8 +167,7 @@ export class TimeConverter {
   }
 
   /** Epoch seconds (integer) for the fields, NaN when they do not form a valid date. */
-  toEpoch(f: DateFields): number {
-    const now = this.clock.now();
+  toEpoch(f: DateFields, now: number): number {
     const nowNaive = now + this.localOffset(now);
     this.today(nowNaive);
     let year = f.year;

@@ -75,7 +75,7 @@ export class DateDetector {
     this.clock = opts.clock;
     this.raw = opts.datepattern;
     const tz = opts.logtimezone == null ? null : parseTimezone(opts.logtimezone, opts.where);
-    this.conv = new TimeConverter(opts.clock, tz);
+    this.conv = new TimeConverter(tz);
     const clockYear = new Date(opts.clock.now() * 1000).getFullYear();
     this.years = yearSpec(clockYear, new Date().getFullYear());
     let none = false;
@@ -196,7 +196,7 @@ export class DateDetector {
           fbEnd = last.end;
           fbDateStart = last.dateStart;
           fbDateEnd = last.dateEnd;
-          fbTime = last.time(line, this.conv);
+          fbTime = last.time(line, this.conv, this.clock.now());
         }
       }
     }
@@ -226,7 +226,7 @@ export class DateDetector {
             fbEnd = t.end;
             fbDateStart = t.dateStart;
             fbDateEnd = t.dateEnd;
-            fbTime = t.time(line, this.conv);
+            fbTime = t.time(line, this.conv, this.clock.now());
           }
           continue;
         }
@@ -241,12 +241,13 @@ export class DateDetector {
     let dateStart: number;
     let dateEnd: number;
     let time: number;
+    const now = this.clock.now();
     if (win !== undefined) {
       start = win.start;
       end = win.end;
       dateStart = win.dateStart;
       dateEnd = win.dateEnd;
-      time = win.time(line, this.conv);
+      time = win.time(line, this.conv, now);
     } else if (fb !== undefined) {
       win = fb;
       winIdx = fbIdx;
@@ -260,7 +261,7 @@ export class DateDetector {
     }
 
     win.hits++;
-    win.lastUsed = this.clock.now();
+    win.lastUsed = now;
     win.distance = start;
     if (this.firstUnused === winIdx) this.firstUnused++;
     this.lastStart = start;

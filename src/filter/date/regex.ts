@@ -44,7 +44,12 @@ interface Converted {
   firstGroupDepth: number;
   topLevelAlt: boolean;
   numericBackref: boolean;
+  /** Names of the capturing groups in order (null = unnamed). */
+  captures: (string | null)[];
 }
+
+/** Named backreference placeholder, resolved to a number once group numbering is final. */
+const BACKREF = /\u0000(\w+)\u0000/g;
 
 /** Python `re` → JavaScript for the subset date patterns use. Throws Error when unsupported. */
 function pythonToJs(py: string): Converted {
@@ -55,7 +60,9 @@ function pythonToJs(py: string): Converted {
   let firstGroupDepth = 0;
   let topLevelAlt = false;
   let numericBackref = false;
-  const capture = (): void => {
+  const captures: (string | null)[] = [];
+  const capture = (name: string | null): void => {
+    captures.push(name);
     if (firstGroup < 0) {
       firstGroup = js.length;
       firstGroupDepth = depth;
@@ -81,7 +88,7 @@ function pythonToJs(py: string): Converted {
       i = j;
     } else if (c === '(') {
       if (py[i + 1] !== '?') {
-        capture();
+        capture(null);
         js += '(';
         depth++;
         continue;
@@ -89,12 +96,13 @@ function pythonToJs(py: string): Converted {
       const rest = py.slice(i + 2);
       let m: RegExpExecArray | null;
       if ((m = /^P<(\w+)>/.exec(rest)) ?? (m = /^<(\w+)>/.exec(rest))) {
-        capture();
-        js += `(?<${m[1] ?? ''}>`;
+        // named groups become plain ones: positional access is much cheaper than match.groups
+        capture(m[1] ?? '');
+        js += '(';
         depth++;
         i += 1 + m[0].length;
       } else if ((m = /^P=(\w+)\)/.exec(rest))) {
-        js += `\\k<${m[1] ?? ''}>`;
+        js += `\u0000${m[1] ?? ''}\u0000`;
         i += 1 + m[0].length;
       } else if ((m = /^#[^)]*\)/.exec(rest))) {
         i += 1 + m[0].length;
@@ -127,7 +135,7 @@ function pythonToJs(py: string): Converted {
       js += c;
     }
   }
-  return { js, ignoreCase, firstGroup, firstGroupDepth, topLevelAlt, numericBackref };
+  return { js, ignoreCase, firstGroup, firstGroupDepth, topLevelAlt, numericBackref, captures };
 }
 
 export interface DateRegexOptions {
@@ -138,7 +146,8 @@ export interface DateRegexOptions {
 
 /**
  * Compiled template regex. After a successful search: `start`/`end` = whole match (used for
- * template caching), `dateStart`/`dateEnd` = the date text (group 1 in fail2ban).
+ * template caching), `dateStart`/`dateEnd` = the date text (group 1 in fail2ban), and
+ * `group(name)` reads a named group of the pattern.
  */
 export class DateRegex {
   readonly source: string;
@@ -150,7 +159,10 @@ export class DateRegex {
   end = 0;
   dateStart = 0;
   dateEnd = 0;
-  groups: Record<string, string | undefined> | undefined;
+  /** Match array of the last successful search. */
+  last: RegExpExecArray | null = null;
+  /** Group name → index in the match array (first occurrence). */
+  readonly index: ReadonlyMap<string, number>;
   private readonly re: RegExp;
   private readonly sticky: RegExp;
   private readonly mode: 'pre' | 'indices' | 'whole';
@@ -184,6 +196,17 @@ export class DateRegex {
       this.mode = 'indices';
       src = prefix + cv.js + suffix;
     }
+    const shift = this.mode === 'pre' ? 2 : 1;
+    const index = new Map<string, number>();
+    cv.captures.forEach((name, i) => {
+      if (name !== null && !index.has(name)) index.set(name, i + shift);
+    });
+    this.index = index;
+    src = src.replace(BACKREF, (_m, name: string) => {
+      const n = index.get(name);
+      if (n === undefined) throw new Error(`unknown group name '${name}'`);
+      return `(?:\\${n})`;
+    });
     const flags = (opts.ignoreCase === true || cv.ignoreCase ? 'i' : '') + (this.mode === 'indices' ? 'd' : '');
     this.source = src;
     this.re = new RegExp(src, flags + 'g');
@@ -199,14 +222,18 @@ export class DateRegex {
   /** Match starting exactly at `pos`, with the line seen as ending at `endpos`. */
   matchAt(line: string, pos: number, endpos: number): boolean {
     this.sticky.lastIndex = pos;
-    return this.take(this.sticky.exec(endpos < line.length ? line.slice(0, endpos) : line));
+    const m = this.sticky.exec(line);
+    // a match ending exactly at endpos is also the first match in the cut line: skip the slice
+    if (endpos >= line.length || (m !== null && m.index + m[0].length === endpos)) return this.take(m);
+    this.sticky.lastIndex = pos;
+    return this.take(this.sticky.exec(line.slice(0, endpos)));
   }
 
   private take(m: RegExpExecArray | null): boolean {
     if (m === null) return false;
+    this.last = m;
     this.start = m.index;
     this.end = m.index + m[0].length;
-    this.groups = m.groups;
     if (this.mode === 'pre') {
       this.dateStart = m.index + (m[1] ?? '').length;
       this.dateEnd = this.dateStart + (m[2] ?? '').length;

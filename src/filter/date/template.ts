@@ -2,7 +2,7 @@
  * Date templates: strptime-like patterns, Unix epoch and TAI64N. A template finds its date
  * in a line (whole-match span for caching, date span for cutting) and converts it.
  */
-import { DateFields, type TimeConverter } from './convert.js';
+import { DateFields, groupPlan, type GroupPlan, type TimeConverter } from './convert.js';
 import { translateDirectives, type YearSpec } from './directives.js';
 import { NO_MATCH, parseIso, parseSyslog, type FastOut } from './fast.js';
 import { DateRegex, type DateRegexOptions, type WordBegin } from './regex.js';
@@ -40,7 +40,7 @@ export abstract class Template {
   end = 0;
   dateStart = 0;
   dateEnd = 0;
-  protected groups: Record<string, string | undefined> | undefined;
+  protected last: RegExpExecArray | null = null;
 
   protected constructor(
     protected readonly rx: DateRegex,
@@ -73,13 +73,13 @@ export abstract class Template {
     this.end = rx.end;
     this.dateStart = rx.dateStart;
     this.dateEnd = rx.dateEnd;
-    this.groups = rx.groups;
+    this.last = rx.last;
     this.rawHits++;
     return true;
   }
 
   /** Epoch seconds of the last match; NaN when empty or not a valid date. */
-  abstract time(line: string, conv: TimeConverter): number;
+  abstract time(line: string, conv: TimeConverter, now: number): number;
 }
 
 export class PatternTemplate extends Template {
@@ -88,6 +88,7 @@ export class PatternTemplate extends Template {
   private readonly decades: ReadonlySet<number>;
   private readonly fields = new DateFields();
   private readonly out: FastOut = { dateStart: 0, dateEnd: 0 };
+  private readonly plan: GroupPlan;
   private fastHit = false;
 
   constructor(pattern: string, years: YearSpec) {
@@ -113,6 +114,7 @@ export class PatternTemplate extends Template {
     this.name = rx.boundBegin && wordBegin === 'start' && !tr.name.startsWith(LN_BEG) ? LN_BEG + tr.name : tr.name;
     this.fast = pattern === SYSLOG_PATTERN ? parseSyslog : pattern === ISO_PATTERN ? parseIso : null;
     this.decades = years.decades;
+    this.plan = groupPlan(rx.index);
   }
 
   override search(line: string): boolean {
@@ -137,10 +139,10 @@ export class PatternTemplate extends Template {
     return super.take(ok);
   }
 
-  time(_line: string, conv: TimeConverter): number {
+  time(_line: string, conv: TimeConverter, now: number): number {
     if (this.dateEnd === this.dateStart) return NaN;
-    if (this.fastHit) return conv.toEpoch(this.fields);
-    return conv.toEpoch(this.fields.fromGroups(this.groups ?? {}));
+    if (this.fastHit) return conv.toEpoch(this.fields, now);
+    return this.last === null ? NaN : conv.toEpoch(this.fields.fromMatch(this.last, this.plan), now);
   }
 }
 
@@ -151,6 +153,7 @@ export const EMBEDDED_EPOCH = /(?<!\\)\{L?EPOCH\}/gi;
 export class EpochTemplate extends Template {
   readonly name: string;
   private readonly long: boolean;
+  private readonly valueGroup: number;
 
   /** `pattern` = a custom pattern with `{EPOCH}`/`{LEPOCH}` inside. */
   constructor(opts: { lineBeginOnly?: boolean; long?: boolean; pattern?: string }) {
@@ -173,10 +176,11 @@ export class EpochTemplate extends Template {
     super(rx, opts.pattern ?? name);
     this.name = name;
     this.long = long;
+    this.valueGroup = rx.index.get('__epoch') ?? -1;
   }
 
   time(): number {
-    const v = this.groups?.__epoch;
+    const v = this.last?.[this.valueGroup];
     if (v === undefined) return NaN;
     const n = Number(v);
     if (this.long && v.length >= 13) return v.length >= 16 && !v.includes('.') ? n / 1e6 : n / 1e3;

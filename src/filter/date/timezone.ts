@@ -61,7 +61,19 @@ const FIXED_OFFSET_RE = new RegExp(`^(${TZ_ABBR_RE})?([+-][01]\\d(?::?\\d{2})?)?
  * Offset in minutes east of UTC for a zone text as found in a log line or given as
  * `logtimezone`; null when it is not a supported fixed-offset zone.
  */
+const zoneCache = new Map<string, number | null>();
+
 export function zoneOffset(tz: string): number | null {
+  let off = zoneCache.get(tz);
+  if (off === undefined) {
+    off = parseZone(tz);
+    if (zoneCache.size > 1000) zoneCache.clear();
+    zoneCache.set(tz, off);
+  }
+  return off;
+}
+
+function parseZone(tz: string): number | null {
   if (tz === 'Z' || tz === 'UTC' || tz === 'GMT') return 0;
   const m = FIXED_OFFSET_RE.exec(tz);
   if (m === null) return null;
