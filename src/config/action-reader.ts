@@ -4,7 +4,7 @@
  * (but checked here so a self-referencing definition fails at read time, not at first ban).
  */
 import { ConfigError } from '../core/errors.js';
-import { readConfigFiles } from './configset.js';
+import { readConfigFiles, type ReadCache } from './configset.js';
 import { CONDITIONAL_KEY_RE, conditionalBases, readDefinition, withWhere } from './definition.js';
 import { locate } from './locate.js';
 import { parseSpec } from './params.js';
@@ -34,6 +34,8 @@ export const ACTION_COMMANDS: ReadonlySet<string> = new Set([
 export interface ActionReadOptions {
   /** Where the jail names this action (for error messages). */
   where?: Where;
+  /** Share parsed files between reads (one config read). */
+  cache?: ReadCache;
 }
 
 /** fail2ban's action identifier: file name, suffixed when `name` differs from the jail name. */
@@ -58,15 +60,16 @@ export function readAction(
   const params: Record<string, string> = { ...parsed.params };
   if (!('name' in params)) params.name = jailName;
   params.actname = actionName(parsed.name, jailName, params);
-  const loc = locate('action', basedir, parsed.name, { jail: jailName, where: opts.where });
-  const cs = readConfigFiles(loc.files);
+  const loc = locate('action', basedir, parsed.name, { jail: jailName, where: opts.where, cache: opts.cache });
+  const cs = readConfigFiles(loc.files, opts.cache);
   const file = loc.files[0]!;
   const vars: Record<string, string> = {};
   for (const [k, v] of Object.entries(jailVars)) vars[k.toLowerCase()] = v;
   const read = readDefinition(cs, file, params, vars, ACTION_COMMANDS);
 
   const ignore = [...ESCAPED_TAGS, 'timeout', 'bantime', ...conditionalBases(read.combined)];
-  for (const conditional of [undefined, 'family=inet4', 'family=inet6']) {
+  const families = Object.keys(read.combined).some((k) => CONDITIONAL_KEY_RE.test(k)) ? ['family=inet4', 'family=inet6'] : [];
+  for (const conditional of [undefined, ...families]) {
     withWhere(
       () => substituteTags(read.combined, { ignore, lookup: read.lookup, where: read.where, conditional }),
       { file, line: 0 },

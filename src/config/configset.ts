@@ -157,9 +157,12 @@ export function configCandidates(basedir: string, base: string): string[] {
 }
 
 /** The existing top-level files of a logical config, in read order (includes not expanded). */
-export function findConfigFiles(basedir: string, base: string): string[] {
+export function findConfigFiles(basedir: string, base: string, cache?: ReadCache): string[] {
   const b = resolveBase(basedir, base);
+  const hit = cache?.found.get(b);
+  if (hit) return hit;
   const out: string[] = [];
+  cache?.found.set(b, out);
   if (isFile(`${b}.conf`)) out.push(`${b}.conf`);
   out.push(...sortedGlob(`${b}.d`, '.conf'));
   if (isFile(`${b}.local`)) out.push(`${b}.local`);
@@ -167,8 +170,14 @@ export function findConfigFiles(basedir: string, base: string): string[] {
   return out;
 }
 
+/** Parsed files and directory lookups shared by the many filter/action reads of one config read. */
+export class ReadCache {
+  readonly ini = new Map<string, IniFile>();
+  readonly found = new Map<string, string[]>();
+}
+
 class IncludeExpander {
-  private readonly cache = new Map<string, IniFile>();
+  constructor(private readonly cache = new Map<string, IniFile>()) {}
 
   parse(file: string): IniFile {
     let ini = this.cache.get(file);
@@ -221,8 +230,8 @@ function expandIncludeName(name: string, ini: IniFile, entry: Entry): string {
 }
 
 /** Read a list of files (each with its includes) into one merged set. */
-export function readConfigFiles(files: string[]): ConfigSet {
-  const exp = new IncludeExpander();
+export function readConfigFiles(files: string[], cache?: ReadCache): ConfigSet {
+  const exp = new IncludeExpander(cache?.ini);
   const cs = new ConfigSet();
   const done = new Set<string>();
   for (const f of files) {

@@ -4,7 +4,7 @@
  * resolved, jail-level overrides applied, and the file:line of each failregex/ignoreregex line.
  */
 import { ConfigError } from '../core/errors.js';
-import { readConfigFiles, type ConfigSet } from './configset.js';
+import { readConfigFiles, type ConfigSet, type ReadCache } from './configset.js';
 import { conditionalBases, readDefinition, withWhere, type DefinitionRead } from './definition.js';
 import type { Entry } from './ini.js';
 import { interpolateText, resolveRef, type InterpolationContext } from './interpolate.js';
@@ -27,6 +27,8 @@ export interface FilterReadOptions {
   where?: Where;
   /** Origins of jail-level override lines (failregex/ignoreregex), when known. */
   overrideLines?: Partial<Record<string, Traced[]>>;
+  /** Share parsed files between reads (one config read). */
+  cache?: ReadCache;
 }
 
 export interface FilterRead {
@@ -167,8 +169,8 @@ export function readFilterFull(
   const parsed = parseSpec(spec, opts.where);
   const allParams: Record<string, string> = { ...parsed.params };
   for (const [k, v] of Object.entries(params)) allParams[k.toLowerCase()] = v;
-  const loc = locate('filter', basedir, parsed.name, { jail: opts.jail, where: opts.where });
-  const cs = readConfigFiles(loc.files);
+  const loc = locate('filter', basedir, parsed.name, { jail: opts.jail, where: opts.where, cache: opts.cache });
+  const cs = readConfigFiles(loc.files, opts.cache);
   const file = loc.files[0]!;
 
   // logtype follows the backend unless the filter's [Definition] or the parameters set it.

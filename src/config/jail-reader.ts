@@ -5,7 +5,7 @@
  */
 import { ConfigError, errorMessage } from '../core/errors.js';
 import { readAction } from './action-reader.js';
-import { readConfigSet, syntheticEntry, type ConfigSet } from './configset.js';
+import { ReadCache, readConfigSet, syntheticEntry, type ConfigSet } from './configset.js';
 import { applyJailOverrides, FILTER_OPTS, readFilterFull, traceLines, type FilterRead, type Traced } from './filter-reader.js';
 import { DEFAULT_SECTION } from './ini.js';
 import { getOption, type InterpolationContext } from './interpolate.js';
@@ -84,18 +84,19 @@ export function readJails(basedir: string, opts: ReadConfigOptions = {}): JailDe
     if (jail !== '*' && !names.includes(jail)) throw new ConfigError(`override for unknown jail '${jail}'`);
   }
   const jails: JailDef[] = [];
+  const cache = new ReadCache();
   for (const name of names) {
     const sec = cs.section(name)!;
     for (const src of [opts.jailOverrides?.['*'], opts.jailOverrides?.[name]]) {
       for (const [k, v] of Object.entries(src ?? {})) sec.entries.set(k.toLowerCase(), syntheticEntry(v, OVERRIDE_WHERE));
     }
-    const jail = readJail(cs, basedir, name, opts.resolveAll ?? false);
+    const jail = readJail(cs, basedir, name, opts.resolveAll ?? false, cache);
     if (!opts.onlyEnabled || jail.enabled) jails.push(jail);
   }
   return jails;
 }
 
-function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: boolean): JailDef {
+function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: boolean, cache: ReadCache): JailDef {
   const ctx: InterpolationContext = { cs, section: name };
   const sec = cs.section(name)!;
   const whereOf = (k: string): Where => cs.lookup(name, k)?.where ?? sec.where;
@@ -120,7 +121,7 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
     const filterRaw = get('filter') ?? '';
     let fr: FilterRead | null = null;
     if (resolve && filterRaw.trim() !== '') {
-      fr = readFilterFull(basedir, filterRaw, {}, { enabled: enabledRaw, backend: backendRaw, filter: filterRaw }, { jail: name, where: jailWhere('filter') });
+      fr = readFilterFull(basedir, filterRaw, {}, { enabled: enabledRaw, backend: backendRaw, filter: filterRaw }, { jail: name, where: jailWhere('filter'), cache });
       // The filter's options become visible to the jail as %(known/<option>)s.
       for (const [k, v] of Object.entries(fr.combined)) {
         if (k.startsWith('known/')) continue;
@@ -189,7 +190,7 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
     if (resolve) {
       const seen = new Map<string, string>();
       for (const spec of splitActions(jopts.action ?? '')) {
-        const a = readAction(basedir, spec, name, jopts, { where: jailWhere('action') });
+        const a = readAction(basedir, spec, name, jopts, { where: jailWhere('action'), cache });
         const prev = seen.get(a.actname);
         if (prev !== undefined) {
           throw new ConfigError(
@@ -221,7 +222,8 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
       ignorecommand: jopts.ignorecommand ?? '',
       usedns: num('usedns')?.trim() ?? 'warn',
       actions,
-      options: jailOptions(cs, name, ctx, jopts),
+      // Disabled jails are never started: their DEFAULT-derived options are not worth resolving.
+      options: resolve ? jailOptions(cs, name, ctx, jopts) : { ...jopts },
       where: sec.where,
     };
   }

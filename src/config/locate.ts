@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { configCandidates, findConfigFiles } from './configset.js';
+import { configCandidates, findConfigFiles, type ReadCache } from './configset.js';
 import type { Where } from './types.js';
 
 export type Kind = 'filter' | 'action';
@@ -37,7 +37,12 @@ export function isPathSpec(name: string): boolean {
   return name.startsWith('/') || name.includes('/') || (/\.(conf|local)$/.test(name) && isFile(name));
 }
 
-export function locate(kind: Kind, basedir: string, name: string, context?: { jail?: string; where?: Where }): Located {
+export function locate(
+  kind: Kind,
+  basedir: string,
+  name: string,
+  context?: { jail?: string; where?: Where; cache?: ReadCache },
+): Located {
   const dir = `${kind}.d`;
   let base: string;
   let display = name;
@@ -48,7 +53,7 @@ export function locate(kind: Kind, basedir: string, name: string, context?: { ja
   } else {
     base = join(basedir, dir, name);
   }
-  const files = findConfigFiles(basedir, base);
+  const files = findConfigFiles(basedir, base, context?.cache);
   if (files.length > 0) return { base, name: display, files };
 
   const searched = configCandidates(basedir, base);

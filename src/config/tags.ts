@@ -24,7 +24,7 @@ export interface TagOptions {
   where?: (key: string) => Where | undefined;
 }
 
-function get(tags: Record<string, string>, name: string): string | undefined {
+function get(tags: Readonly<Record<string, string>>, name: string): string | undefined {
   return Object.prototype.hasOwnProperty.call(tags, name) ? tags[name] : undefined;
 }
 
@@ -32,7 +32,7 @@ function get(tags: Record<string, string>, name: string): string | undefined {
 function substituteOne(
   key: string,
   value: string,
-  tags: Record<string, string>,
+  tags: Readonly<Record<string, string>>,
   ignore: ReadonlySet<string>,
   opts: TagOptions,
 ): string {
@@ -86,7 +86,8 @@ export function substituteTags(input: Readonly<Record<string, string>>, opts: Ta
         if (HAS_TAG_RE.test(value)) again = true;
         tags[key] = value;
       }
-      if (!value.includes('<')) done.add(key);
+      // Unchanged means every tag in it is unknown or ignored, and stays so: no need to look again.
+      if (value === orig || !value.includes('<')) done.add(key);
     }
     if (!again) return tags;
   }
@@ -94,6 +95,12 @@ export function substituteTags(input: Readonly<Record<string, string>>, opts: Ta
 
 /** Substitute tags in one text against an already substituted option set. */
 export function substituteText(text: string, tags: Readonly<Record<string, string>>, opts: TagOptions = {}): string {
-  const probe = '\u0000probe';
-  return substituteTags({ ...tags, [probe]: text }, opts)[probe]!;
+  const ignore = new Set(opts.ignore ?? []);
+  let value = text;
+  for (let pass = 0; pass <= MAX_PASSES; pass++) {
+    const next = substituteOne('\u0000text', value, tags, ignore, opts);
+    if (next === value) return value;
+    value = next;
+  }
+  throw new ConfigError('tag substitution does not settle (recursive tag definitions?)');
 }
