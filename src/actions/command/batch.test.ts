@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchShape, splitSimpleShell } from './batch.js';
+import { batchShape, nftRebuild, splitSimpleShell } from './batch.js';
 
 describe('splitSimpleShell', () => {
   it('splits plain words, escapes and quotes', () => {
@@ -53,5 +53,27 @@ describe('batchShape', () => {
     ]) {
       expect(batchShape(c), c).toBeNull();
     }
+  });
+});
+
+describe('nftRebuild', () => {
+  const list = (elem: unknown[], flags = ['interval']) =>
+    JSON.stringify({ nftables: [{ metainfo: { version: '1.0.6' } }, { set: { family: 'inet', name: 's', table: 't', flags, elem } }] });
+
+  it('rewrites an interval set without the removed elements, keeping prefixes and ranges', () => {
+    const text = nftRebuild(list(['10.0.0.1', '10.0.0.2', { prefix: { addr: '10.1.0.0', len: 24 } }, { range: ['10.2.0.1', '10.2.0.9'] }]), ['inet', 't', 's'], (e) => e === '10.0.0.2');
+    expect(text).toBe('flush set inet t s\nadd element inet t s { 10.0.0.1, 10.1.0.0/24, 10.2.0.1-10.2.0.9 }\n');
+    expect(nftRebuild(list(['10.0.0.1']), ['t', 's'], () => true)).toBe('flush set t s\n');
+  });
+
+  it('declines non-interval sets and elements it cannot write back', () => {
+    expect(nftRebuild(list(['10.0.0.1'], []), ['t', 's'], () => true)).toBeNull();
+    expect(nftRebuild(list([{ elem: { val: '10.0.0.1', timeout: 60 } }]), ['t', 's'], () => false)).toBeNull();
+    expect(nftRebuild('not json', ['t', 's'], () => false)).toBeNull();
+  });
+
+  it('is offered only for option-less nft elements', () => {
+    expect(batchShape('nft delete element inet t s \\{ <ip> \\}')!.nftSet).toEqual(['inet', 't', 's']);
+    expect(batchShape('nft delete element inet t s \\{ <ip> timeout 1m \\}')!.nftSet).toBeUndefined();
   });
 });

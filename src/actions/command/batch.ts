@@ -16,6 +16,8 @@ export interface BatchShape {
   args: string[];
   /** The stdin text applying the command to every address (already validated as IPs). */
   render(addresses: readonly string[]): string;
+  /** nft only, when elements carry no options: `[family] table set`, for a set rebuild. */
+  nftSet?: string[];
 }
 
 const IP_MARK = '\u0001';
@@ -93,6 +95,7 @@ function nftShape(program: string, w: string[]): BatchShape | null {
     verb,
     program,
     args: ['-f', '-'],
+    ...(tail ? {} : { nftSet: target.slice(2) }),
     render(addresses) {
       const lines: string[] = [];
       for (let i = 0; i < addresses.length; i += NFT_CHUNK) {
@@ -125,4 +128,51 @@ function ipsetShape(program: string, w: string[]): BatchShape | null {
       return addresses.map((a) => `${verb} ${set} ${a}${tail}\n`).join('');
     },
   };
+}
+
+/**
+ * Deleting elements from an nft *interval* set costs nft userspace time proportional to the set
+ * size per element (minutes for thousands of deletes). For large unbans it is far cheaper to
+ * rewrite the set in one atomic transaction: flush, then re-add what stays. `listJson` is
+ * `nft -j list set …`; returns null when the set is not an interval set or holds elements we
+ * cannot write back faithfully (timeouts, counters …): the caller then deletes normally.
+ */
+export function nftRebuild(listJson: string, set: readonly string[], remove: (elem: string) => boolean): string | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(listJson);
+  } catch {
+    return null;
+  }
+  const items = (doc as { nftables?: unknown }).nftables;
+  if (!Array.isArray(items)) return null;
+  const entry = items.find((x): x is { set: Record<string, unknown> } => typeof x === 'object' && x !== null && 'set' in x);
+  if (!entry) return null;
+  const flags = entry.set.flags;
+  if (!Array.isArray(flags) || !flags.includes('interval')) return null;
+  const elems = entry.set.elem ?? [];
+  if (!Array.isArray(elems)) return null;
+  const keep: string[] = [];
+  for (const e of elems) {
+    const text = nftElemText(e);
+    if (text === null) return null;
+    if (!remove(text)) keep.push(text);
+  }
+  const head = `element ${set.join(' ')}`;
+  const lines = [`flush set ${set.join(' ')}`];
+  for (let i = 0; i < keep.length; i += NFT_CHUNK) lines.push(`add ${head} { ${keep.slice(i, i + NFT_CHUNK).join(', ')} }`);
+  return lines.join('\n') + '\n';
+}
+
+function nftElemText(e: unknown): string | null {
+  if (typeof e === 'string') return isSafe(e) ? e : null;
+  if (typeof e !== 'object' || e === null) return null;
+  const o = e as { prefix?: { addr?: unknown; len?: unknown }; range?: unknown };
+  if (o.prefix && typeof o.prefix.addr === 'string' && typeof o.prefix.len === 'number' && isSafe(o.prefix.addr)) {
+    return `${o.prefix.addr}/${o.prefix.len}`;
+  }
+  if (Array.isArray(o.range) && o.range.length === 2 && o.range.every((x) => typeof x === 'string' && isSafe(x))) {
+    return `${o.range[0] as string}-${o.range[1] as string}`;
+  }
+  return null;
 }

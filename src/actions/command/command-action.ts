@@ -12,7 +12,8 @@ import { ShellVars, shellArgv } from './escape.js';
 import { ProcessRunner, parseDuration, type CommandRunner, type RunResult } from './runner.js';
 import { StaticTags, substituteDynamic, tagsIn, type FamilyKey } from './tags.js';
 import { familyOf, ticketValues, type TicketLookups } from './ticket-info.js';
-import { batchShape, type BatchShape } from './batch.js';
+import { batchShape, nftRebuild, type BatchShape } from './batch.js';
+import { canonicalIp } from '../../core/ip.js';
 
 export interface CommandActionDeps {
   jail: JailHandle;
@@ -34,6 +35,8 @@ type Op =
   | 'actionrepair'
   | 'actionreban';
 
+/** From this many unbans on, an nft interval set is rewritten instead of deleted from. */
+const NFT_REBUILD_MIN = 64;
 const STARTED = 1;
 const HAS_BANS = 2;
 
@@ -403,6 +406,10 @@ export class CommandAction implements Action {
   ): Promise<void> {
     if (idx.length === 1) return single(idx[0]!);
     const addrs = idx.map((i) => ts[i]!.ip ?? ts[i]!.id);
+    if (shape.verb === 'del' && shape.nftSet && idx.length >= NFT_REBUILD_MIN && (await this.nftRebuild(shape, shape.nftSet, addrs))) {
+      for (const i of idx) results[i] = true;
+      return;
+    }
     const res = await this.runner.run({ file: shape.program, args: shape.args, stdin: shape.render(addrs), timeout: this.timeout });
     if (res.ok) {
       for (const i of idx) results[i] = true;
@@ -422,6 +429,18 @@ export class CommandAction implements Action {
     const mid = idx.length >> 1;
     await this.runBatch(shape, fam, idx.slice(0, mid), ts, results, single, false);
     await this.runBatch(shape, fam, idx.slice(mid), ts, results, single, false);
+  }
+
+  /** Large unban from an nft interval set: one atomic flush + re-add of what stays. */
+  private async nftRebuild(shape: BatchShape, set: string[], addrs: string[]): Promise<boolean> {
+    const list = await this.runner.run({ file: shape.program, args: ['-j', 'list', 'set', ...set], timeout: this.timeout, maxOutput: 1 << 30 });
+    if (!list.ok) return false;
+    const remove = new Set(addrs.map((a) => canonicalIp(a) ?? a));
+    const text = nftRebuild(list.stdout, set, (e) => remove.has(canonicalIp(e) ?? e));
+    if (text === null) return false;
+    const res = await this.runner.run({ file: shape.program, args: shape.args, stdin: text, timeout: this.timeout });
+    if (!res.ok) this.logFailure(res, `${shape.program} ${shape.args.join(' ')} < [rebuild of set ${set.join(' ')}]`);
+    return res.ok;
   }
 
   // ---- helpers ----

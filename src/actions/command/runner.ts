@@ -13,6 +13,8 @@ export interface RunRequest {
   timeout: number;
   /** Written to the process's stdin (batches); stdin is /dev/null otherwise. */
   stdin?: string;
+  /** Bytes of stdout kept (default: the runner's limit for logs). */
+  maxOutput?: number;
 }
 
 export interface RunResult {
@@ -47,7 +49,8 @@ export class ProcessRunner implements CommandRunner {
     const file = req.file ?? '/bin/sh';
     const prefix = this.opts.prefix ?? [];
     const [cmd, ...args] = prefix.length ? [...prefix, file, ...req.args] : [file, ...req.args];
-    const max = this.opts.maxOutput ?? 64 * 1024;
+    const logMax = this.opts.maxOutput ?? 64 * 1024;
+    const limit = { stdout: req.maxOutput ?? logMax, stderr: logMax };
     const graceMs = (this.opts.killGrace ?? 1) * 1000;
     return new Promise((resolve) => {
       const out = { stdout: '', stderr: '' };
@@ -93,6 +96,7 @@ export class ProcessRunner implements CommandRunner {
         killTimer.unref();
       }, req.timeout * 1000);
       const collect = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
+        const max = limit[key];
         if (out[key].length < max) out[key] += chunk.toString('utf8').slice(0, max - out[key].length);
       };
       stdout.on('data', collect('stdout'));
