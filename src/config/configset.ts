@@ -21,6 +21,8 @@ const CONDITIONAL_RE = /^(\w+)(\?.+)$/;
 export class ConfigSet {
   /** Files merged, in read order. */
   readonly files: string[] = [];
+  /** `.conf` files named in [INCLUDES] that do not exist (skipped, as fail2ban does; named in errors). */
+  readonly missingIncludes: { file: string; where: Where }[] = [];
   readonly defaults: ConfigSection = { name: DEFAULT_SECTION, where: { file: '', line: 0 }, entries: new Map() };
   readonly sections = new Map<string, ConfigSection>();
   /** KNOWN/<section>: for every overridden key the earlier values, oldest first. */
@@ -177,6 +179,7 @@ export class ReadCache {
 }
 
 class IncludeExpander {
+  readonly missing: { file: string; where: Where }[] = [];
   constructor(private readonly cache = new Map<string, IniFile>()) {}
 
   parse(file: string): IniFile {
@@ -197,11 +200,15 @@ class IncludeExpander {
       for (const opt of ['before', 'after'] as const) {
         const entry = inc.entries.get(opt);
         if (!entry) continue;
-        for (const raw of entry.value.split('\n')) {
+        entry.value.split('\n').forEach((raw, i) => {
           const name = expandIncludeName(raw.trim(), ini, entry);
-          if (name === '') continue;
+          if (name === '') return;
           const r = isAbsolute(name) ? name : join(dirname(file), name);
-          if (r === file || seen.includes(r) || !isFile(r)) continue;
+          if (r === file || seen.includes(r)) return;
+          if (!isFile(r)) {
+            if (!r.endsWith('.local')) this.missing.push({ file: r, where: entry.lines[i] ?? entry.where });
+            return;
+          }
           const path = [...seen, file];
           lists[opt].push(...this.expand(r, path));
           // Every included file pulls in its sibling `.local` (common.conf → common.local).
@@ -209,7 +216,7 @@ class IncludeExpander {
             const local = `${r.slice(0, -5)}.local`;
             if (local !== file && !path.includes(local) && isFile(local)) lists[opt].push(...this.expand(local, path));
           }
-        }
+        });
       }
     }
     return [...lists.before, file, ...lists.after];
@@ -241,6 +248,7 @@ export function readConfigFiles(files: string[], cache?: ReadCache): ConfigSet {
       cs.merge(exp.parse(file));
     }
   }
+  cs.missingIncludes.push(...exp.missing);
   return cs;
 }
 

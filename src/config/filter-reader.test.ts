@@ -128,6 +128,14 @@ describe('readFilter', () => {
     expect(messageOf(() => readFilter(d, 'f'))).toBe(`${d}/filter.d/f.conf:3: bad value 'zero' for 'maxlines' (expected an integer >= 1)`);
   });
 
+  it('an unknown key names the included file that was not found', () => {
+    const d = makeTree({ 'filter.d/f.conf': '[INCLUDES]\nbefore = ../lib/common.conf\n[Definition]\nfailregex = %(__prefix_line)s <HOST>\n' });
+    expect(messageOf(() => readFilter(d, 'f'))).toBe(
+      `${d}/filter.d/f.conf:4: unknown interpolation key '%(__prefix_line)s' in option 'failregex' of [Definition]; ` +
+        `note: included file not found: ${d}/lib/common.conf (included at ${d}/filter.d/f.conf:2)`,
+    );
+  });
+
   it('a missing filter names every path searched and hints at filters.d/', () => {
     const d = makeTree({ 'filter.d/other.conf': '[Definition]\n', 'filters.d/dovecot.conf': '[Definition]\n' });
     expect(messageOf(() => readFilter(d, 'dovecot'))).toBe(

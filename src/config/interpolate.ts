@@ -113,7 +113,9 @@ function expand(ctx: InterpolationContext, text: string, origin: Origin, depth: 
       const name = m[1]!;
       const r = resolveRef(ctx, name, { entry: origin.entry, home: origin.home });
       if (!r) {
-        throw new ConfigError(`unknown interpolation key '%(${name})s' in ${describe(origin, ctx.section)}`, origin.where);
+        const missing = ctx.cs.missingIncludes.map((m) => `${m.file} (included at ${m.where.file}:${m.where.line})`);
+        const note = missing.length ? `; note: included file not found: ${missing.join(', ')}` : '';
+        throw new ConfigError(`unknown interpolation key '%(${name})s' in ${describe(origin, ctx.section)}${note}`, origin.where);
       }
       const next: Origin = r.entry
         ? { key: name.toLowerCase(), where: r.entry.where, entry: r.entry, home: r.home }
