@@ -110,7 +110,8 @@ export async function clientMain(argv: string[]): Promise<number> {
         break;
       case '--timeout':
         o.timeout = Number(need(a));
-        if (!Number.isFinite(o.timeout) || o.timeout <= 0) throw new Error(`--timeout: not a positive number`);
+        if (!Number.isFinite(o.timeout) || o.timeout <= 0)
+          throw new Error(`--timeout: not a positive number`);
         break;
       case '-x':
         o.force = true;
@@ -169,7 +170,8 @@ export async function clientMain(argv: string[]): Promise<number> {
     const { readConfig } = await import('../config/index.js');
     const cfg = readConfig(o.conf);
     if (o.dump) {
-      for (const j of cfg.jails.filter((x) => x.enabled)) process.stdout.write(`${JSON.stringify(['add', j.name, j.backend])}\n`);
+      for (const j of cfg.jails.filter((x) => x.enabled))
+        process.stdout.write(`${JSON.stringify(['add', j.name, j.backend])}\n`);
     }
     if (o.test) process.stdout.write('OK: configuration test is successful\n');
     return 0;
@@ -200,11 +202,15 @@ async function runCommand(socket: string, cmd: string[], o: ClientOptions): Prom
     return 255;
   }
   if (reply.ok) {
-    process.stdout.write(`${o.json ? JSON.stringify(toJson(cmd, reply.value)) : beautify(cmd, reply.value)}\n`);
+    process.stdout.write(
+      `${o.json ? JSON.stringify(toJson(cmd, reply.value)) : beautify(cmd, reply.value)}\n`,
+    );
     return 0;
   }
   process.stderr.write(`${clientLogLine('ERROR', `NOK: ${argsTuple(reply.error)}`)}\n`);
-  process.stdout.write(`${o.json ? JSON.stringify({ error: errorText(reply.kind, reply.error) }) : errorText(reply.kind, reply.error)}\n`);
+  process.stdout.write(
+    `${o.json ? JSON.stringify({ error: errorText(reply.kind, reply.error) }) : errorText(reply.kind, reply.error)}\n`,
+  );
   return 255;
 }
 
@@ -214,7 +220,9 @@ function serverEntry(): string {
 
 function packageVersion(): string {
   try {
-    const p = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    const p = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8'),
+    ) as { version: string };
     return p.version;
   } catch {
     return 'unknown';
@@ -232,17 +240,21 @@ async function startServer(o: ClientOptions, socket: string, pidfile: string): P
   if (o.logtarget) serverArgs.push('--logtarget', o.logtarget);
   if (o.foreground) {
     const child = spawn(process.execPath, serverArgs, { stdio: 'inherit' });
-    return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 255)));
+    return new Promise((resolve) =>
+      child.on('exit', (code) => {
+        resolve(code ?? 255);
+      }),
+    );
   }
   const child = spawn(process.execPath, serverArgs, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => (stderr += d));
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? 255));
+  const state: { exited: number | null } = { exited: null };
+  child.once('exit', (code) => (state.exited = code ?? 255));
   const deadline = Date.now() + o.timeout * 1000;
   while (Date.now() < deadline) {
-    if (exited !== null) {
+    if (state.exited !== null) {
       process.stderr.write(stderr.endsWith('\n') || stderr === '' ? stderr : `${stderr}\n`);
       process.stderr.write(`${clientLogLine('ERROR', 'Could not start server')}\n`);
       return 255;

@@ -116,7 +116,8 @@ function parseArgs(argv: string[]): { o: RegexOptions; positional: string[] } {
       case '-L':
       case '--maxlines': {
         const v = need();
-        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`option ${flag}: expected a positive integer, got '${v}'`);
+        if (!/^\d+$/.test(v) || Number(v) < 1)
+          throw new UsageError(`option ${flag}: expected a positive integer, got '${v}'`);
         o.maxlines = Number(v);
         break;
       }
@@ -160,7 +161,8 @@ function parseArgs(argv: string[]): { o: RegexOptions; positional: string[] } {
         break;
       case '--now': {
         const v = need();
-        if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`option --now: expected epoch seconds, got '${v}'`);
+        if (!/^\d+(\.\d+)?$/.test(v))
+          throw new UsageError(`option --now: expected epoch seconds, got '${v}'`);
         o.now = Number(v);
         break;
       }
@@ -187,10 +189,14 @@ function parseArgs(argv: string[]): { o: RegexOptions; positional: string[] } {
         positional.push(a);
     }
   }
-  if (o.printNoMissed && o.printAllMissed) throw new UsageError('--print-no-missed and --print-all-missed are mutually exclusive');
-  if (o.printNoIgnored && o.printAllIgnored) throw new UsageError('--print-no-ignored and --print-all-ignored are mutually exclusive');
+  if (o.printNoMissed && o.printAllMissed)
+    throw new UsageError('--print-no-missed and --print-all-missed are mutually exclusive');
+  if (o.printNoIgnored && o.printAllIgnored)
+    throw new UsageError('--print-no-ignored and --print-all-ignored are mutually exclusive');
   if (positional.length < 2 || positional.length > 3) {
-    throw new UsageError(`expected <LOG> <REGEX> [IGNOREREGEX], got ${positional.length} argument(s) (see --help)`);
+    throw new UsageError(
+      `expected <LOG> <REGEX> [IGNOREREGEX], got ${positional.length} argument(s) (see --help)`,
+    );
   }
   return { o, positional };
 }
@@ -219,7 +225,9 @@ function loadFilter(spec: string, o: RegexOptions, header: string[]): FilterDef 
       }
       const dir = dirname(resolve(bare));
       const base = basename(dir) === 'filter.d' ? dirname(dir) : dir;
-      header.push(`Use   failregex filter file : ${basename(bare).replace(/\.(conf|local)$/, '')}, basedir: ${base}`);
+      header.push(
+        `Use   failregex filter file : ${basename(bare).replace(/\.(conf|local)$/, '')}, basedir: ${base}`,
+      );
     } else {
       header.push(`Use   failregex filter file : ${bare}, basedir: ${o.config}`);
     }
@@ -364,7 +372,11 @@ function formatter(fmt: string): (f: Failure, lineNo: number) => string[] {
   };
 }
 
-export async function regexMain(argv: string[]): Promise<number> {
+export function regexMain(argv: string[]): Promise<number> {
+  return Promise.resolve(runRegex(argv));
+}
+
+function runRegex(argv: string[]): number {
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -393,7 +405,9 @@ export async function regexMain(argv: string[]): Promise<number> {
     return 255;
   }
   if (logArg.startsWith('systemd-journal')) {
-    process.stderr.write('ERROR: reading the systemd journal is not supported by logjail regex yet; pass a log file\n');
+    process.stderr.write(
+      'ERROR: reading the systemd journal is not supported by logjail regex yet; pass a log file\n',
+    );
     return 255;
   }
 
@@ -437,7 +451,8 @@ export async function regexMain(argv: string[]): Promise<number> {
     return 255;
   }
   const dp = o.datepattern ?? def.datepattern;
-  if (dp !== null) say(`Use      datepattern : ${dp} : ${filter.dateDetector.describe().replace(/^.* : /s, '')}`);
+  if (dp !== null)
+    say(`Use      datepattern : ${dp} : ${filter.dateDetector.describe().replace(/^.* : /s, '')}`);
 
   let source: Iterable<string>;
   if (isFile) {
@@ -446,20 +461,28 @@ export async function regexMain(argv: string[]): Promise<number> {
     const size = statSync(logArg).size;
     const tty = process.stderr.isTTY && !out && size > 8 << 20;
     let last = 0;
-    source = fileLines(logArg, o.encoding, tty ? (b) => {
-      const pct = Math.floor((b / size) * 100);
-      if (pct !== last) {
-        last = pct;
-        process.stderr.write(`\r[${'#'.repeat(pct >> 2).padEnd(25)}] ${pct}%`);
-      }
-    } : undefined);
+    source = fileLines(
+      logArg,
+      o.encoding,
+      tty
+        ? (b) => {
+            const pct = Math.floor((b / size) * 100);
+            if (pct !== last) {
+              last = pct;
+              process.stderr.write(`\r[${'#'.repeat(pct >> 2).padEnd(25)}] ${pct}%`);
+            }
+          }
+        : undefined,
+    );
   } else {
     const parts = logArg.split('\n');
     if ((o.maxlines ?? def.maxlines) <= 1 && parts.length === 1) {
       say(`Use      single line : ${shortstr(logArg)}`);
     } else {
       say(`Use      multi line : ${parts.length} line(s)`);
-      parts.slice(0, 5).forEach((l, i) => say(`| ${String(i + 1).padStart(2)}: ${shortstr(l)}`));
+      parts.slice(0, 5).forEach((l, i) => {
+        say(`| ${String(i + 1).padStart(2)}: ${shortstr(l)}`);
+      });
       if (parts.length > 5) say('| ...');
       say('`-');
     }
@@ -469,7 +492,15 @@ export async function regexMain(argv: string[]): Promise<number> {
   flush();
 
   const maxShown = 20;
-  const st: Stats = { tested: 0, ignored: 0, matched: 0, missed: 0, matchedLines: [], missedLines: [], ignoredLines: [] };
+  const st: Stats = {
+    tested: 0,
+    ignored: 0,
+    matched: 0,
+    missed: 0,
+    matchedLines: [],
+    missedLines: [],
+    ignoredLines: [],
+  };
   const perRegex: { ip: string; time: number; multi: boolean }[][] = filter.failRegexes.map(() => []);
   const fmt = out ? formatter(out) : null;
   const outBuf: string[] = [];
@@ -497,7 +528,8 @@ export async function regexMain(argv: string[]): Promise<number> {
       if (o.printAllMatched) st.matchedLines.push(line);
       if (o.verbose > 0) {
         for (const i of r.failHits) {
-          for (const f of r.failures) perRegex[i]?.push({ ip: f.ip ?? f.id, time: f.time, multi: r.failHits.length > 1 });
+          for (const f of r.failures)
+            perRegex[i]?.push({ ip: f.ip ?? f.id, time: f.time, multi: r.failHits.length > 1 });
         }
       }
     } else {
@@ -524,14 +556,19 @@ export async function regexMain(argv: string[]): Promise<number> {
     say(`Prefregex: ${filter.prefRegex.hits} total`);
     pprint([filter.prefRegex.regex.source]);
   }
-  const printRegexes = (title: string, list: readonly { text: string; hits: number }[], detail?: typeof perRegex): void => {
+  const printRegexes = (
+    title: string,
+    list: readonly { text: string; hits: number }[],
+    detail?: typeof perRegex,
+  ): void => {
     let total = 0;
     const items: string[] = [];
     list.forEach((re, i) => {
       total += re.hits;
       if (re.hits > 0 || o.verbose > 0) items.push(`${String(i + 1).padStart(2)}) [${re.hits}] ${re.text}`);
       if (o.verbose > 0 && detail) {
-        for (const d of detail[i] ?? []) items.push(`    ${d.ip}  ${ctime(d.time)}${d.multi ? ' (multiple regex matched)' : ''}`);
+        for (const d of detail[i] ?? [])
+          items.push(`    ${d.ip}  ${ctime(d.time)}${d.multi ? ' (multiple regex matched)' : ''}`);
       }
     });
     say('');
@@ -544,7 +581,8 @@ export async function regexMain(argv: string[]): Promise<number> {
   say('Date template hits:');
   const templates = [...filter.dateDetector.templates];
   // fail2ban moves frequently hit default templates up its list; the report shows that order.
-  if (dp === null || /^\{\^LN-BEG\}$|^\{DEFAULT\}$/i.test(dp.trim())) templates.sort((a, b) => b.hits - a.hits);
+  if (dp === null || /^\{\^LN-BEG\}$|^\{DEFAULT\}$/i.test(dp.trim()))
+    templates.sort((a, b) => b.hits - a.hits);
   pprint(
     templates.filter((t) => t.hits > 0 || o.verbose > 0).map((t) => `[${t.hits}] ${t.name}`),
     '[# of hits] date format',
@@ -553,10 +591,19 @@ export async function regexMain(argv: string[]): Promise<number> {
   say(`Lines: ${st.tested} lines, ${st.ignored} ignored, ${st.matched} matched, ${st.missed} missed`);
   say(`[processed in ${elapsed.toFixed(2)} sec]`);
   say('');
-  const printLines = (kind: 'matched' | 'ignored' | 'missed', count: number, list: string[], all: boolean): void => {
+  const printLines = (
+    kind: 'matched' | 'ignored' | 'missed',
+    count: number,
+    list: string[],
+    all: boolean,
+  ): void => {
     if (count === 0) return;
     const hdr = `${kind[0]!.toUpperCase()}${kind.slice(1)} line(s):`;
-    if (count < maxShown || all) pprint(list.map((l) => l.trimEnd()), hdr);
+    if (count < maxShown || all)
+      pprint(
+        list.map((l) => l.trimEnd()),
+        hdr,
+      );
     else say(`${hdr} too many to print.  Use --print-all-${kind} to print all ${count} lines`);
   };
   if (o.printAllMatched) printLines('matched', st.matched, st.matchedLines, true);

@@ -31,8 +31,8 @@ export interface ServerApi {
   jailNames(): string[];
   jail(name: string): JailControl | undefined;
   statusAll(flavor: string): AllStatus;
-  /** Stop the whole server (reply is sent before the process exits). */
-  shutdown(): Promise<void>;
+  /** Stop the whole server soon, after the current reply has been sent. */
+  scheduleShutdown(): void;
   startJail(name: string): Promise<void>;
   stopJail(name: string): Promise<void>;
   reload(opts: ReloadOptions): Promise<void>;

@@ -71,7 +71,8 @@ export function beautify(cmd: readonly string[], value: unknown): string {
         });
         return out.join('\n');
       }
-      if (cmd.length > 1) return [`Status for the jail: ${c1!}`, ...jailTree(value as StatusPair[])].join('\n');
+      if (cmd.length > 1)
+        return [`Status for the jail: ${c1!}`, ...jailTree(value as StatusPair[])].join('\n');
       return ['Status', ...serverTree(value as StatusPair[], false)].join('\n');
     }
   }
@@ -84,7 +85,9 @@ export function beautify(cmd: readonly string[], value: unknown): string {
     case 'loglevel':
       return `Current logging level is ${pyRepr(value)}`;
     case 'dbfile':
-      return value === null ? 'Database currently disabled' : `Current database file is:\n\`- ${pyPrint(value)}`;
+      return value === null
+        ? 'Database currently disabled'
+        : `Current database file is:\n\`- ${pyPrint(value)}`;
     case 'dbpurgeage':
       return value === null
         ? 'Database currently disabled'
@@ -107,7 +110,9 @@ export function beautify(cmd: readonly string[], value: unknown): string {
     case 'addjournalmatch':
     case 'deljournalmatch': {
       const l = value as string[][];
-      return l.length === 0 ? 'No journal match filter set' : `Current match filter:\n${l.map((x) => x.join(' ')).join(' + ')}`;
+      return l.length === 0
+        ? 'No journal match filter set'
+        : `Current match filter:\n${l.map((x) => x.join(' ')).join(' + ')}`;
     }
     case 'datepattern': {
       if (value === null) return 'Current date pattern set to: Not set/required';
@@ -118,7 +123,9 @@ export function beautify(cmd: readonly string[], value: unknown): string {
     case 'addignoreip':
     case 'delignoreip': {
       const l = list(value);
-      return l.length === 0 ? 'No IP address/network is ignored' : `These IP addresses/networks are ignored:\n${tree(l)}`;
+      return l.length === 0
+        ? 'No IP address/network is ignored'
+        : `These IP addresses/networks are ignored:\n${tree(l)}`;
     }
     case 'failregex':
     case 'addfailregex':
@@ -132,7 +139,9 @@ export function beautify(cmd: readonly string[], value: unknown): string {
     }
     case 'actions': {
       const l = list(value);
-      return l.length === 0 ? `No actions for jail ${c1}` : `The jail ${c1} has the following actions:\n${l.join(', ')}`;
+      return l.length === 0
+        ? `No actions for jail ${c1}`
+        : `The jail ${c1} has the following actions:\n${l.join(', ')}`;
     }
     case 'actionproperties':
     case 'actionmethods': {
@@ -154,7 +163,11 @@ export function beautify(cmd: readonly string[], value: unknown): string {
 
 /** `--json`: status trees become objects with snake_case keys; other values pass through. */
 export function toJson(cmd: readonly string[], value: unknown): unknown {
-  const key = (l: string): string => l.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const key = (l: string): string =>
+    l
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '');
   const conv = (pairs: StatusPair[]): Record<string, unknown> =>
     Object.fromEntries(pairs.map(([l, v]) => [key(l), isTree(v) ? conv(v) : splitList(l, v)]));
   const splitList = (label: string, v: StatusValue): unknown =>

@@ -32,12 +32,17 @@ export function sendCommands(path: string, cmds: string[][], timeoutMs = 30_000)
     sock.once('error', () => {
       clearTimeout(timer);
       reject(
-        new LogjailError('E_SOCKET', `Failed to access socket path: ${path}. Is fail2ban running?`, undefined),
+        new LogjailError(
+          'E_SOCKET',
+          `Failed to access socket path: ${path}. Is fail2ban running?`,
+          undefined,
+        ),
       );
     });
     sock.once('close', () => {
       clearTimeout(timer);
-      if (replies.length < cmds.length) reject(new LogjailError('E_SOCKET', `Connection to ${path} closed by the server`));
+      if (replies.length < cmds.length)
+        reject(new LogjailError('E_SOCKET', `Connection to ${path} closed by the server`));
     });
   });
 }

@@ -6,7 +6,16 @@ import { invalidCommand, unknownJail } from './errors.js';
  * fail2ban's command vocabulary (anatomy §5.4), dispatched onto a ServerApi.
  * The socket, the tests and the config reload all go through here.
  */
-const SERVER_KEYS = new Set(['loglevel', 'logtarget', 'syslogsocket', 'dbfile', 'dbmaxmatches', 'dbpurgeage', 'allowipv6', 'thread']);
+const SERVER_KEYS = new Set([
+  'loglevel',
+  'logtarget',
+  'syslogsocket',
+  'dbfile',
+  'dbmaxmatches',
+  'dbpurgeage',
+  'allowipv6',
+  'thread',
+]);
 
 export async function execute(api: ServerApi, cmd: readonly string[]): Promise<unknown> {
   const [c0, ...args] = cmd;
@@ -48,7 +57,8 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
       return api.unban(args[0] === '--all' ? 'all' : args);
     case 'stop':
       if (args.length === 0) {
-        await api.shutdown();
+        // Reply first, then stop: the client waits for our answer and then for the socket to go.
+        api.scheduleShutdown();
         return null;
       }
       jail(args[0]);
@@ -63,7 +73,8 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
       const flags = new Set(args.filter((a) => a.startsWith('--')));
       const rest = args.filter((a) => !a.startsWith('--'));
       const target = rest[0] ?? null;
-      if (target !== null && !flags.has('--if-exists') && !api.jail(target) && c0 === 'restart') throw unknownJail(target);
+      if (target !== null && !flags.has('--if-exists') && !api.jail(target) && c0 === 'restart')
+        throw unknownJail(target);
       await api.reload({
         jail: target,
         restart: c0 === 'restart' || flags.has('--restart'),

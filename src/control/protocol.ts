@@ -22,8 +22,9 @@ export function parseRequest(line: string): Request {
   } catch {
     throw new Error('malformed request: not JSON');
   }
-  if (typeof msg !== 'object' || msg === null || !('cmd' in msg)) throw new Error('malformed request: no "cmd"');
-  const cmd = (msg).cmd;
+  if (typeof msg !== 'object' || msg === null || !('cmd' in msg))
+    throw new Error('malformed request: no "cmd"');
+  const cmd = msg.cmd;
   if (!Array.isArray(cmd) || cmd.length === 0 || cmd.length > 100_000) {
     throw new Error('malformed request: "cmd" must be a non-empty list');
   }

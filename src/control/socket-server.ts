@@ -42,7 +42,13 @@ export function socketAlive(path: string, timeoutMs = 500): Promise<boolean> {
  * owner) can connect. Every malformed, oversized or failing message gets an error reply; nothing
  * a client sends can stop the server except the `stop` command.
  */
-export async function startSocketServer(opts: SocketServerOptions): Promise<Server> {
+export interface ControlSocket {
+  readonly server: Server;
+  /** Stop listening; open connections get their pending replies, then are closed. */
+  close(): Promise<void>;
+}
+
+export async function startSocketServer(opts: SocketServerOptions): Promise<ControlSocket> {
   const dir = dirname(opts.path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (existsSync(opts.path)) {
@@ -57,7 +63,10 @@ export async function startSocketServer(opts: SocketServerOptions): Promise<Serv
     }
     unlinkSync(opts.path);
   }
+  const conns = new Set<Socket>();
   const server = createServer((sock) => {
+    conns.add(sock);
+    sock.once('close', () => conns.delete(sock));
     serveConnection(sock, opts);
   });
   const oldMask = process.umask(0o077);
@@ -74,7 +83,18 @@ export async function startSocketServer(opts: SocketServerOptions): Promise<Serv
   }
   chmodSync(opts.path, 0o600);
   server.on('error', (e) => opts.log?.('ERROR', `control socket: ${e.message}`));
-  return server;
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => { resolve(); });
+        // A client waiting for us to go away (e.g. `stop`) must not keep us alive.
+        for (const c of conns) c.end();
+        setTimeout(() => {
+          for (const c of conns) c.destroy();
+        }, 200).unref();
+      }),
+  };
 }
 
 function serveConnection(sock: Socket, opts: SocketServerOptions): void {

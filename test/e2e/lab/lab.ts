@@ -29,8 +29,16 @@ export type Peer = 'att' | 'ok';
 /** Why the lab cannot run here, or null when it can. */
 export function labUnavailable(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  for (const bin of ['/usr/sbin/dovecot', '/usr/sbin/sshd', '/usr/bin/sshpass', '/usr/sbin/ip', '/usr/sbin/iptables', '/usr/sbin/nft']) {
-    if (!existsSync(bin) && !existsSync(bin.replace('/usr/sbin/', '/sbin/'))) return `missing ${bin} (run scripts/test.sh as root to install)`;
+  for (const bin of [
+    '/usr/sbin/dovecot',
+    '/usr/sbin/sshd',
+    '/usr/bin/sshpass',
+    '/usr/sbin/ip',
+    '/usr/sbin/iptables',
+    '/usr/sbin/nft',
+  ]) {
+    if (!existsSync(bin) && !existsSync(bin.replace('/usr/sbin/', '/sbin/')))
+      return `missing ${bin} (run scripts/test.sh as root to install)`;
   }
   const probe = spawnSync('ip', ['netns', 'add', 'ljlab-probe'], { encoding: 'utf8' });
   if (probe.status !== 0) return `cannot create network namespaces: ${probe.stderr.trim()}`;
@@ -83,7 +91,21 @@ export class Lab {
       [att, LAB.att, 'v-att'],
       [ok, LAB.ok, 'v-ok'],
     ] as const) {
-      sh('ip', ['link', 'add', 'name', 'eth0', 'netns', n, 'type', 'veth', 'peer', 'name', peer, 'netns', srv]);
+      sh('ip', [
+        'link',
+        'add',
+        'name',
+        'eth0',
+        'netns',
+        n,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        peer,
+        'netns',
+        srv,
+      ]);
       sh('ip', ['-n', srv, 'link', 'set', peer, 'master', 'br0', 'up']);
       sh('ip', ['-n', n, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
       sh('ip', ['-n', n, 'link', 'set', 'eth0', 'up']);
@@ -93,7 +115,8 @@ export class Lab {
       spawnSync('ip', ['netns', 'exec', n, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
     }
     sh('ip', ['-n', srv, 'link', 'set', 'br0', 'up']);
-    for (const d of ['run', 'dovecot/state', 'ssh', 'mail', 'home', 'mails']) mkdirSync(join(this.dir, d), { recursive: true });
+    for (const d of ['run', 'dovecot/state', 'ssh', 'mail', 'home', 'mails'])
+      mkdirSync(join(this.dir, d), { recursive: true });
     for (const d of ['run', 'dovecot', 'ssh']) chmodSync(join(this.dir, d), 0o755);
     chownSync(join(this.dir, 'mail'), 65534, 65534);
     writeFileSync(this.maillog, '');
@@ -158,9 +181,13 @@ service pop3-login {
 }
 `;
     writeFileSync(join(d, 'dovecot/dovecot.conf'), conf);
-    const r = spawnSync('ip', ['netns', 'exec', this.ns.srv, 'dovecot', '-c', join(d, 'dovecot/dovecot.conf')], {
-      stdio: 'ignore',
-    });
+    const r = spawnSync(
+      'ip',
+      ['netns', 'exec', this.ns.srv, 'dovecot', '-c', join(d, 'dovecot/dovecot.conf')],
+      {
+        stdio: 'ignore',
+      },
+    );
     if (r.status !== 0) throw new Error(`dovecot failed to start (see ${d}/maillog)`);
   }
 
@@ -170,12 +197,20 @@ service pop3-login {
     rmSync(key, { force: true });
     rmSync(`${key}.pub`, { force: true });
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-    const hash = sh('perl', ['-e', 'print crypt($ARGV[0], "\\$6\\$" . join("", map { ("a".."z")[rand 26] } 1..16) . "\\$")', LAB.sshPass]);
+    const hash = sh('perl', [
+      '-e',
+      'print crypt($ARGV[0], "\\$6\\$" . join("", map { ("a".."z")[rand 26] } 1..16) . "\\$")',
+      LAB.sshPass,
+    ]);
     // The lab user exists only in private copies of passwd/shadow, bind-mounted in sshd's own
     // mount namespace: no user is added to the host.
-    const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => l && !l.startsWith(`${LAB.sshUser}:`));
+    const passwd = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith(`${LAB.sshUser}:`));
     passwd.push(`${LAB.sshUser}:x:64998:65534:logjail lab:${d}/home:/bin/sh`);
-    const shadow = readFileSync('/etc/shadow', 'utf8').split('\n').filter((l) => l && !l.startsWith(`${LAB.sshUser}:`));
+    const shadow = readFileSync('/etc/shadow', 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith(`${LAB.sshUser}:`));
     shadow.push(`${LAB.sshUser}:${hash}:${Math.floor(Date.now() / 86400000)}:0:99999:7:::`);
     writeFileSync(join(d, 'ssh/passwd'), `${passwd.join('\n')}\n`, { mode: 0o644 });
     writeFileSync(join(d, 'ssh/shadow'), `${shadow.join('\n')}\n`, { mode: 0o640 });
@@ -208,10 +243,23 @@ exec 2> >(while IFS= read -r l; do printf '%(%b %e %H:%M:%S)T ${this.ns.srv} ssh
 exec /usr/sbin/sshd -D -e -f ${d}/ssh/sshd_config
 `;
     writeFileSync(join(d, 'ssh/run-sshd.sh'), script, { mode: 0o755 });
-    const child = spawn('ip', ['netns', 'exec', this.ns.srv, 'unshare', '--mount', '--propagation', 'private', join(d, 'ssh/run-sshd.sh')], {
-      detached: true,
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.ns.srv,
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        join(d, 'ssh/run-sshd.sh'),
+      ],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
     child.unref();
     this.daemons.push(child);
   }
@@ -219,7 +267,9 @@ exec /usr/sbin/sshd -D -e -f ${d}/ssh/sshd_config
   waitListen(port: number, timeoutMs = 10_000): void {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const out = spawnSync('ip', ['netns', 'exec', this.ns.srv, 'ss', '-Hltn', `sport = :${port}`], { encoding: 'utf8' });
+      const out = spawnSync('ip', ['netns', 'exec', this.ns.srv, 'ss', '-Hltn', `sport = :${port}`], {
+        encoding: 'utf8',
+      });
       if (out.stdout.trim() !== '') return;
       spawnSync('sleep', ['0.05']);
     }
@@ -228,20 +278,47 @@ exec /usr/sbin/sshd -D -e -f ${d}/ssh/sshd_config
 
   /** Start the SMTP sink inside the server namespace on 127.0.0.1:port; mails land in dir/mails. */
   startSmtpSink(port: number): ChildProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns.srv, process.execPath, join(HERE, 'smtp-sink.mjs'), String(port), join(this.dir, 'mails')], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.ns.srv,
+        process.execPath,
+        join(HERE, 'smtp-sink.mjs'),
+        String(port),
+        join(this.dir, 'mails'),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     this.daemons.push(child);
     return child;
   }
 
   /** One failed (or, with the right password, successful) mail login; resolves to the server's answer. */
-  mailLogin(from: Peer, proto: 'pop3' | 'imap', opts: { user?: string; pass?: string; sasl?: boolean; noplain?: boolean } = {}): string | null {
+  mailLogin(
+    from: Peer,
+    proto: 'pop3' | 'imap',
+    opts: { user?: string; pass?: string; sasl?: boolean; noplain?: boolean } = {},
+  ): string | null {
     const addr = opts.noplain ? LAB.srvNoPlain : LAB.srv;
     const style = opts.sasl || opts.noplain ? 'sasl' : 'login';
     const r = spawnSync(
       'ip',
-      ['netns', 'exec', this.ns[from], process.execPath, join(HERE, 'mail-client.mjs'), addr, proto, style, opts.user ?? LAB.mailUser, opts.pass ?? LAB.wrongPass],
+      [
+        'netns',
+        'exec',
+        this.ns[from],
+        process.execPath,
+        join(HERE, 'mail-client.mjs'),
+        addr,
+        proto,
+        style,
+        opts.user ?? LAB.mailUser,
+        opts.pass ?? LAB.wrongPass,
+      ],
       { encoding: 'utf8', timeout: 15_000 },
     );
     return r.status === 0 ? r.stdout.trim() : null;
@@ -252,10 +329,36 @@ exec /usr/sbin/sshd -D -e -f ${d}/ssh/sshd_config
     const r = spawnSync(
       'ip',
       [
-        'netns', 'exec', this.ns[from], 'timeout', '15', 'sshpass', '-p', pass, 'ssh', '-F', '/dev/null', '-T',
-        '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'GlobalKnownHostsFile=/dev/null',
-        '-o', 'PreferredAuthentications=password', '-o', 'PubkeyAuthentication=no', '-o', 'NumberOfPasswordPrompts=1',
-        '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', `${user}@${LAB.srv}`, command,
+        'netns',
+        'exec',
+        this.ns[from],
+        'timeout',
+        '15',
+        'sshpass',
+        '-p',
+        pass,
+        'ssh',
+        '-F',
+        '/dev/null',
+        '-T',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'GlobalKnownHostsFile=/dev/null',
+        '-o',
+        'PreferredAuthentications=password',
+        '-o',
+        'PubkeyAuthentication=no',
+        '-o',
+        'NumberOfPasswordPrompts=1',
+        '-o',
+        'ConnectTimeout=3',
+        '-o',
+        'LogLevel=ERROR',
+        `${user}@${LAB.srv}`,
+        command,
       ],
       { encoding: 'utf8' },
     );
@@ -264,9 +367,13 @@ exec /usr/sbin/sshd -D -e -f ${d}/ssh/sshd_config
 
   /** Can `from` open a TCP connection to the server's port within 2 s? */
   probe(from: Peer, port: number, addr: string = LAB.srv): boolean {
-    const r = spawnSync('ip', ['netns', 'exec', this.ns[from], 'timeout', '2', 'bash', '-c', `exec 3<>/dev/tcp/${addr}/${port}`], {
-      stdio: 'ignore',
-    });
+    const r = spawnSync(
+      'ip',
+      ['netns', 'exec', this.ns[from], 'timeout', '2', 'bash', '-c', `exec 3<>/dev/tcp/${addr}/${port}`],
+      {
+        stdio: 'ignore',
+      },
+    );
     return r.status === 0;
   }
 
@@ -275,7 +382,9 @@ exec /usr/sbin/sshd -D -e -f ${d}/ssh/sshd_config
     this.daemons.length = 0;
     for (const n of Object.values(this.ns)) {
       if (!existsSync(`/run/netns/${n}`)) continue;
-      const pids = spawnSync('ip', ['netns', 'pids', n], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      const pids = spawnSync('ip', ['netns', 'pids', n], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean);
       if (pids.length > 0) {
         spawnSync('kill', pids);
         spawnSync('sleep', ['0.3']);

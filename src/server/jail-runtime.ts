@@ -1,0 +1,521 @@
+import type { Action } from '../actions/action.js';
+import { CommandAction } from '../actions/command/command-action.js';
+import type { ActionDef, JailDef } from '../config/types.js';
+import type { JailControl } from '../control/api.js';
+import type { StatusPair } from '../control/beautify.js';
+import { badValue, invalidCommand } from '../control/errors.js';
+import type { Clock } from '../core/clock.js';
+import { errorMessage } from '../core/errors.js';
+import type { BanTicket, LogLine } from '../core/failure.js';
+import { Filter } from '../filter/filter.js';
+import { IgnoreList } from '../jail/ignore.js';
+import { INCREMENT_OPTIONS } from '../jail/increment.js';
+import { Jail, type JailOptionKey } from '../jail/jail.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import { FileSource } from '../sources/file/file-source.js';
+import type { LinesMeta, LogSource } from '../sources/source.js';
+import type { BanStore } from '../store/store.js';
+import { hostIo } from './host-io.js';
+
+/**
+ * One running jail: the pipeline for its logs,
+ *   source --LogLine--> filter --Failure--> jail --BanTicket--> store + actions
+ * plus fail2ban's `status`/`get`/`set` view of it for the control socket.
+ */
+export interface RuntimeDeps {
+  store: BanStore | null;
+  logger: Logger;
+  clock: Clock;
+  dbmaxmatches: () => number;
+  metrics: Metrics;
+}
+
+const MAX_TIMER = 2 ** 31 - 1;
+
+export class JailRuntime implements JailControl {
+  readonly name: string;
+  def: JailDef;
+  filter: Filter | null;
+  readonly jail: Jail;
+  actions: Action[] = [];
+  actionDefs: ActionDef[];
+  source: LogSource | null = null;
+  private work: Promise<unknown> = Promise.resolve();
+  private pending: BanTicket[] = [];
+  private flushTimer: NodeJS.Immediate | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private running = false;
+  idle = false;
+
+  constructor(
+    def: JailDef,
+    private readonly deps: RuntimeDeps,
+  ) {
+    this.name = def.name;
+    this.def = def;
+    this.actionDefs = def.actions;
+    const ignore = new IgnoreList(
+      {
+        clock: deps.clock,
+        ...hostIo,
+        log: (level, msg) => {
+          deps.logger.child('filter').log(level, msg);
+        },
+      },
+      {
+        ignoreself: def.ignoreself,
+        ignoreip: def.ignoreip,
+        ignorecommand: def.ignorecommand,
+        ignorecache: def.options.ignorecache ?? null,
+      },
+    );
+    this.jail = new Jail({
+      name: def.name,
+      maxretry: def.maxretry,
+      maxmatches: def.maxmatches,
+      findtime: def.findtime,
+      bantime: def.bantime,
+      increment: def.increment,
+      clock: deps.clock,
+      ignore,
+      previousBan: deps.store ? (id, all) => deps.store!.previousBan(id, all ? null : def.name) : undefined,
+      resolve: hostIo.resolve,
+      log: (level, msg) => {
+        (/^\[[^\]]+\] (Ban|Unban|Restore|Increase|.* already banned)/.test(msg)
+          ? deps.logger.child('actions')
+          : deps.logger.child('filter')
+        ).log(level, msg);
+      },
+    });
+    this.filter = this.buildFilter(def);
+  }
+
+  private buildFilter(def: JailDef): Filter | null {
+    if (!def.filter) return null;
+    return new Filter(def.filter, {
+      clock: this.deps.clock,
+      mode: 'live',
+      usedns: def.usedns,
+      logtimezone: def.logtimezone,
+      findtime: def.findtime,
+    });
+  }
+
+  private buildActions(defs: ActionDef[]): Action[] {
+    const log = this.deps.logger.child('actions');
+    return defs.map(
+      (d) =>
+        new CommandAction(d, {
+          jail: {
+            name: this.name,
+            info: () => {
+              const s = this.jail.status();
+              return {
+                banned: s.currentlyBanned,
+                bannedTotal: s.totalBanned,
+                found: s.currentlyFailed,
+                foundTotal: s.totalFailed,
+              };
+            },
+          },
+          logger: (level, msg) => {
+            log.log(level.toUpperCase(), msg);
+          },
+          clock: this.deps.clock,
+          lookups: {
+            fqdn: hostIo.fqdn,
+            hostname: hostIo.reverse,
+            ipInfo: (t, jailOnly) => Promise.resolve(this.ipInfo(t, jailOnly)),
+          },
+        }),
+    );
+  }
+
+  private ipInfo(t: BanTicket, jailOnly: boolean): { matches: string[]; failures: number } | null {
+    const store = this.deps.store;
+    if (!store) return { matches: t.matches, failures: t.failures };
+    const prev = store.previousBan(t.id, jailOnly ? this.name : null);
+    return { matches: t.matches, failures: t.failures + (prev ? 0 : 0) };
+  }
+
+  private makeSource(def: JailDef): LogSource | null {
+    const store = this.deps.store;
+    const positions = store
+      ? {
+          get: (p: string) => store.getLogPosition(this.name, p),
+          set: (p: string, pos: { firstLineMd5: string; pos: number }) => {
+            store.setLogPosition(this.name, p, pos);
+          },
+        }
+      : undefined;
+    const slog = this.deps.logger.child('filter');
+    const log = (level: string, msg: string): void => {
+      slog.log(level.toUpperCase(), msg);
+    };
+    const onLines = (lines: LogLine[], meta: LinesMeta): void => {
+      this.onLines(lines, meta);
+    };
+    if (def.backend === 'systemd') {
+      throw new Error('backend = systemd: journal source not available yet'); // JOURNAL_TODO
+    }
+    if (def.logpath.length === 0) return null;
+    const backend = def.backend === 'polling' || def.backend === 'pyinotify' ? def.backend : 'auto';
+    return new FileSource(
+      { patterns: def.logpath, backend, encoding: def.logencoding, positions, log },
+      onLines,
+    );
+  }
+
+  async start(): Promise<void> {
+    const log = this.deps.logger.child('jail');
+    this.deps.store?.addJail(this.name);
+    this.actions = this.buildActions(this.actionDefs);
+    for (const a of this.actions) await a.start();
+    this.running = true;
+    await this.restoreBans();
+    this.source = this.makeSource(this.def);
+    await this.source?.start();
+    log.info(`Jail '${this.name}' started`);
+  }
+
+  private async restoreBans(): Promise<void> {
+    const store = this.deps.store;
+    if (!store) return;
+    const now = this.deps.clock.now();
+    const saved = store.currentBans(this.name, now, {
+      maxBantime: this.jail.maxBantime(),
+      incrementEnabled: this.jail.increment.enabled,
+    });
+    const restored = await this.jail.restore(saved);
+    if (restored.length > 0) await this.applyBans(restored, false);
+    this.armExpiry();
+  }
+
+  /** Stop reading and, unless `keepBans`, lift every ban (flush when the action can). */
+  async stop(opts: { keepBans?: boolean } = {}): Promise<void> {
+    this.running = false;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    await this.source?.stop();
+    this.source = null;
+    await this.work;
+    await this.flushPending();
+    if (!opts.keepBans) {
+      const tickets = this.jail.unbanAll();
+      await this.liftActions(tickets);
+    }
+    for (const a of this.actions) await a.stop();
+    this.deps.logger.child('jail').info(`Jail '${this.name}' stopped`);
+  }
+
+  private async liftActions(tickets: BanTicket[]): Promise<void> {
+    const log = this.deps.logger.child('actions');
+    for (const a of this.actions) {
+      if (tickets.length > 0) log.notice(`[${this.name}] Flush ticket(s) with ${a.name}`);
+      if (await a.flush()) continue;
+      if (a.unbanMany && tickets.length > 1) await a.unbanMany(tickets);
+      else for (const t of tickets) await a.unban(t);
+    }
+  }
+
+  /** Lines from the source: filter them now, count failures in order. */
+  private onLines(lines: LogLine[], meta: LinesMeta): void {
+    const filter = this.filter;
+    if (!filter || this.idle) return;
+    filter.inOperation = !meta.catchingUp;
+    this.deps.metrics.add(this.name, 'linesRead', lines.length);
+    for (const line of lines) {
+      const r = filter.processLine(line.text, line.time);
+      if (r.failures.length === 0) continue;
+      for (const f of r.failures) {
+        this.deps.metrics.add(this.name, 'failures');
+        // Failures are counted strictly in log order; the ignore check may await DNS/commands.
+        this.work = this.work
+          .then(async () => {
+            const t = await this.jail.addFailure(f);
+            if (t) this.queueBan(t);
+          })
+          .catch((e: unknown) => {
+            this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
+          });
+      }
+    }
+  }
+
+  /** Bans that become due together go to the actions as one batch. */
+  private queueBan(t: BanTicket): void {
+    this.pending.push(t);
+    this.flushTimer ??= setImmediate(() => {
+      this.flushTimer = null;
+      void this.flushPending();
+    });
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.flushTimer) {
+      clearImmediate(this.flushTimer);
+      this.flushTimer = null;
+    }
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    await this.applyBans(batch, true);
+    this.armExpiry();
+  }
+
+  private async applyBans(tickets: BanTicket[], record: boolean): Promise<void> {
+    // Record first: a crash between the store and the firewall is repaired by the restore at start.
+    if (record && this.deps.store) {
+      try {
+        this.deps.store.addBans(tickets, this.deps.dbmaxmatches());
+      } catch (e) {
+        this.deps.logger.child('database').error(`[${this.name}] cannot record bans: ${errorMessage(e)}`);
+      }
+    }
+    this.deps.metrics.add(this.name, 'bans', tickets.length);
+    for (const a of this.actions) {
+      try {
+        if (a.banMany && tickets.length > 1) await a.banMany(tickets);
+        else for (const t of tickets) await a.ban(t);
+      } catch (e) {
+        this.deps.logger.child('actions').error(`[${this.name}] action ${a.name}: ${errorMessage(e)}`);
+      }
+    }
+  }
+
+  private async applyUnbans(tickets: BanTicket[]): Promise<void> {
+    if (tickets.length === 0) return;
+    this.deps.metrics.add(this.name, 'unbans', tickets.length);
+    for (const a of this.actions) {
+      try {
+        if (a.unbanMany && tickets.length > 1) await a.unbanMany(tickets);
+        else for (const t of tickets) await a.unban(t);
+      } catch (e) {
+        this.deps.logger.child('actions').error(`[${this.name}] action ${a.name}: ${errorMessage(e)}`);
+      }
+    }
+  }
+
+  /** One timer for the earliest end of ban (a heap inside the ban list), never a scan. */
+  private armExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    if (!this.running) return;
+    const next = this.jail.nextExpiry();
+    if (next === null || !Number.isFinite(next)) return;
+    const delay = Math.min(MAX_TIMER, Math.max(0, (next - this.deps.clock.now()) * 1000 + 5));
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      const due = this.jail.popExpired(this.deps.clock.now());
+      void this.applyUnbans(due).finally(() => {
+        this.armExpiry();
+      });
+    }, delay);
+    this.expiryTimer.unref();
+  }
+
+  /** Remove bans by command (`unbanip`, `unban`): firewall, store, state. */
+  async unbanIds(ids: string[], reportAbsent: boolean): Promise<number> {
+    const { unbanned, missed } = await this.jail.unban(ids);
+    if (reportAbsent && missed.length > 0)
+      throw badValue(`not banned: [${missed.map((m) => `'${m}'`).join(', ')}]`);
+    for (const t of unbanned) this.deps.store?.removeBan(this.name, t.id);
+    await this.applyUnbans(unbanned);
+    this.armExpiry();
+    return unbanned.length;
+  }
+
+  async unbanEverything(): Promise<number> {
+    const all = this.jail.unbanAll();
+    this.deps.store?.removeAllBans(this.name);
+    await this.liftActions(all);
+    this.armExpiry();
+    return all.length;
+  }
+
+  /** Swap in a new definition without losing bans (reload). */
+  async reconfigure(def: JailDef): Promise<void> {
+    const oldDef = this.def;
+    this.def = def;
+    this.filter = this.buildFilter(def);
+    this.jail.setOption('findtime', String(def.findtime));
+    this.jail.setOption('maxretry', String(def.maxretry));
+    this.jail.setOption('maxmatches', String(def.maxmatches));
+    this.jail.bantime = def.bantime;
+    this.jail.ignore.clear();
+    for (const ip of def.ignoreip) this.jail.ignore.add(ip);
+    if (JSON.stringify(oldDef.actions) !== JSON.stringify(def.actions)) {
+      // Different actions: lift the bans from the old ones, apply them with the new ones.
+      const current = this.jail.bans.tickets();
+      await this.liftActions(current);
+      for (const a of this.actions) await a.stop();
+      this.actionDefs = def.actions;
+      this.actions = this.buildActions(def.actions);
+      for (const a of this.actions) await a.start();
+      if (current.length > 0) await this.applyBans(current, false);
+    }
+    if (JSON.stringify(oldDef.logpath) !== JSON.stringify(def.logpath) || oldDef.backend !== def.backend) {
+      await this.source?.stop();
+      this.source = this.makeSource(def);
+      await this.source?.start();
+    }
+  }
+
+  flushPositions(): void {
+    this.source?.flushPositions();
+  }
+
+  // ---- control view -------------------------------------------------------------------
+
+  status(flavor: string): StatusPair[] {
+    const s = this.jail.status();
+    const filter: StatusPair[] = [
+      ['Currently failed', s.currentlyFailed],
+      ['Total failed', s.totalFailed],
+    ];
+    if (this.def.backend === 'systemd')
+      filter.push(['Journal matches', (this.def.filter?.journalmatch ?? []).join(' + ')]);
+    else filter.push(['File list', this.source?.files() ?? []]);
+    const actions: StatusPair[] = [
+      ['Currently banned', s.currentlyBanned],
+      ['Total banned', s.totalBanned],
+    ];
+    if (flavor !== 'short') actions.push(['Banned IP list', s.bannedIds]);
+    return [
+      ['Filter', filter],
+      ['Actions', actions],
+    ];
+  }
+
+  isBanned(id: string): boolean {
+    return this.jail.isBanned(id);
+  }
+
+  bannedIds(): string[] {
+    return this.jail.status().bannedIds;
+  }
+
+  get(key: string, args: string[]): unknown {
+    const f = this.filter;
+    switch (key) {
+      case 'logpath':
+        return this.source?.files() ?? [];
+      case 'logencoding':
+        return this.def.logencoding === 'auto' ? 'UTF-8' : this.def.logencoding;
+      case 'journalmatch':
+        return (this.def.filter?.journalmatch ?? []).map((m) => m.split(/\s+/));
+      case 'ignoreself':
+        return this.def.ignoreself;
+      case 'ignoreip':
+        return this.jail.ignore.entries();
+      case 'ignorecommand':
+        return this.def.ignorecommand;
+      case 'ignorecache':
+        return this.def.options.ignorecache ?? null;
+      case 'prefregex':
+        return f?.prefRegex?.regex.source ?? '';
+      case 'failregex':
+        return f?.failRegexes.map((r) => r.regex.source) ?? [];
+      case 'ignoreregex':
+        return f?.ignoreRegexes.map((r) => r.regex.source) ?? [];
+      case 'datepattern': {
+        const dp = this.def.filter?.datepattern ?? null;
+        return dp === null || /^\{\^LN-BEG\}$/i.test(dp) ? [null, 'Default Detectors'] : [dp, dp];
+      }
+      case 'logtimezone':
+        return this.def.logtimezone;
+      case 'usedns':
+        return this.def.usedns;
+      case 'maxlines':
+        return f?.maxlines ?? 1;
+      case 'banip':
+        return args[0] === '--with-time' ? this.jail.banIpsWithTime() : this.jail.banIps();
+      case 'banned':
+        if (args.length === 0) return this.bannedIds();
+        return args.length === 1
+          ? this.isBanned(args[0]!)
+            ? 1
+            : 0
+          : args.map((a) => (this.isBanned(a) ? 1 : 0));
+      case 'actions':
+        return this.actions.map((a) => a.name);
+      case 'idle':
+        return this.idle;
+      case 'findtime':
+      case 'bantime':
+      case 'maxretry':
+      case 'maxmatches':
+        return this.jail.getOption(key);
+    }
+    if (key.startsWith('bantime.') && (INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) {
+      return this.jail.getOption(key as JailOptionKey);
+    }
+    if (key === 'action' || key === 'actionproperties' || key === 'actionmethods') {
+      const act = this.actionDefs.find((a) => a.actname === args[0]);
+      if (!act) throw badValue(`Invalid Action name: ${args[0] ?? ''}`);
+      if (key === 'actionproperties') return Object.keys(act.options).filter((k) => !k.startsWith('action'));
+      if (key === 'actionmethods') return Object.keys(act.options).filter((k) => k.startsWith('action'));
+      return act.options[args[1] ?? ''] ?? null;
+    }
+    throw invalidCommand();
+  }
+
+  async set(key: string, args: string[]): Promise<unknown> {
+    const one = (): string => {
+      if (args.length !== 1) throw invalidCommand();
+      return args[0]!;
+    };
+    switch (key) {
+      case 'banip': {
+        if (args.length === 0) throw invalidCommand();
+        const tickets = this.jail.banManually(args);
+        await this.applyBans(tickets, true);
+        this.armExpiry();
+        return tickets.length;
+      }
+      case 'unbanip': {
+        const report = args[0] === '--report-absent';
+        const ids = report ? args.slice(1) : args;
+        if (ids.length === 0) throw invalidCommand();
+        return this.unbanIds(ids, report);
+      }
+      case 'attempt': {
+        const [id, ...matches] = args;
+        if (id === undefined) throw invalidCommand();
+        const t = await this.jail.attempt(id, matches);
+        if (t) {
+          await this.applyBans([t], true);
+          this.armExpiry();
+        }
+        return 1;
+      }
+      case 'addignoreip':
+        for (const a of args) this.jail.ignore.add(a);
+        return this.jail.ignore.entries();
+      case 'delignoreip':
+        for (const a of args) this.jail.ignore.remove(a);
+        return this.jail.ignore.entries();
+      case 'idle':
+        this.idle = /^(on|true|yes|1)$/i.test(one());
+        return this.idle;
+      case 'findtime':
+      case 'bantime':
+      case 'maxretry':
+      case 'maxmatches':
+        try {
+          return this.jail.setOption(key, one());
+        } catch (e) {
+          throw badValue(errorMessage(e));
+        }
+    }
+    if (key.startsWith('bantime.') && (INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) {
+      try {
+        return this.jail.setOption(key as JailOptionKey, one());
+      } catch (e) {
+        throw badValue(errorMessage(e));
+      }
+    }
+    throw invalidCommand();
+  }
+}

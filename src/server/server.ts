@@ -1,0 +1,352 @@
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { readConfig } from '../config/index.js';
+import type { FullConfig, JailDef } from '../config/types.js';
+import type { ReloadOptions, ServerApi } from '../control/api.js';
+import type { AllStatus } from '../control/beautify.js';
+import { execute } from '../control/commands.js';
+import { badValue, unknownJail } from '../control/errors.js';
+import { startSocketServer, type ControlSocket } from '../control/socket-server.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { errorMessage } from '../core/errors.js';
+import { enableLinearFallback } from '../filter/translate/index.js';
+import { createLogger, type Logger } from '../observe/logger.js';
+import { Metrics } from '../observe/metrics.js';
+import { SqliteBanStore } from '../store/sqlite/sqlite-store.js';
+import type { BanStore } from '../store/store.js';
+import { str2sec } from '../config/timespec.js';
+import { JailRuntime } from './jail-runtime.js';
+
+/**
+ * The daemon: reads the config, runs one JailRuntime per enabled jail, owns the store, the
+ * server log and the control socket, and answers fail2ban's command vocabulary.
+ */
+export interface ServerOptions {
+  confdir: string;
+  socket?: string;
+  pidfile?: string;
+  force?: boolean;
+  logtarget?: string;
+  loglevel?: string;
+  /** Overrides fail2ban.conf's dbfile ("None" disables the store). */
+  dbfile?: string;
+  clock?: Clock;
+  /** Called once the server has fully stopped (the CLI exits then). */
+  onStopped?: () => void;
+}
+
+export const COMPAT_VERSION = '1.0.2';
+const PURGE_INTERVAL_MS = 3600_000;
+
+export class Server implements ServerApi {
+  private config!: FullConfig;
+  private readonly jails = new Map<string, JailRuntime>();
+  private store: BanStore | null = null;
+  private logger!: Logger;
+  private socket: ControlSocket | null = null;
+  private readonly clock: Clock;
+  private readonly metrics = new Metrics();
+  private stopping: Promise<void> | null = null;
+  private purgeTimer: NodeJS.Timeout | null = null;
+  private positionsTimer: NodeJS.Timeout | null = null;
+  private dbmaxmatches = 10;
+  private dbpurgeage = 86400;
+  socketPath = '';
+  pidPath = '';
+
+  constructor(private readonly opts: ServerOptions) {
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /** Read the config (nothing starts if it is broken), then open everything and start the jails. */
+  async start(): Promise<void> {
+    enableLinearFallback();
+    this.config = readConfig(this.opts.confdir);
+    const s = this.config.server;
+    this.logger = createLogger({
+      target: this.opts.logtarget ?? s.logtarget,
+      level: this.opts.loglevel ?? s.loglevel,
+      clock: this.clock,
+      syslogSocket: s.syslogsocket,
+    });
+    const log = this.logger.child('server');
+    log.info('-'.repeat(50));
+    log.info(`Starting logjail (fail2ban ${COMPAT_VERSION} compatible)`);
+    this.socketPath = this.opts.socket ?? s.socket;
+    this.pidPath = this.opts.pidfile ?? s.pidfile;
+    this.dbmaxmatches = s.dbmaxmatches;
+    this.dbpurgeage = s.dbpurgeage;
+    const dbfile = this.opts.dbfile ?? s.dbfile;
+    if (dbfile !== null && dbfile !== 'None' && dbfile !== '') {
+      mkdirSync(dirname(dbfile), { recursive: true });
+      const dblog = this.logger.child('database');
+      this.store = SqliteBanStore.open(dbfile, {
+        log: (level, msg) => {
+          dblog.log(level.toUpperCase(), msg);
+        },
+      });
+      dblog.info(`Connected to fail2ban persistent database '${dbfile}'`);
+    }
+    this.socket = await startSocketServer({
+      path: this.socketPath,
+      force: this.opts.force ?? false,
+      handler: (cmd) => execute(this, cmd),
+      log: (level, msg) => {
+        this.logger.child('server').log(level, msg);
+      },
+    });
+    this.writePidfile();
+    log.info('Daemon started');
+    for (const def of this.config.jails.filter((j) => j.enabled)) await this.addJail(def);
+    this.purgeTimer = setInterval(() => {
+      this.purge();
+    }, PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+    this.positionsTimer = setInterval(() => {
+      for (const j of this.jails.values()) j.flushPositions();
+    }, 10_000);
+    this.positionsTimer.unref();
+    this.purge();
+  }
+
+  private purge(): void {
+    try {
+      this.store?.purge(this.clock.now(), this.dbpurgeage);
+    } catch (e) {
+      this.logger.child('database').error(`purge failed: ${errorMessage(e)}`);
+    }
+  }
+
+  private writePidfile(): void {
+    mkdirSync(dirname(this.pidPath), { recursive: true });
+    writeFileSync(this.pidPath, `${process.pid}\n`);
+  }
+
+  private async addJail(def: JailDef): Promise<void> {
+    const log = this.logger.child('jail');
+    if (def.name.length >= 26)
+      log.warning(
+        `Jail name '${def.name}' might be too long and some commands might not function correctly. Please shorten`,
+      );
+    log.info(`Creating new jail '${def.name}'`);
+    const rt = new JailRuntime(def, {
+      store: this.store,
+      logger: this.logger,
+      clock: this.clock,
+      dbmaxmatches: () => this.dbmaxmatches,
+      metrics: this.metrics,
+    });
+    this.jails.set(def.name, rt);
+    try {
+      await rt.start();
+    } catch (e) {
+      log.error(`Jail '${def.name}' could not start: ${errorMessage(e)}`);
+    }
+  }
+
+  // ---- ServerApi --------------------------------------------------------------------
+
+  version(): string {
+    return COMPAT_VERSION;
+  }
+
+  jailNames(): string[] {
+    return [...this.jails.keys()].sort();
+  }
+
+  jail(name: string): JailRuntime | undefined {
+    return this.jails.get(name);
+  }
+
+  statusAll(flavor: string): AllStatus {
+    const names = this.jailNames();
+    return {
+      server: [
+        ['Number of jail', names.length],
+        ['Jail list', names.join(', ')],
+      ],
+      jails: names.map((n) => [n, this.jails.get(n)!.status(flavor)]),
+    };
+  }
+
+  scheduleShutdown(): void {
+    setTimeout(() => void this.shutdown(), 20);
+  }
+
+  shutdown(): Promise<void> {
+    this.stopping ??= this.doShutdown();
+    return this.stopping;
+  }
+
+  private async doShutdown(): Promise<void> {
+    const log = this.logger.child('server');
+    log.info('Stopping all jails');
+    for (const j of [...this.jails.values()].reverse()) {
+      try {
+        j.flushPositions();
+        await j.stop();
+      } catch (e) {
+        log.error(`stopping jail ${j.name}: ${errorMessage(e)}`);
+      }
+    }
+    this.jails.clear();
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    if (this.positionsTimer) clearInterval(this.positionsTimer);
+    if (this.store) {
+      this.store.close();
+      this.logger.child('database').info('Connection to database closed.');
+    }
+    await this.socket?.close();
+    for (const p of [this.socketPath, this.pidPath]) {
+      try {
+        if (existsSync(p)) unlinkSync(p);
+      } catch {
+        /* already gone */
+      }
+    }
+    log.info('Exiting Fail2ban');
+    this.logger.close();
+    this.opts.onStopped?.();
+  }
+
+  async startJail(name: string): Promise<void> {
+    if (this.jails.has(name)) return;
+    const def = this.config.jails.find((j) => j.name === name);
+    if (!def) throw unknownJail(name);
+    await this.addJail(def);
+  }
+
+  async stopJail(name: string): Promise<void> {
+    const j = this.jails.get(name);
+    if (!j) throw unknownJail(name);
+    j.flushPositions();
+    await j.stop();
+    this.jails.delete(name);
+  }
+
+  /**
+   * Re-read the config. A broken config is reported and changes nothing: the running jails
+   * and their bans stay exactly as they were.
+   */
+  async reload(o: ReloadOptions): Promise<void> {
+    let next: FullConfig;
+    try {
+      next = readConfig(this.opts.confdir);
+    } catch (e) {
+      this.logger
+        .child('server')
+        .error(`Reload failed, keeping the running configuration: ${errorMessage(e)}`);
+      throw badValue(errorMessage(e));
+    }
+    const enabled = next.jails.filter((j) => j.enabled);
+    if (o.jail !== null) {
+      const def = enabled.find((j) => j.name === o.jail);
+      if (!def) {
+        if (o.ifExists) return;
+        throw unknownJail(o.jail);
+      }
+      this.config = { ...this.config, jails: this.config.jails.map((j) => (j.name === def.name ? def : j)) };
+      await this.reloadJail(def, o);
+      return;
+    }
+    this.config = next;
+    this.dbmaxmatches = next.server.dbmaxmatches;
+    this.dbpurgeage = next.server.dbpurgeage;
+    for (const name of this.jailNames()) {
+      if (!enabled.some((j) => j.name === name)) await this.stopJail(name);
+    }
+    for (const def of enabled) await this.reloadJail(def, o);
+  }
+
+  private async reloadJail(def: JailDef, o: ReloadOptions): Promise<void> {
+    const cur = this.jails.get(def.name);
+    if (!cur) {
+      await this.addJail(def);
+      return;
+    }
+    if (o.unban) await cur.unbanEverything();
+    if (o.restart) {
+      await this.stopJail(def.name);
+      await this.addJail(def);
+      return;
+    }
+    await cur.reconfigure(def);
+  }
+
+  async unban(ids: string[] | 'all'): Promise<number> {
+    let n = 0;
+    for (const j of this.jails.values())
+      n += ids === 'all' ? await j.unbanEverything() : await j.unbanIds(ids, false);
+    if (ids !== 'all') for (const id of ids) this.store?.removeBan(null, id);
+    else this.store?.removeAllBans(null);
+    return n;
+  }
+
+  flushLogs(): string {
+    return this.logger.reopen();
+  }
+
+  getServer(key: string): unknown {
+    const s = this.config.server;
+    switch (key) {
+      case 'loglevel':
+        return this.logger.getLevel();
+      case 'logtarget':
+        return this.logger.getTarget();
+      case 'syslogsocket':
+        return s.syslogsocket;
+      case 'dbfile':
+        return this.store ? (this.opts.dbfile ?? s.dbfile) : null;
+      case 'dbmaxmatches':
+        return this.store ? this.dbmaxmatches : null;
+      case 'dbpurgeage':
+        return this.store ? this.dbpurgeage : null;
+      case 'allowipv6':
+        return s.allowipv6;
+    }
+    throw badValue(`unknown server option ${key}`);
+  }
+
+  setServer(key: string, value: string): unknown {
+    try {
+      switch (key) {
+        case 'loglevel':
+          this.logger.setLevel(value);
+          return this.logger.getLevel();
+        case 'logtarget':
+          if (!this.logger.setTarget(value)) throw new Error(`Failed to change log target to ${value}`);
+          return this.logger.getTarget();
+        case 'dbmaxmatches':
+          this.dbmaxmatches = Number.parseInt(value, 10);
+          return this.dbmaxmatches;
+        case 'dbpurgeage':
+          this.dbpurgeage = str2sec(value);
+          return this.dbpurgeage;
+      }
+    } catch (e) {
+      throw badValue(errorMessage(e));
+    }
+    throw badValue(`cannot change ${key} on a running server`);
+  }
+
+  // ---- signals ------------------------------------------------------------------------
+
+  /** SIGHUP: reload; errors are logged and nothing changes. */
+  async reloadFromSignal(): Promise<void> {
+    try {
+      await this.reload({ jail: null, restart: false, unban: false, all: false, ifExists: false });
+      this.logger.child('server').info('Reloaded configuration (SIGHUP)');
+    } catch {
+      /* already logged */
+    }
+  }
+
+  reopenLogs(): void {
+    this.logger.reopen();
+  }
+
+  /** For tests: read back what the pidfile holds. */
+  pidfileContent(): string {
+    return readFileSync(this.pidPath, 'utf8');
+  }
+}

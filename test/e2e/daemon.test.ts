@@ -1,0 +1,175 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { built, DaemonRoot, waitFor } from './harness.js';
+
+/**
+ * The real daemon and client, as a user runs them: config tree in a temp dir, log lines
+ * appended to a file, bans observed through a recording action and the client's output.
+ */
+const roots: DaemonRoot[] = [];
+function root(opts?: ConstructorParameters<typeof DaemonRoot>[0]): DaemonRoot {
+  const r = new DaemonRoot(opts);
+  roots.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  for (const r of roots.splice(0)) {
+    await r.stop();
+    r.cleanup();
+  }
+});
+
+describe.skipIf(!built())('daemon', () => {
+  it('bans at the maxretry-th failure and shows it in status', async () => {
+    const d = root();
+    await d.start();
+    d.fail('192.0.2.10', 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.records().filter((l) => l.startsWith('+'))).toEqual([]);
+    d.fail('192.0.2.10', 1);
+    await waitFor(() => d.records().some((l) => l.startsWith('+192.0.2.10')), 5000, 'ban');
+    expect(d.records()).toContain('+192.0.2.10 600 root');
+    const st = d.client(['status', 'test']);
+    expect(st.status).toBe(0);
+    expect(st.stdout).toBe(
+      [
+        'Status for the jail: test',
+        '|- Filter',
+        '|  |- Currently failed:\t0',
+        '|  |- Total failed:\t3',
+        `|  \`- File list:\t${d.log}`,
+        '`- Actions',
+        '   |- Currently banned:\t1',
+        '   |- Total banned:\t1',
+        '   `- Banned IP list:\t192.0.2.10',
+        '',
+      ].join('\n'),
+    );
+    const all = d.client(['status']);
+    expect(all.stdout).toBe('Status\n|- Number of jail:\t1\n`- Jail list:\ttest\n');
+    const json = d.client(['status', 'test', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      jail: 'test',
+      actions: { currently_banned: 1, banned_ip_list: ['192.0.2.10'] },
+    });
+  });
+
+  it('unbans when the bantime ends, and never for a negative bantime', async () => {
+    const d = root({ jail: { bantime: '2' } });
+    const perm = join(d.dir, 'perm.log');
+    writeFileSync(perm, '');
+    d.writeConf('jail.local', `[perm]\nenabled = true\nfilter = testauth\nlogpath = ${perm}\naction = record[name=perm]\nmaxretry = 1\nbantime = -10\nignoreself = false\n`);
+    await d.start();
+    d.fail('192.0.2.20', 3);
+    await waitFor(() => d.records().includes('+192.0.2.20 2 root'), 5000, 'ban');
+    await waitFor(() => d.records().includes('-192.0.2.20'), 6000, 'unban at expiry');
+    writeFileSync(
+      join(d.dir, 'perm.log'),
+      `${readFileSync(d.log, 'utf8').split('\n')[0]!.replace('192.0.2.20', '192.0.2.21')}\n`,
+    );
+    await waitFor(() => d.records().some((l) => l.startsWith('+192.0.2.21')), 5000, 'permanent ban');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(d.records()).not.toContain('-192.0.2.21');
+    expect(d.client(['get', 'perm', 'banip']).stdout).toBe('192.0.2.21\n');
+  });
+
+  it('keeps bans across a restart (restored once, from SQLite)', async () => {
+    const d = root();
+    await d.start();
+    d.fail('192.0.2.30', 3);
+    await waitFor(() => d.records().some((l) => l.startsWith('+192.0.2.30')), 5000, 'ban');
+    await d.stop();
+    expect(d.records()).toContain('-192.0.2.30');
+    const before = d.records().length;
+    await d.start();
+    await waitFor(
+      () =>
+        d
+          .records()
+          .slice(before)
+          .some((l) => l.startsWith('+192.0.2.30')),
+      5000,
+      'restored ban',
+    );
+    expect(d.client(['get', 'test', 'banip']).stdout).toBe('192.0.2.30\n');
+    // the old lines are not counted again: positions were saved
+    expect(d.client(['status', 'test']).stdout).toContain('Total failed:\t0');
+    expect(
+      d
+        .records()
+        .slice(before)
+        .filter((l) => l.startsWith('+192.0.2.30')),
+    ).toHaveLength(1);
+  });
+
+  it('ignores addresses in ignoreip', async () => {
+    const d = root({ jail: { ignoreip: '192.0.2.0/28 127.0.0.1' } });
+    await d.start();
+    d.fail('192.0.2.5', 5);
+    d.fail('192.0.2.40', 3);
+    await waitFor(
+      () => d.records().some((l) => l.startsWith('+192.0.2.40')),
+      5000,
+      'ban of the other address',
+    );
+    expect(d.records().some((l) => l.startsWith('+192.0.2.5 '))).toBe(false);
+    expect(d.client(['get', 'test', 'ignoreip']).stdout).toBe(
+      'These IP addresses/networks are ignored:\n|- 192.0.2.0/28\n`- 127.0.0.1\n',
+    );
+  });
+
+  it('bans and unbans by command with fail2ban output and exit codes', async () => {
+    const d = root();
+    await d.start();
+    expect(d.client(['set', 'test', 'banip', '192.0.2.50', '192.0.2.51'])).toMatchObject({
+      status: 0,
+      stdout: '2\n',
+    });
+    expect(d.client(['banned']).stdout).toBe("[{'test': ['192.0.2.50', '192.0.2.51']}]\n");
+    expect(d.client(['get', 'test', 'banned', '192.0.2.50']).stdout).toBe('1\n');
+    expect(d.client(['set', 'test', 'unbanip', '192.0.2.50']).stdout).toBe('1\n');
+    const absent = d.client(['set', 'test', 'unbanip', '--report-absent', '192.0.2.99']);
+    expect(absent).toMatchObject({ status: 255, stdout: "not banned: ['192.0.2.99']\n" });
+    expect(absent.stderr).toMatch(/ERROR\s+NOK: \("not banned: \['192.0.2.99'\]",\)/);
+    expect(d.client(['unban', '--all']).stdout).toBe('1\n');
+    await waitFor(() => d.records().includes('-192.0.2.51'), 3000, 'unban action');
+    const nosuch = d.client(['status', 'nosuch']);
+    expect(nosuch).toMatchObject({ status: 255, stdout: "Sorry but the jail 'nosuch' does not exist\n" });
+    expect(d.client(['foo'])).toMatchObject({ status: 255, stdout: 'Invalid command\n' });
+    expect(d.client(['ping']).stdout).toBe('Server replied: pong\n');
+    expect(d.client(['set', 'test', 'bantime', '1h']).stdout).toBe('3600\n');
+    expect(d.client(['get', 'test', 'findtime']).stdout).toBe('600\n');
+    expect(d.client(['get', 'test', 'actions']).stdout).toBe(
+      'The jail test has the following actions:\nrecord\n',
+    );
+  });
+
+  it('reload with a broken config reports file:line and keeps running with its bans', async () => {
+    const d = root();
+    await d.start();
+    expect(d.client(['set', 'test', 'banip', '192.0.2.60']).stdout).toBe('1\n');
+    d.writeConf('jail.local', '[test]\nfilter = nosuchfilter\n');
+    const r = d.client(['reload']);
+    expect(r.status).toBe(255);
+    expect(r.stdout).toMatch(/jail\.local:2/);
+    expect(r.stdout).toMatch(/nosuchfilter/);
+    expect(d.client(['ping']).stdout).toBe('Server replied: pong\n');
+    expect(d.client(['get', 'test', 'banip']).stdout).toBe('192.0.2.60\n');
+    d.writeConf('jail.local', '[test]\nmaxretry = 2\n');
+    expect(d.client(['reload']).stdout).toBe('OK\n');
+    expect(d.client(['get', 'test', 'maxretry']).stdout).toBe('2\n');
+    expect(d.client(['get', 'test', 'banip']).stdout).toBe('192.0.2.60\n');
+  });
+
+  it('stops cleanly on `stop` and the client reports a missing server', async () => {
+    const d = root();
+    await d.start();
+    expect(d.client(['stop'])).toMatchObject({ status: 0, stdout: 'Shutdown successful\n' });
+    const r = d.client(['status']);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('Is fail2ban running?');
+    expect(d.records()).toEqual(['start test', 'stop test']);
+  });
+});
