@@ -7,7 +7,11 @@ import { jailStub } from './command/test-helpers.js';
 describe('createAction', () => {
   it('builds command actions and refuses Python ones', () => {
     const jail = jailStub();
-    expect(createAction({ actname: 'dummy', file: 'dummy', options: {}, conditional: {} }, { jail })).toBeInstanceOf(CommandAction);
-    expect(() => createAction({ actname: 'smtp', file: 'smtp.py', options: {}, conditional: {} }, { jail })).toThrow(ConfigError);
+    expect(
+      createAction({ actname: 'dummy', file: 'dummy', options: {}, conditional: {} }, { jail }),
+    ).toBeInstanceOf(CommandAction);
+    expect(() =>
+      createAction({ actname: 'smtp', file: 'smtp.py', options: {}, conditional: {} }, { jail }),
+    ).toThrow(ConfigError);
   });
 });

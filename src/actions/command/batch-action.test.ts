@@ -66,10 +66,20 @@ actionunban = ipset -exist del f2b-x <ip>
 function make(text: string) {
   const log = captureLog();
   const runner = new ProcessRunner({ env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH ?? ''}` } });
-  return { act: new CommandAction(actionFromText(text, { actname: 'batch' }), { jail: jailStub(), logger: log.logger, runner }), log: log.lines };
+  return {
+    act: new CommandAction(actionFromText(text, { actname: 'batch' }), {
+      jail: jailStub(),
+      logger: log.logger,
+      runner,
+    }),
+    log: log.lines,
+  };
 }
 
-const v4s = (count: number, base = 0) => Array.from({ length: count }, (_, i) => ticket({ id: `10.${(base + i) >> 16}.${((base + i) >> 8) & 255}.${(base + i) & 255}` }));
+const v4s = (count: number, base = 0) =>
+  Array.from({ length: count }, (_, i) =>
+    ticket({ id: `10.${(base + i) >> 16}.${((base + i) >> 8) & 255}.${(base + i) & 255}` }),
+  );
 
 describe('batched bans', () => {
   it('1000 bans → exactly one nft process (plus the on-demand start)', async () => {
@@ -88,7 +98,13 @@ describe('batched bans', () => {
   it('splits by family, and sends non-addresses and hostile ids through the per-ticket path', async () => {
     const { act } = make(NFT);
     const mark = join(dir, 'pwned');
-    const ts = [...v4s(300), ticket({ id: '2001:db8::1' }), ticket({ id: '2001:db8::2' }), ticket({ id: 'host-7', ip: null }), ticket({ id: `1.2.3.4; touch ${mark}`, ip: null })];
+    const ts = [
+      ...v4s(300),
+      ticket({ id: '2001:db8::1' }),
+      ticket({ id: '2001:db8::2' }),
+      ticket({ id: 'host-7', ip: null }),
+      ticket({ id: `1.2.3.4; touch ${mark}`, ip: null }),
+    ];
     const res = await act.banMany(ts);
     expect(res.every(Boolean)).toBe(true);
     const calls = read('nft.calls');
@@ -116,7 +132,11 @@ describe('batched bans', () => {
     const res = await act.banMany(ts);
     expect(res.filter((r) => !r)).toHaveLength(1);
     expect(res[7]).toBe(false);
-    expect(log.some((l) => l.includes("Failed to execute ban jail 'test' action 'batch'") && l.includes('192.0.2.66'))).toBe(true);
+    expect(
+      log.some(
+        (l) => l.includes("Failed to execute ban jail 'test' action 'batch'") && l.includes('192.0.2.66'),
+      ),
+    ).toBe(true);
     // 1 start + far fewer processes than one per ticket
     expect(read('nft.calls').length).toBeLessThan(16);
   });

@@ -89,7 +89,10 @@ function nftShape(program: string, w: string[]): BatchShape | null {
   const elem = w.slice(open + 1, -1);
   if (!target.every(isSafe) || elem[0] !== IP_MARK || !elem.slice(1).every(isSafe)) return null;
   const head = target.join(' ');
-  const tail = elem.slice(1).map((x) => ` ${x}`).join('');
+  const tail = elem
+    .slice(1)
+    .map((x) => ` ${x}`)
+    .join('');
   return {
     tool: 'nft',
     verb,
@@ -137,7 +140,11 @@ function ipsetShape(program: string, w: string[]): BatchShape | null {
  * `nft -j list set …`; returns null when the set is not an interval set or holds elements we
  * cannot write back faithfully (timeouts, counters …): the caller then deletes normally.
  */
-export function nftRebuild(listJson: string, set: readonly string[], remove: (elem: string) => boolean): string | null {
+export function nftRebuild(
+  listJson: string,
+  set: readonly string[],
+  remove: (elem: string) => boolean,
+): string | null {
   let doc: unknown;
   try {
     doc = JSON.parse(listJson);
@@ -146,7 +153,9 @@ export function nftRebuild(listJson: string, set: readonly string[], remove: (el
   }
   const items = (doc as { nftables?: unknown }).nftables;
   if (!Array.isArray(items)) return null;
-  const entry = items.find((x): x is { set: Record<string, unknown> } => typeof x === 'object' && x !== null && 'set' in x);
+  const entry = items.find(
+    (x): x is { set: Record<string, unknown> } => typeof x === 'object' && x !== null && 'set' in x,
+  );
   if (!entry) return null;
   const flags = entry.set.flags;
   if (!Array.isArray(flags) || !flags.includes('interval')) return null;
@@ -160,7 +169,8 @@ export function nftRebuild(listJson: string, set: readonly string[], remove: (el
   }
   const head = `element ${set.join(' ')}`;
   const lines = [`flush set ${set.join(' ')}`];
-  for (let i = 0; i < keep.length; i += NFT_CHUNK) lines.push(`add ${head} { ${keep.slice(i, i + NFT_CHUNK).join(', ')} }`);
+  for (let i = 0; i < keep.length; i += NFT_CHUNK)
+    lines.push(`add ${head} { ${keep.slice(i, i + NFT_CHUNK).join(', ')} }`);
   return lines.join('\n') + '\n';
 }
 
@@ -168,10 +178,19 @@ function nftElemText(e: unknown): string | null {
   if (typeof e === 'string') return isSafe(e) ? e : null;
   if (typeof e !== 'object' || e === null) return null;
   const o = e as { prefix?: { addr?: unknown; len?: unknown }; range?: unknown };
-  if (o.prefix && typeof o.prefix.addr === 'string' && typeof o.prefix.len === 'number' && isSafe(o.prefix.addr)) {
+  if (
+    o.prefix &&
+    typeof o.prefix.addr === 'string' &&
+    typeof o.prefix.len === 'number' &&
+    isSafe(o.prefix.addr)
+  ) {
     return `${o.prefix.addr}/${o.prefix.len}`;
   }
-  if (Array.isArray(o.range) && o.range.length === 2 && o.range.every((x) => typeof x === 'string' && isSafe(x))) {
+  if (
+    Array.isArray(o.range) &&
+    o.range.length === 2 &&
+    o.range.every((x) => typeof x === 'string' && isSafe(x))
+  ) {
     return `${o.range[0] as string}-${o.range[1] as string}`;
   }
   return null;

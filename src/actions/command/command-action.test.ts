@@ -60,7 +60,11 @@ describe('start on demand per family', () => {
     expect(lines()).toEqual([]);
     expect(await act.ban(v4)).toBe(true);
     expect(await act.ban(ticket({ id: '192.0.2.2' }))).toBe(true);
-    expect(lines()).toEqual(['start inet4 v4-sshd', 'ban 192.0.2.1 inet4 v4-sshd', 'ban 192.0.2.2 inet4 v4-sshd']);
+    expect(lines()).toEqual([
+      'start inet4 v4-sshd',
+      'ban 192.0.2.1 inet4 v4-sshd',
+      'ban 192.0.2.2 inet4 v4-sshd',
+    ]);
     await act.stop();
     expect(lines().slice(3)).toEqual(['stop inet4 v4-sshd']);
   });
@@ -110,10 +114,16 @@ describe('start on demand per family', () => {
     expect(lines()).toHaveLength(4);
   });
 
-  it('a failed on-demand start fails the ban with fail2ban\'s message', async () => {
+  it("a failed on-demand start fails the ban with fail2ban's message", async () => {
     const { act, log } = make(FAMILY_ACTION.replace('actionstart = echo', 'actionstart = false && echo'));
     expect(await act.ban(v4)).toBe(false);
-    expect(log.some((l) => l.includes("Failed to execute ban jail 'test' action 'act' info") && l.includes('Error starting action'))).toBe(true);
+    expect(
+      log.some(
+        (l) =>
+          l.includes("Failed to execute ban jail 'test' action 'act' info") &&
+          l.includes('Error starting action'),
+      ),
+    ).toBe(true);
     expect(lines()).toEqual([]);
   });
 });
@@ -132,7 +142,9 @@ describe('flush, reload, prolong, norestored', () => {
     const { act, log } = make(FAMILY_ACTION.replace('actionflush = echo', 'actionflush = false && echo'));
     await act.ban(v4);
     expect(await act.flush()).toBe(false);
-    expect(log.some((l) => l.startsWith("ERROR Failed to flush bans in jail 'test' action 'act'"))).toBe(true);
+    expect(log.some((l) => l.startsWith("ERROR Failed to flush bans in jail 'test' action 'act'"))).toBe(
+      true,
+    );
   });
 
   it('runs actionprolong when present', async () => {
@@ -193,7 +205,13 @@ actionunban = test -f @DIR@/state && echo "unban <ip>" >> @DIR@/log
     rmSync(join(dir, 'state'));
     expect(await act.ban(v4)).toBe(false);
     expect(log).toContain('CRITICAL Unable to restore environment');
-    expect(log.some((l) => /^ERROR Failed to execute ban jail 'test' action 'act' info 'ActionInfo\(\{'ip': '192\.0\.2\.1'.*\}\)': Error banning 192\.0\.2\.1$/.test(l))).toBe(true);
+    expect(
+      log.some((l) =>
+        /^ERROR Failed to execute ban jail 'test' action 'act' info 'ActionInfo\(\{'ip': '192\.0\.2\.1'.*\}\)': Error banning 192\.0\.2\.1$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
     expect(log.some((l) => / -- returned 1$/.test(l))).toBe(true);
   });
 
@@ -204,7 +222,9 @@ actionunban = test -f @DIR@/state && echo "unban <ip>" >> @DIR@/log
     rmSync(join(dir, 'state'));
     expect(await act.unban(v4)).toBe(false);
     expect(log).toContain('ERROR Invariant check failed. Unban is impossible.');
-    const { act: act2 } = make(`${CHECKED}actionrepair = touch @DIR@/state; echo repair >> @DIR@/log\nactionrepair_on_unban = 1\n`);
+    const { act: act2 } = make(
+      `${CHECKED}actionrepair = touch @DIR@/state; echo repair >> @DIR@/log\nactionrepair_on_unban = 1\n`,
+    );
     await act2.start();
     await act2.ban(v4);
     rmSync(join(dir, 'state'));
@@ -213,7 +233,9 @@ actionunban = test -f @DIR@/state && echo "unban <ip>" >> @DIR@/log
   });
 
   it('without actioncheck a failing command is simply retried once', async () => {
-    const { act } = make(`[Definition]\nactionban = echo try >> @DIR@/log; test -f @DIR@/once || { touch @DIR@/once; false; }\n`);
+    const { act } = make(
+      `[Definition]\nactionban = echo try >> @DIR@/log; test -f @DIR@/once || { touch @DIR@/once; false; }\n`,
+    );
     expect(await act.ban(v4)).toBe(true);
     expect(lines()).toEqual(['try', 'try']);
     const { act: never } = make(`[Definition]\nactionban = echo fail >> @DIR@/fails; false\n`);
@@ -239,10 +261,19 @@ describe('execution details', () => {
   });
 
   it('keeps ban/unban order per action even when commands take different times', async () => {
-    const { act } = make(`[Definition]\nactionban = sleep 0.05; echo "ban <ip>" >> @DIR@/log\nactionunban = echo "unban <ip>" >> @DIR@/log\n`);
+    const { act } = make(
+      `[Definition]\nactionban = sleep 0.05; echo "ban <ip>" >> @DIR@/log\nactionunban = echo "unban <ip>" >> @DIR@/log\n`,
+    );
     const all = [act.ban(v4), act.unban(v4), act.ban(v4), act.unban(v4), act.ban(v6), act.unban(v6)];
     expect(await Promise.all(all)).toEqual([true, true, true, true, true, true]);
-    expect(lines()).toEqual(['ban 192.0.2.1', 'unban 192.0.2.1', 'ban 192.0.2.1', 'unban 192.0.2.1', 'ban 2001:db8::1', 'unban 2001:db8::1']);
+    expect(lines()).toEqual([
+      'ban 192.0.2.1',
+      'unban 192.0.2.1',
+      'ban 192.0.2.1',
+      'unban 192.0.2.1',
+      'ban 2001:db8::1',
+      'unban 2001:db8::1',
+    ]);
   });
 
   it('fills every dynamic tag', async () => {
@@ -251,21 +282,36 @@ describe('execution details', () => {
       'rest=<restored> user=<F-USER> none=[<F-NONE>] ipf=<ipfailures> ipjf=<ipjailfailures>',
       'jail=<jail.name> b=<jail.banned> bt=<jail.banned_total> f=<jail.found> ft=<jail.found_total> fq=<fq-hostname> sh=<sh-hostname>',
     ].join(' ');
-    const { act } = make(`[Definition]\nactionban = printf '%s\\n' "${cmd}" "<matches>" "<ipjailmatches>" "<raw-ticket>" > @DIR@/log\n`, {}, {
-      lookups: {
-        hostname: (ip) => Promise.resolve(`host-of-${ip}`),
-        fqdn: () => Promise.resolve('box.example.org'),
-        ipInfo: (_t, jailOnly) => Promise.resolve({ matches: jailOnly ? ['j1', 'j2'] : ['a1'], failures: jailOnly ? 7 : 11 }),
+    const { act } = make(
+      `[Definition]\nactionban = printf '%s\\n' "${cmd}" "<matches>" "<ipjailmatches>" "<raw-ticket>" > @DIR@/log\n`,
+      {},
+      {
+        lookups: {
+          hostname: (ip) => Promise.resolve(`host-of-${ip}`),
+          fqdn: () => Promise.resolve('box.example.org'),
+          ipInfo: (_t, jailOnly) =>
+            Promise.resolve({ matches: jailOnly ? ['j1', 'j2'] : ['a1'], failures: jailOnly ? 7 : 11 }),
+        },
       },
+    );
+    const t = ticket({
+      id: '192.0.2.10',
+      failures: 4,
+      time: 1_700_000_123,
+      bantime: 3600,
+      banCount: 2,
+      fields: { user: 'alice' },
+      matches: ['line one', 'line two'],
     });
-    const t = ticket({ id: '192.0.2.10', failures: 4, time: 1_700_000_123, bantime: 3600, banCount: 2, fields: { user: 'alice' }, matches: ['line one', 'line two'] });
     expect(await act.ban(t)).toBe(true);
     const out = lines();
     expect(out[0]).toMatch(
       /^ip=192\.0\.2\.10 fam=inet4 rev=10\.2\.0\.192\. host=host-of-192\.0\.2\.10 fid=192\.0\.2\.10 fail=4 time=1700000123\.0 bt=3600 bc=2 rest=0 user=alice none=\[\] ipf=11 ipjf=7 jail=test b=2 bt=5 f=1 ft=9 fq=box\.example\.org sh=\S+$/,
     );
     expect(out.slice(1, 5)).toEqual(['line one', 'line two', 'j1', 'j2']);
-    expect(out[5]).toBe("BanTicket: ip=192.0.2.10 time=1700000123.0 bantime=3600 bancount=2 #attempts=4 matches=['line one', 'line two']");
+    expect(out[5]).toBe(
+      "BanTicket: ip=192.0.2.10 time=1700000123.0 bantime=3600 bancount=2 #attempts=4 matches=['line one', 'line two']",
+    );
   });
 
   it('gives start/stop a pseudo-ticket: family and time set, ticket tags empty', async () => {

@@ -128,7 +128,11 @@ export class CommandAction implements Action {
           if (done) this.state.set(f, (this.state.get(f) ?? 0) & ~HAS_BANS);
         },
       );
-      if (!ok) this.log('error', `Failed to flush bans in jail '${this.jail.name}' action '${this.name}': Error flushing action`);
+      if (!ok)
+        this.log(
+          'error',
+          `Failed to flush bans in jail '${this.jail.name}' action '${this.name}': Error flushing action`,
+        );
       return ok;
     }, false);
   }
@@ -138,7 +142,10 @@ export class CommandAction implements Action {
   }
 
   reban(t: BanTicket): Promise<boolean> {
-    return this.serial(() => this.doBan(t, this.tags.option('actionreban').trim() ? 'actionreban' : 'actionban'), false);
+    return this.serial(
+      () => this.doBan(t, this.tags.option('actionreban').trim() ? 'actionreban' : 'actionban'),
+      false,
+    );
   }
 
   unban(t: BanTicket): Promise<boolean> {
@@ -155,11 +162,17 @@ export class CommandAction implements Action {
   }
 
   banMany(ts: BanTicket[]): Promise<boolean[]> {
-    return this.serial(() => this.many(ts, 'add'), ts.map(() => false));
+    return this.serial(
+      () => this.many(ts, 'add'),
+      ts.map(() => false),
+    );
   }
 
   unbanMany(ts: BanTicket[]): Promise<boolean[]> {
-    return this.serial(() => this.many(ts, 'del'), ts.map(() => false));
+    return this.serial(
+      () => this.many(ts, 'del'),
+      ts.map(() => false),
+    );
   }
 
   // ---- ticket operations ----
@@ -219,7 +232,11 @@ export class CommandAction implements Action {
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0 && this.tags.option('actioncheck', fam).trim()) {
         const isUnban = op === 'actionunban';
-        const r = await this.invariantCheck(fam, isUnban && !truthy(this.tags.option('actionrepair_on_unban', fam)), !isUnban);
+        const r = await this.invariantCheck(
+          fam,
+          isUnban && !truthy(this.tags.option('actionrepair_on_unban', fam)),
+          !isUnban,
+        );
         if (r !== 1) return false;
       }
       const ok = await this.exec(cmd, t, fam);
@@ -293,7 +310,11 @@ export class CommandAction implements Action {
   }
 
   /** Run an operation once per family; identical expanded commands run only once. */
-  private async operation(op: Op, fams: FamilyKey[], after?: (f: FamilyKey, ok: boolean) => void): Promise<boolean> {
+  private async operation(
+    op: Op,
+    fams: FamilyKey[],
+    after?: (f: FamilyKey, ok: boolean) => void,
+  ): Promise<boolean> {
     let ok = true;
     const ran = new Set<string>();
     for (const fam of fams) {
@@ -321,11 +342,19 @@ export class CommandAction implements Action {
   /** Dynamic pass + run. `t = null` is the pseudo-ticket (start/stop/check/flush). */
   private async exec(cmd: string, t: BanTicket | null, fam: FamilyKey): Promise<boolean> {
     const used = tagsIn(cmd);
-    const values = await ticketValues(t, fam, used, { jail: this.jail, lookups: this.lookups, now: this.clock.now() });
+    const values = await ticketValues(t, fam, used, {
+      jail: this.jail,
+      lookups: this.lookups,
+      now: this.clock.now(),
+    });
     const vars = new ShellVars();
     const script = substituteDynamic(cmd, values, t?.fields ?? {}, vars);
     const res = await this.runner.run({ args: shellArgv(script, vars), timeout: this.timeout });
-    if (!res.ok) this.logFailure(res, vars.size ? `${script}  [vars: ${JSON.stringify(Object.fromEntries(vars.entries()))}]` : script);
+    if (!res.ok)
+      this.logFailure(
+        res,
+        vars.size ? `${script}  [vars: ${JSON.stringify(Object.fromEntries(vars.entries()))}]` : script,
+      );
     return res.ok;
   }
 
@@ -340,10 +369,15 @@ export class CommandAction implements Action {
     }
     if (res.timedOut) this.log('error', `${ref} -- timed out after ${this.timeout} seconds.`);
     else if (res.signal) this.log('error', `${ref} -- killed with ${res.signal} (return code: -1)`);
-    else if (res.code !== null && res.code > 128) this.log('error', `${ref} -- killed with signal ${res.code - 128} (return code: ${res.code})`);
+    else if (res.code !== null && res.code > 128)
+      this.log('error', `${ref} -- killed with signal ${res.code - 128} (return code: ${res.code})`);
     else {
       this.log('error', `${ref} -- returned ${res.code ?? -1}`);
-      if (res.code === 127) this.log('info', `HINT on 127: "Command not found".  Make sure that all commands in the action are in the PATH of the server process.`);
+      if (res.code === 127)
+        this.log(
+          'info',
+          `HINT on 127: "Command not found".  Make sure that all commands in the action are in the PATH of the server process.`,
+        );
     }
   }
 
@@ -406,11 +440,21 @@ export class CommandAction implements Action {
   ): Promise<void> {
     if (idx.length === 1) return single(idx[0]!);
     const addrs = idx.map((i) => ts[i]!.ip ?? ts[i]!.id);
-    if (shape.verb === 'del' && shape.nftSet && idx.length >= NFT_REBUILD_MIN && (await this.nftRebuild(shape, shape.nftSet, addrs))) {
+    if (
+      shape.verb === 'del' &&
+      shape.nftSet &&
+      idx.length >= NFT_REBUILD_MIN &&
+      (await this.nftRebuild(shape, shape.nftSet, addrs))
+    ) {
       for (const i of idx) results[i] = true;
       return;
     }
-    const res = await this.runner.run({ file: shape.program, args: shape.args, stdin: shape.render(addrs), timeout: this.timeout });
+    const res = await this.runner.run({
+      file: shape.program,
+      args: shape.args,
+      stdin: shape.render(addrs),
+      timeout: this.timeout,
+    });
     if (res.ok) {
       for (const i of idx) results[i] = true;
       if (shape.verb === 'add') this.state.set(fam, (this.state.get(fam) ?? 0) | STARTED | HAS_BANS);
@@ -419,9 +463,14 @@ export class CommandAction implements Action {
     this.logFailure(res, `${shape.program} ${shape.args.join(' ')} < [${idx.length} ${shape.verb} lines]`);
     if (mayRepair && this.tags.option('actioncheck', fam).trim()) {
       const unban = shape.verb === 'del';
-      const r = await this.invariantCheck(fam, unban && !truthy(this.tags.option('actionrepair_on_unban', fam)), !unban);
+      const r = await this.invariantCheck(
+        fam,
+        unban && !truthy(this.tags.option('actionrepair_on_unban', fam)),
+        !unban,
+      );
       if (r !== 1) {
-        for (const i of idx) this.ticketFailed(unban ? 'unban' : 'ban', ts[i]!, unban ? 'Error unbanning' : 'Error banning');
+        for (const i of idx)
+          this.ticketFailed(unban ? 'unban' : 'ban', ts[i]!, unban ? 'Error unbanning' : 'Error banning');
         return;
       }
       return this.runBatch(shape, fam, idx, ts, results, single, false);
@@ -433,13 +482,24 @@ export class CommandAction implements Action {
 
   /** Large unban from an nft interval set: one atomic flush + re-add of what stays. */
   private async nftRebuild(shape: BatchShape, set: string[], addrs: string[]): Promise<boolean> {
-    const list = await this.runner.run({ file: shape.program, args: ['-j', 'list', 'set', ...set], timeout: this.timeout, maxOutput: 1 << 30 });
+    const list = await this.runner.run({
+      file: shape.program,
+      args: ['-j', 'list', 'set', ...set],
+      timeout: this.timeout,
+      maxOutput: 1 << 30,
+    });
     if (!list.ok) return false;
     const remove = new Set(addrs.map((a) => canonicalIp(a) ?? a));
     const text = nftRebuild(list.stdout, set, (e) => remove.has(canonicalIp(e) ?? e));
     if (text === null) return false;
-    const res = await this.runner.run({ file: shape.program, args: shape.args, stdin: text, timeout: this.timeout });
-    if (!res.ok) this.logFailure(res, `${shape.program} ${shape.args.join(' ')} < [rebuild of set ${set.join(' ')}]`);
+    const res = await this.runner.run({
+      file: shape.program,
+      args: shape.args,
+      stdin: text,
+      timeout: this.timeout,
+    });
+    if (!res.ok)
+      this.logFailure(res, `${shape.program} ${shape.args.join(' ')} < [rebuild of set ${set.join(' ')}]`);
     return res.ok;
   }
 
@@ -467,7 +527,10 @@ export class CommandAction implements Action {
     const addr = t.ip ?? t.id;
     const info = `ActionInfo({'ip': ${pyRepr(addr)}, 'family': ${pyRepr(familyOf(t))}, 'fid': ${pyRepr(t.id)}, 'failures': ${t.failures}, 'restored': ${t.restored ? 1 : 0}})`;
     const msg = err.startsWith('Error ') && !err.includes(' action ') ? `${err} ${addr}` : err;
-    this.log('error', `Failed to execute ${what} jail '${this.jail.name}' action '${this.name}' info '${info}': ${msg}`);
+    this.log(
+      'error',
+      `Failed to execute ${what} jail '${this.jail.name}' action '${this.name}' info '${info}': ${msg}`,
+    );
   }
 }
 

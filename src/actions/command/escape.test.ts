@@ -101,7 +101,14 @@ describe('injection through real /bin/sh', () => {
 
   it('unquoted use still cannot inject (word splitting is not code)', async () => {
     const { act } = action(`echo <F-USER> <matches> <ip> > ${out}`);
-    const ok = await act.ban(ticket({ id: `$(touch ${MARK})`, ip: null, fields: { user: `;touch ${MARK}` }, matches: [`\`touch ${MARK}\``] }));
+    const ok = await act.ban(
+      ticket({
+        id: `$(touch ${MARK})`,
+        ip: null,
+        fields: { user: `;touch ${MARK}` },
+        matches: [`\`touch ${MARK}\``],
+      }),
+    );
     expect(ok).toBe(true);
     expect(existsSync(MARK)).toBe(false);
     expect(readFileSync(out, 'utf8')).toContain(`;touch ${MARK}`);
@@ -110,12 +117,16 @@ describe('injection through real /bin/sh', () => {
   it('property: any string without NUL round-trips through "<F-USER>" and "<matches>"', async () => {
     const { act } = action(`printf '%s|%s' "<F-USER>" "<matches>" > ${out}`);
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme-ascii', maxLength: 40 }), async (user, line) => {
-        fc.pre(!user.includes('\0') && !line.includes('\0'));
-        rmSync(MARK, { force: true });
-        expect(await act.ban(ticket({ id: '192.0.2.7', fields: { user }, matches: [line] }))).toBe(true);
-        expect(readFileSync(out, 'utf8')).toBe(`${user}|${line}`);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.string({ unit: 'grapheme-ascii', maxLength: 40 }),
+        async (user, line) => {
+          fc.pre(!user.includes('\0') && !line.includes('\0'));
+          rmSync(MARK, { force: true });
+          expect(await act.ban(ticket({ id: '192.0.2.7', fields: { user }, matches: [line] }))).toBe(true);
+          expect(readFileSync(out, 'utf8')).toBe(`${user}|${line}`);
+        },
+      ),
       { numRuns: 60 },
     );
     expect(existsSync(MARK)).toBe(false);

@@ -18,11 +18,17 @@ function has(cmd: string): boolean {
   }
 }
 
-const def = actionFromFile(join(corpusDir(), 'config/action.d/nftables.conf'), { name: 'sshd', port: 'ssh', protocol: 'tcp', actname: 'nftables' });
+const def = actionFromFile(join(corpusDir(), 'config/action.d/nftables.conf'), {
+  name: 'sshd',
+  port: 'ssh',
+  protocol: 'tcp',
+  actname: 'nftables',
+});
 const usable = process.getuid?.() === 0 && has('ip') && has('nft') && def !== null;
 const ns = `lj-act-test-${process.pid}`;
 
-const inNs = (...args: string[]): string => execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
+const inNs = (...args: string[]): string =>
+  execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
 
 function elements(set: string): string[] {
   let out: string;
@@ -45,7 +51,11 @@ describe.skipIf(!usable)('nftables action in a network namespace', () => {
   });
 
   const log = captureLog();
-  const act = new CommandAction(def!, { jail: jailStub('sshd'), logger: log.logger, runner: new ProcessRunner({ prefix: ['ip', 'netns', 'exec', ns] }) });
+  const act = new CommandAction(def!, {
+    jail: jailStub('sshd'),
+    logger: log.logger,
+    runner: new ProcessRunner({ prefix: ['ip', 'netns', 'exec', ns] }),
+  });
   // spaced out so the interval set cannot merge neighbours into ranges
   const v4 = Array.from({ length: 1000 }, (_, i) => ticket({ id: `10.1.${i >> 7}.${(i & 127) * 2}` }));
   const v6 = Array.from({ length: 5 }, (_, i) => ticket({ id: `2001:db8::${(i + 1) * 2}` }));
@@ -56,7 +66,9 @@ describe.skipIf(!usable)('nftables action in a network namespace', () => {
     expect(res.every(Boolean)).toBe(true);
     expect(elements('addr-set-sshd')).toHaveLength(1000);
     expect(elements('addr6-set-sshd')).toHaveLength(5);
-    expect(inNs('nft', 'list', 'chain', 'inet', 'f2b-table', 'f2b-chain')).toMatch(/tcp dport 22 ip saddr @addr-set-sshd reject/);
+    expect(inNs('nft', 'list', 'chain', 'inet', 'f2b-table', 'f2b-chain')).toMatch(
+      /tcp dport 22 ip saddr @addr-set-sshd reject/,
+    );
     expect(log.lines).toEqual([]);
   });
 

@@ -56,7 +56,12 @@ function make() {
   const log = captureLog();
   const runner = new ProcessRunner({ env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH ?? ''}` } });
   const def = actionFromText(MAIL_ACTION, { name: 'sshd', actname: 'sendmail-test' });
-  const act = new CommandAction(def, { jail: jailStub('sshd'), logger: log.logger, runner, lookups: { fqdn: () => Promise.resolve('gate.example.org') } });
+  const act = new CommandAction(def, {
+    jail: jailStub('sshd'),
+    logger: log.logger,
+    runner,
+    lookups: { fqdn: () => Promise.resolve('gate.example.org') },
+  });
   return { act, log: log.lines };
 }
 
@@ -67,7 +72,9 @@ describe('mail actions', () => {
     const { act } = make();
     await act.start();
     expect(readFileSync(join(dir, 'mail.args'), 'utf8')).toBe('-f\nlogjail@example.org\nadmin@example.org\n');
-    expect(body()).toContain('Subject: [Fail2Ban] sshd: started on gate.example.org\nFrom: Logjail <logjail@example.org>');
+    expect(body()).toContain(
+      'Subject: [Fail2Ban] sshd: started on gate.example.org\nFrom: Logjail <logjail@example.org>',
+    );
   });
 
   it('still mails when whois fails fast', async () => {

@@ -42,7 +42,11 @@ describe('ProcessRunner', () => {
   });
 
   it('feeds stdin and passes positional values untouched', async () => {
-    const res = await r.run({ args: ['-c', 'cat; printf "[%s]" "$1"', 'sh', 'a b $x'], stdin: 'line\n', timeout: 10 });
+    const res = await r.run({
+      args: ['-c', 'cat; printf "[%s]" "$1"', 'sh', 'a b $x'],
+      stdin: 'line\n',
+      timeout: 10,
+    });
     expect(res.stdout).toBe('line\n[a b $x]');
   });
 
@@ -73,7 +77,10 @@ describe('ProcessRunner', () => {
   });
 
   it('runs through a prefix (e.g. ip netns exec)', async () => {
-    const res = await new ProcessRunner({ prefix: ['env', 'LJ_PREFIX=1'] }).run({ args: ['-c', 'echo $LJ_PREFIX'], timeout: 10 });
+    const res = await new ProcessRunner({ prefix: ['env', 'LJ_PREFIX=1'] }).run({
+      args: ['-c', 'echo $LJ_PREFIX'],
+      timeout: 10,
+    });
     expect(res.stdout).toBe('1\n');
   });
 });

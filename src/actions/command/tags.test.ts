@@ -7,12 +7,23 @@ import { actionFromFile, corpusDir } from './test-helpers.js';
 
 describe('static tag pass', () => {
   it('substitutes recursively and leaves unknown tags', () => {
-    const t = new StaticTags({ iptables: 'iptables <lockingopt>', lockingopt: '-w', actionban: '<iptables> -I f2b-<name> 1 -s <ip> -j DROP', name: 'sshd' });
+    const t = new StaticTags({
+      iptables: 'iptables <lockingopt>',
+      lockingopt: '-w',
+      actionban: '<iptables> -I f2b-<name> 1 -s <ip> -j DROP',
+      name: 'sshd',
+    });
     expect(t.expand(t.raw('actionban')!)).toBe('iptables -w -I f2b-sshd 1 -s <ip> -j DROP');
   });
 
   it('resolves nested tags inner first', () => {
-    const t = new StaticTags({ type: 'multiport', 'match-multiport': 'dport { <port> }', 'match-allports': 'all', port: '22', cmd: 'x <match-<type>> y' });
+    const t = new StaticTags({
+      type: 'multiport',
+      'match-multiport': 'dport { <port> }',
+      'match-allports': 'all',
+      port: '22',
+      cmd: 'x <match-<type>> y',
+    });
     expect(t.option('cmd')).toBe('x dport { 22 } y');
   });
 
@@ -34,7 +45,9 @@ describe('static tag pass', () => {
   });
 
   it('resolves <known/x> from a supplied known/ value, never to itself', () => {
-    expect(new StaticTags({ chain: '<known/chain>', 'known/chain': 'INPUT', c: '-A <chain>' }).option('c')).toBe('-A INPUT');
+    expect(
+      new StaticTags({ chain: '<known/chain>', 'known/chain': 'INPUT', c: '-A <chain>' }).option('c'),
+    ).toBe('-A INPUT');
     expect(new StaticTags({ chain: 'FORWARD', c: '-A <known/chain>' }).option('c')).toBe('-A FORWARD');
     expect(new StaticTags({ chain: '<known/chain>', c: '-A <chain>' }).option('c')).toBe('-A <known/chain>');
   });
@@ -55,11 +68,19 @@ describe('static tag pass', () => {
   });
 
   it('expands the real nftables action per family', () => {
-    const def = actionFromFile(join(corpusDir(), 'config/action.d/nftables.conf'), { name: 'sshd', port: 'ssh', protocol: 'tcp' });
+    const def = actionFromFile(join(corpusDir(), 'config/action.d/nftables.conf'), {
+      name: 'sshd',
+      port: 'ssh',
+      protocol: 'tcp',
+    });
     if (!def) return;
     const t = new StaticTags(def.options, def.conditional);
-    expect(t.expand(t.raw('actionban')!, 'inet4')).toBe('nft add element inet f2b-table addr-set-sshd \\{ <ip> \\}');
-    expect(t.expand(t.raw('actionban')!, 'inet6')).toBe('nft add element inet f2b-table addr6-set-sshd \\{ <ip> \\}');
+    expect(t.expand(t.raw('actionban')!, 'inet4')).toBe(
+      'nft add element inet f2b-table addr-set-sshd \\{ <ip> \\}',
+    );
+    expect(t.expand(t.raw('actionban')!, 'inet6')).toBe(
+      'nft add element inet f2b-table addr6-set-sshd \\{ <ip> \\}',
+    );
     expect(t.expand(t.raw('actionstart')!, 'inet6')).toContain('type ipv6_addr\\; flags interval\\;');
   });
 });
@@ -72,7 +93,12 @@ describe('dynamic tag pass', () => {
 
   it('inlines safe values and fields; missing fields become empty', () => {
     const vars = new ShellVars();
-    const out = substituteDynamic('ban <ip> <family> u=<F-USER> x=<F-NOPE> <unknown>', values, { user: 'root' }, vars);
+    const out = substituteDynamic(
+      'ban <ip> <family> u=<F-USER> x=<F-NOPE> <unknown>',
+      values,
+      { user: 'root' },
+      vars,
+    );
     expect(out).toBe('ban 192.0.2.1 inet4 u=root x= <unknown>');
     expect(vars.size).toBe(0);
   });

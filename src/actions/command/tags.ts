@@ -68,7 +68,9 @@ export class StaticTags {
       const next = cur.replace(TAG_RE, (m, tag: string) => this.lookup(tag, family, stack) ?? m);
       if (next === cur) return cur;
       if (round >= MAX_ROUNDS) {
-        throw new ConfigError(`${this.origin}: tag replacement does not terminate in "${text.slice(0, 200)}"`);
+        throw new ConfigError(
+          `${this.origin}: tag replacement does not terminate in "${text.slice(0, 200)}"`,
+        );
       }
       cur = next;
     }

@@ -57,13 +57,23 @@ function interpolate(value: string, opts: Map<string, string>, depth = 0): strin
 }
 
 /** Build an ActionDef from action-file text (and the files it includes `before`). */
-export function actionFromText(text: string, params: Record<string, string> = {}, file = 'test', dir?: string): ActionDef {
+export function actionFromText(
+  text: string,
+  params: Record<string, string> = {},
+  file = 'test',
+  dir?: string,
+): ActionDef {
   const secs: Sections = new Map();
   const own = parseIni(text);
   const before = own.get('INCLUDES')?.get('before');
-  if (before && dir) for (const f of before.split('\n')) parseIni(readFileSync(join(dir, f.trim()), 'utf8'), secs);
+  if (before && dir)
+    for (const f of before.split('\n')) parseIni(readFileSync(join(dir, f.trim()), 'utf8'), secs);
   parseIni(text, secs);
-  const merged = new Map<string, string>([...(secs.get('DEFAULT') ?? []), ...(secs.get('Definition') ?? []), ...(secs.get('Init') ?? [])]);
+  const merged = new Map<string, string>([
+    ...(secs.get('DEFAULT') ?? []),
+    ...(secs.get('Definition') ?? []),
+    ...(secs.get('Init') ?? []),
+  ]);
   for (const [k, v] of Object.entries(params)) merged.set(k.toLowerCase(), v);
   const options: Record<string, string> = {};
   for (const [k, v] of merged) options[k] = interpolate(v, merged);
@@ -72,7 +82,8 @@ export function actionFromText(text: string, params: Record<string, string> = {}
     const m = /^Init\?family=(\w+)$/.exec(name);
     if (!m) continue;
     const c: Record<string, string> = {};
-    for (const [k, v] of sec) if (!Object.hasOwn(params, k)) c[k] = interpolate(v, new Map([...merged, ...sec]));
+    for (const [k, v] of sec)
+      if (!Object.hasOwn(params, k)) c[k] = interpolate(v, new Map([...merged, ...sec]));
     conditional[m[1]!] = c;
   }
   const name = params.name ?? 'test';

@@ -105,7 +105,8 @@ export async function ticketValues(
   if (want('restored')) v.set('restored', t?.restored ? '1' : '0');
   if (want('raw-ticket')) v.set('raw-ticket', t ? rawTicket(t) : '');
   if (want('ip-host')) {
-    const look = (a: string): Promise<string | null> => (ctx.lookups.hostname ? ctx.lookups.hostname(a) : defaultReverse(a));
+    const look = (a: string): Promise<string | null> =>
+      ctx.lookups.hostname ? ctx.lookups.hostname(a) : defaultReverse(a);
     v.set('ip-host', t && ipFamily(ip) ? ((await look(ip).catch(() => null)) ?? '') : '');
   }
   for (const [tag, jailOnly] of [
