@@ -35,8 +35,11 @@ export class FailEntry {
     public failures: number,
     /** Latest matched lines, at most maxmatches (null when none kept). */
     public matches: string[] | null,
-    /** Captured values; the first value of a field wins (later failures add new fields only). */
-    public fields: Record<string, string> | null,
+    /**
+     * Captured values; the first value of a field wins (later failures add new fields only).
+     * May be the failure's own object: treat as read-only.
+     */
+    public fields: Readonly<Record<string, string>> | null,
   ) {
     this.heapKey = last;
   }
@@ -86,7 +89,8 @@ export class FailWindow {
     const e = this.map.get(f.id);
     if (!e) {
       const matches = this.maxmatches > 0 && f.matches.length > 0 ? f.matches.slice(-this.maxmatches) : null;
-      const fields = hasKeys(f.fields) ? { ...f.fields } : null;
+      // shared with the failure (never mutated in place: merging below copies first)
+      const fields = hasKeys(f.fields) ? f.fields : null;
       const n = new FailEntry(f.id, f.ip, f.time, f.time, Math.max(count, 1), 1, matches, fields);
       return this.admit(n);
     }
@@ -108,8 +112,17 @@ export class FailWindow {
       }
     } else e.matches = null;
     if (hasKeys(f.fields)) {
-      if (!e.fields) e.fields = {};
-      for (const k in f.fields) if (!(k in e.fields)) e.fields[k] = f.fields[k]!;
+      const cur = e.fields;
+      if (!cur) e.fields = f.fields;
+      else {
+        let merged: Record<string, string> | null = null;
+        for (const k in f.fields) {
+          if (k in cur) continue;
+          merged ??= { ...cur };
+          merged[k] = f.fields[k]!;
+        }
+        if (merged) e.fields = merged;
+      }
     }
     if (e.retry >= this.maxretry) {
       this.map.delete(e.id);

@@ -288,7 +288,7 @@ export class Jail {
       banCount: 0,
       failures: e.failures,
       matches: e.matches ?? [],
-      fields: e.fields ?? {},
+      fields: { ...e.fields },
       restored: false,
     };
   }
