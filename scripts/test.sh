@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(iproute2 iptables nftables ipset dovecot-core dovecot-imapd dovecot-pop3d
-      openssh-server openssh-client sshpass msmtp-mta whois fail2ban perl procps)
+      openssh-server openssh-client sshpass msmtp-mta mailutils whois fail2ban perl procps
+      util-linux sqlite3)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
@@ -22,7 +23,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
     fi
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
     # Stop anything a postinst started anyway (containers without policy-rc.d support).
     pkill -x fail2ban-server 2>/dev/null || true
