@@ -1,36 +1,12 @@
+import { parseTime } from '../config/timespec.js';
 import { ConfigError } from '../core/errors.js';
-import { compilePyExpr, pyRound } from './py-expr.js';
+import { pyRound } from './py-expr.js';
 
-/**
- * fail2ban's value parsing and time formatting used by jail options and log lines.
- * NOTE: src/config/timespec.ts (owned by the config helper) did not exist when this was
- * written; `str2sec` here is the jail's own copy of the §1.7 rules. Switch to the shared one
- * once it lands if both agree.
- */
+/** fail2ban's value parsing and time formatting used by jail options and log lines. */
 
-// unit words, applied only after a digit or whitespace and up to a word boundary (§1.7)
-const UNITS: [RegExp, number][] = [
-  [/(?<=[\d\s])(?:years?|yea?|yy?)\b/gi, 31557600],
-  [/(?<=[\d\s])(?:months?|mon?)\b/gi, 2629800],
-  [/(?<=[\d\s])(?:weeks?|wee?|ww?)\b/gi, 604800],
-  [/(?<=[\d\s])(?:days?|da|dd?)\b/gi, 86400],
-  [/(?<=[\d\s])(?:hours?|hou?|hh?)\b/gi, 3600],
-  [/(?<=[\d\s])(?:minutes?|min?|mm?)\b/gi, 60],
-  [/(?<=[\d\s])(?:seconds?|sec?|ss?)\b/gi, 1],
-];
-
-/** `1d12h` → 129600, `-1` → -1, `1hour+30min` → 5400; ConfigError naming `key` otherwise. */
+/** `1d12h` → 129600, `-1` → -1, `1hour+30min` → 5400 (config's §1.7 parser); ConfigError naming `key`. */
 export function str2sec(value: string | number, key: string): number {
-  if (typeof value === 'number') return value;
-  let s = value.replace(/(?<=[a-z])(\d)/gi, ' $1');
-  for (const [re, sec] of UNITS) s = s.replace(re, `*${sec}`);
-  s = s.replace(/(\d)\s+(\d)/g, '$1+$2');
-  try {
-    return compilePyExpr(s, [], key)();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError(`${key}: invalid time value ${JSON.stringify(value)}`);
-    throw new ConfigError(`${key}: cannot evaluate time value ${JSON.stringify(value)}`);
-  }
+  return typeof value === 'number' ? value : parseTime(value, key);
 }
 
 /** Python int(text): optional sign, digits (underscores between digits), surrounding blanks. */
