@@ -37,9 +37,14 @@ export function checkLine(step: Step, res: LineResult, regexes: readonly { text:
   const want: FailJson = step.expect ?? {};
   const match = want.match === true;
   if (res.failures.length === 0) return match ? ['line not matched when it should have'] : [];
-  if (!match) return [`line matched when it should not have (regex ${res.failureRegex?.join(',') ?? '?'}: ${res.failures.map((f) => f.id).join(', ')})`];
+  if (!match)
+    return [
+      `line matched when it should not have (regex ${res.failureRegex?.join(',') ?? '?'}: ${res.failures.map((f) => f.id).join(', ')})`,
+    ];
   if (res.failures.length !== 1) {
-    return [`multiple regexes matched: ${res.failureRegex?.map((i) => `${i}) ${regexes[i]?.text ?? ''}`).join(' | ') ?? '?'}`];
+    return [
+      `multiple regexes matched: ${res.failureRegex?.map((i) => `${i}) ${regexes[i]?.text ?? ''}`).join(' | ') ?? '?'}`,
+    ];
   }
   const f: Failure = res.failures[0]!;
   const problems: string[] = [];
@@ -50,9 +55,11 @@ export function checkLine(step: Step, res: LineResult, regexes: readonly { text:
     if (got === null && k === 'attempts') got = f.matches.length;
     if (k === 'users') got = f.users ?? null;
     if (k === 'host' && typeof got === 'string' && typeof v === 'string') {
-      if ((canonicalIp(got) ?? got) !== (canonicalIp(v) ?? v)) problems.push(`host: expected ${v}, got ${got}`);
+      if ((canonicalIp(got) ?? got) !== (canonicalIp(v) ?? v))
+        problems.push(`host: expected ${v}, got ${got}`);
     } else if (Array.isArray(v)) {
-      if (!Array.isArray(got) || !sameSet(got as string[], v as string[])) problems.push(`${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(got)}`);
+      if (!Array.isArray(got) || !sameSet(got as string[], v as string[]))
+        problems.push(`${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(got)}`);
     } else if (got !== v) problems.push(`${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(got)}`);
   }
   if (typeof want.time === 'string') {
@@ -70,7 +77,10 @@ export function runSample(name: string, basedir: string, logsDir: string): Sampl
   for (const [key, fo] of plan.instances) {
     try {
       const def = readFilter(basedir, plan.name, fo);
-      filters.set(key, new Filter(def, { clock: fixedClock(TEST_NOW), mode: 'test', checkAll: true, usedns: 'raw' }));
+      filters.set(
+        key,
+        new Filter(def, { clock: fixedClock(TEST_NOW), mode: 'test', checkAll: true, usedns: 'raw' }),
+      );
     } catch (e) {
       filters.set(key, e instanceof Error ? e : new Error(String(e)));
     }

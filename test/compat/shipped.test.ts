@@ -6,13 +6,23 @@
 process.env.TZ = 'Europe/Zurich'; // the corpus expectations assume upstream's CET/CEST test zone
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchShape } from '../../src/actions/command/batch.js';
 import { CommandAction } from '../../src/actions/command/command-action.js';
 import { ProcessRunner } from '../../src/actions/command/runner.js';
+import { StaticTags } from '../../src/actions/command/tags.js';
 import { captureLog, jailStub, ticket } from '../../src/actions/command/test-helpers.js';
 import { readAction, readConfig, readFilter } from '../../src/config/index.js';
 import type { ActionDef } from '../../src/config/types.js';
@@ -36,7 +46,12 @@ const FILTERS = confNames('filter.d').filter((n) => !FILTER_HELPERS.has(n));
 const ACTIONS = confNames('action.d').filter((n) => n !== 'sendmail-common');
 
 function filterFor(name: string, opts: Record<string, string> = {}): Filter {
-  return new Filter(readFilter(CONFIG, name, opts), { clock: fixedClock(TEST_NOW), mode: 'test', checkAll: true, usedns: 'raw' });
+  return new Filter(readFilter(CONFIG, name, opts), {
+    clock: fixedClock(TEST_NOW),
+    mode: 'test',
+    checkAll: true,
+    usedns: 'raw',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -52,7 +67,21 @@ describe.skipIf(!HAVE_CORPUS)('shipped filters: fail2ban sample corpus', () => {
 
   it('covers the filters the corpus has samples for', () => {
     expect(withSamples).toEqual(
-      expect.arrayContaining(['sshd', 'dovecot', 'postfix', 'exim', 'courier-smtp', 'nginx-http-auth', 'nginx-botsearch', 'apache-auth', 'apache-badbots', 'vsftpd', 'pure-ftpd', 'named-refused', 'mysqld-auth']),
+      expect.arrayContaining([
+        'sshd',
+        'dovecot',
+        'postfix',
+        'exim',
+        'courier-smtp',
+        'nginx-http-auth',
+        'nginx-botsearch',
+        'apache-auth',
+        'apache-badbots',
+        'vsftpd',
+        'pure-ftpd',
+        'named-refused',
+        'mysqld-auth',
+      ]),
     );
   });
 
@@ -62,7 +91,12 @@ describe.skipIf(!HAVE_CORPUS)('shipped filters: fail2ban sample corpus', () => {
       const bad = run.outcomes.filter((o) => o.problems.length > 0);
       counts.push(`${name}: ${run.outcomes.length - bad.length}/${run.outcomes.length}`);
       expect(run.outcomes.length).toBeGreaterThan(0);
-      expect(bad.map((o) => `${o.step.file}:${o.step.lineNo} ${JSON.stringify(o.step.filterOpts)}: ${o.problems.join('; ')}`)).toEqual([]);
+      expect(
+        bad.map(
+          (o) =>
+            `${o.step.file}:${o.step.lineNo} ${JSON.stringify(o.step.filterOpts)}: ${o.problems.join('; ')}`,
+        ),
+      ).toEqual([]);
       expect(unusedRegexes(run)).toEqual([]);
     });
   }
@@ -109,10 +143,14 @@ const DOVECOT_NOISE = [
 ];
 
 const SSHD = {
-  failed: 'Nov 25 06:22:59 f2blab-srv sshd[23125]: Failed password for f2blab from 198.51.100.2 port 45006 ssh2',
-  failedInvalid: 'Nov 25 06:23:00 f2blab-srv sshd[23125]: Failed password for invalid user nosuchuser from 198.51.100.2 port 45026 ssh2',
-  accepted: 'Nov 25 06:23:00 f2blab-srv sshd[23125]: Accepted password for f2blab from 198.51.100.3 port 37674 ssh2',
-  closedAuth: 'Nov 25 06:22:59 f2blab-srv sshd[23125]: Connection closed by authenticating user f2blab 198.51.100.2 port 45006 [preauth]',
+  failed:
+    'Nov 25 06:22:59 f2blab-srv sshd[23125]: Failed password for f2blab from 198.51.100.2 port 45006 ssh2',
+  failedInvalid:
+    'Nov 25 06:23:00 f2blab-srv sshd[23125]: Failed password for invalid user nosuchuser from 198.51.100.2 port 45026 ssh2',
+  accepted:
+    'Nov 25 06:23:00 f2blab-srv sshd[23125]: Accepted password for f2blab from 198.51.100.3 port 37674 ssh2',
+  closedAuth:
+    'Nov 25 06:22:59 f2blab-srv sshd[23125]: Connection closed by authenticating user f2blab 198.51.100.2 port 45006 [preauth]',
   kex: 'Nov 25 06:23:37 f2blab-srv sshd[24134]: kex_exchange_identification: Connection closed by remote host',
   closedProbe: 'Nov 25 06:23:37 f2blab-srv sshd[24134]: Connection closed by 198.51.100.2 port 33626',
 };
@@ -128,13 +166,21 @@ describe('shipped filters: lines from the Dovecot 2.3 / OpenSSH 9.2 lab', () => 
   });
 
   it('dovecot aggressive mode counts the bare probe', () => {
-    expect(filterFor('dovecot', { mode: 'aggressive' }).processLine(DOVECOT_NOISE[0]!).failures.map((f) => f.id)).toEqual(['198.51.100.2']);
+    expect(
+      filterFor('dovecot', { mode: 'aggressive' })
+        .processLine(DOVECOT_NOISE[0]!)
+        .failures.map((f) => f.id),
+    ).toEqual(['198.51.100.2']);
   });
 
   it('sshd (normal) counts wrong passwords for known and unknown users', () => {
     const flt = filterFor('sshd');
-    expect(flt.processLine(SSHD.failed).failures.map((f) => [f.id, f.fields.user])).toEqual([['198.51.100.2', 'f2blab']]);
-    expect(flt.processLine(SSHD.failedInvalid).failures.map((f) => [f.id, f.fields.user])).toEqual([['198.51.100.2', 'nosuchuser']]);
+    expect(flt.processLine(SSHD.failed).failures.map((f) => [f.id, f.fields.user])).toEqual([
+      ['198.51.100.2', 'f2blab'],
+    ]);
+    expect(flt.processLine(SSHD.failedInvalid).failures.map((f) => [f.id, f.fields.user])).toEqual([
+      ['198.51.100.2', 'nosuchuser'],
+    ]);
   });
 
   it('sshd (normal) does not count accepted logins, preauth closes or probes', () => {
@@ -168,25 +214,59 @@ describe('shipped config loads', () => {
   it('every jail of jail.conf, enabled, resolves its filter and actions', () => {
     const cfg = readConfig(CONFIG, { jailOverrides: { '*': { enabled: 'true' } } });
     const jails = cfg.jails.filter((j) => j.enabled);
-    expect(jails.map((j) => j.name)).toEqual(expect.arrayContaining(['sshd', 'dovecot', 'postfix', 'postfix-sasl', 'recidive']));
+    expect(jails.map((j) => j.name)).toEqual(
+      expect.arrayContaining(['sshd', 'dovecot', 'postfix', 'postfix-sasl', 'recidive']),
+    );
     for (const j of jails) {
       expect(j.filter?.failregex.length, j.name).toBeGreaterThan(0);
       expect(j.actions.length, j.name).toBeGreaterThan(0);
     }
-    expect(jails.find((j) => j.name === 'recidive')?.actions.map((a) => a.file)).toEqual(['iptables-allports']);
+    expect(jails.find((j) => j.name === 'recidive')?.actions.map((a) => a.file)).toEqual([
+      'iptables-allports',
+    ]);
   });
 
   it('the mail action shortcuts of jail.conf resolve (action_mw, action_mwl)', () => {
-    const cfg = readConfig(CONFIG, { jailOverrides: { sshd: { action: '%(action_mwl)s' }, dovecot: { enabled: 'true', action: '%(action_mw)s' } }, onlyEnabled: true });
-    expect(cfg.jails.find((j) => j.name === 'sshd')?.actions.map((a) => a.file)).toEqual(['iptables-multiport', 'sendmail-whois-lines']);
-    expect(cfg.jails.find((j) => j.name === 'dovecot')?.actions.map((a) => a.file)).toEqual(['iptables-multiport', 'sendmail-whois']);
+    const cfg = readConfig(CONFIG, {
+      jailOverrides: {
+        sshd: { action: '%(action_mwl)s' },
+        dovecot: { enabled: 'true', action: '%(action_mw)s' },
+      },
+      onlyEnabled: true,
+    });
+    expect(cfg.jails.find((j) => j.name === 'sshd')?.actions.map((a) => a.file)).toEqual([
+      'iptables-multiport',
+      'sendmail-whois-lines',
+    ]);
+    expect(cfg.jails.find((j) => j.name === 'dovecot')?.actions.map((a) => a.file)).toEqual([
+      'iptables-multiport',
+      'sendmail-whois',
+    ]);
   });
+
+  it.each(['nftables', 'nftables-multiport', 'nftables-allports', 'ipset', 'iptables-ipset'])(
+    '%s bans and unbans in the batchable shape',
+    (name) => {
+      const def = readAction(CONFIG, name, 'sshd');
+      const tags = new StaticTags(def.options, def.conditional);
+      for (const fam of ['inet4', 'inet6'] as const) {
+        for (const [op, verb] of [
+          ['actionban', 'add'],
+          ['actionunban', 'del'],
+        ] as const) {
+          expect(batchShape(tags.expand(tags.raw(op, fam) ?? '', fam))?.verb, `${op} ${fam}`).toBe(verb);
+        }
+      }
+    },
+  );
 
   it('iptables chains are f2b-<name>, or fail2ban-<name> on request', () => {
     expect(readAction(CONFIG, 'iptables-multiport', 'sshd').options.actionban).toBeDefined();
     const chain = (spec: string): string => {
       const d = readAction(CONFIG, spec, 'sshd');
-      return d.options.bchain!.replace('<banprefix>', d.options.banprefix!).replace('<name>', d.options.name!);
+      return d.options
+        .bchain!.replace('<banprefix>', d.options.banprefix!)
+        .replace('<name>', d.options.name!);
     };
     expect(chain('iptables-multiport')).toBe('f2b-sshd');
     expect(chain('iptables-multiport[banprefix=fail2ban]')).toBe('fail2ban-sshd');
@@ -216,10 +296,13 @@ describe('shipped mail actions', () => {
 
   function action(spec: string): CommandAction {
     const def: ActionDef = readAction(CONFIG, spec, 'sshd');
-    if (def.options.mailcmd?.startsWith('/usr/sbin/sendmail')) def.options.mailcmd = def.options.mailcmd.replace('/usr/sbin/sendmail', join(dir, 'sendmail'));
+    if (def.options.mailcmd?.startsWith('/usr/sbin/sendmail'))
+      def.options.mailcmd = def.options.mailcmd.replace('/usr/sbin/sendmail', join(dir, 'sendmail'));
     return new CommandAction(def, {
       jail: jailStub('sshd'),
-      runner: new ProcessRunner({ env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` } }),
+      runner: new ProcessRunner({
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+      }),
       lookups: { fqdn: () => Promise.resolve(fqdn) },
     });
   }
@@ -244,10 +327,15 @@ describe('shipped mail actions', () => {
   it('sendmail-whois-lines: log lines of the address; hostile ids stay data', async () => {
     rmSync(join(dir, 'out'), { force: true });
     const log = join(dir, 'auth.log');
-    writeFileSync(log, 'a Failed password for root from 192.0.2.8 port 1\nb other 192.0.2.80\nc Invalid user x from 192.0.2.8\n');
+    writeFileSync(
+      log,
+      'a Failed password for root from 192.0.2.8 port 1\nb other 192.0.2.80\nc Invalid user x from 192.0.2.8\n',
+    );
     const act = action(`sendmail-whois-lines[logpath=${log}]`);
     expect(await act.ban(ticket({ id: '192.0.2.8' }))).toBe(true);
-    expect(out()).toContain('a Failed password for root from 192.0.2.8 port 1\nc Invalid user x from 192.0.2.8\n');
+    expect(out()).toContain(
+      'a Failed password for root from 192.0.2.8 port 1\nc Invalid user x from 192.0.2.8\n',
+    );
     expect(out()).not.toContain('192.0.2.80');
     const pwned = join(dir, 'pwned');
     expect(await act.ban(ticket({ id: `x$(touch ${pwned})\`touch ${pwned}\``, ip: null }))).toBe(true);
@@ -259,7 +347,9 @@ describe('shipped mail actions', () => {
     rmSync(join(dir, 'out'), { force: true });
     const act = action('mail-whois[dest=admin@example.org]');
     expect(await act.ban(ticket({ id: '192.0.2.9' }))).toBe(true);
-    expect(out()).toContain(`ARGS: [-E] [set escape] [-s] [[Fail2Ban] sshd: banned 192.0.2.9 from ${fqdn}] [admin@example.org]`);
+    expect(out()).toContain(
+      `ARGS: [-E] [set escape] [-s] [[Fail2Ban] sshd: banned 192.0.2.9 from ${fqdn}] [admin@example.org]`,
+    );
     expect(out()).toContain('whois unavailable');
   });
 });
@@ -290,7 +380,10 @@ describe.skipIf(!FIREWALL)('shipped firewall actions in a network namespace', ()
   /** Output of a command inside the namespace; null when it fails. */
   const inNs = (...args: string[]): string | null => {
     try {
-      return execFileSync('ip', ['netns', 'exec', NS, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      return execFileSync('ip', ['netns', 'exec', NS, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
     } catch {
       return null;
     }
@@ -311,10 +404,16 @@ describe.skipIf(!FIREWALL)('shipped firewall actions in a network namespace', ()
     await act.start();
     expect(await act.ban(ticket({ id: '192.0.2.10' }))).toBe(true);
     expect(await act.ban(ticket({ id: '2001:db8::10' }))).toBe(true);
-    expect(inNs('iptables', '-S', 'INPUT')).toContain('-A INPUT -p tcp -m multiport --dports 22,143 -j f2b-sshd');
-    expect(inNs('iptables', '-S', 'f2b-sshd')).toContain('-A f2b-sshd -s 192.0.2.10/32 -j REJECT --reject-with icmp-port-unreachable');
+    expect(inNs('iptables', '-S', 'INPUT')).toContain(
+      '-A INPUT -p tcp -m multiport --dports 22,143 -j f2b-sshd',
+    );
+    expect(inNs('iptables', '-S', 'f2b-sshd')).toContain(
+      '-A f2b-sshd -s 192.0.2.10/32 -j REJECT --reject-with icmp-port-unreachable',
+    );
     expect(inNs('iptables', '-S', 'f2b-sshd')).toContain('-A f2b-sshd -j RETURN');
-    expect(inNs('ip6tables', '-S', 'f2b-sshd')).toContain('-A f2b-sshd -s 2001:db8::10/128 -j REJECT --reject-with icmp6-port-unreachable');
+    expect(inNs('ip6tables', '-S', 'f2b-sshd')).toContain(
+      '-A f2b-sshd -s 2001:db8::10/128 -j REJECT --reject-with icmp6-port-unreachable',
+    );
     expect(await act.unban(ticket({ id: '192.0.2.10' }))).toBe(true);
     expect(await act.unban(ticket({ id: '2001:db8::10' }))).toBe(true);
     expect(inNs('iptables', '-S', 'f2b-sshd')).not.toContain('192.0.2.10');
@@ -350,7 +449,9 @@ describe.skipIf(!FIREWALL)('shipped firewall actions in a network namespace', ()
     // many bans at once go through one `nft -f -`
     const many = ['192.0.2.21', '192.0.2.23', '192.0.2.25'].map((id) => ticket({ id }));
     expect(await act.banMany(many)).toEqual([true, true, true]);
-    expect(inNs('nft', 'list', 'set', 'inet', 'f2b-table', 'addr-set-sshd')).toMatch(/192\.0\.2\.21.*192\.0\.2\.23.*192\.0\.2\.25|192\.0\.2\.25.*192\.0\.2\.23/s);
+    expect(inNs('nft', 'list', 'set', 'inet', 'f2b-table', 'addr-set-sshd')).toMatch(
+      /192\.0\.2\.21.*192\.0\.2\.23.*192\.0\.2\.25|192\.0\.2\.25.*192\.0\.2\.23/s,
+    );
     expect(await act.unbanMany(many)).toEqual([true, true, true]);
     expect(await act.unban(ticket({ id: '192.0.2.20' }))).toBe(true);
     expect(await act.unban(ticket({ id: '2001:db8::20' }))).toBe(true);
@@ -396,7 +497,9 @@ describe.skipIf(!FIREWALL)('shipped firewall actions in a network namespace', ()
   it('iptables-ipset: one rule matching the set', async () => {
     const { act, log } = action('iptables-ipset[port=22]');
     expect(await act.ban(ticket({ id: '192.0.2.50' }))).toBe(true);
-    expect(inNs('iptables', '-S', 'INPUT')).toContain('-A INPUT -p tcp -m multiport --dports 22 -m set --match-set f2b-sshd src -j REJECT --reject-with icmp-port-unreachable');
+    expect(inNs('iptables', '-S', 'INPUT')).toContain(
+      '-A INPUT -p tcp -m multiport --dports 22 -m set --match-set f2b-sshd src -j REJECT --reject-with icmp-port-unreachable',
+    );
     expect(inNs('ipset', 'list', 'f2b-sshd')).toContain('192.0.2.50');
     await act.stop();
     expect(inNs('iptables', '-S', 'INPUT')).not.toContain('f2b-sshd');
