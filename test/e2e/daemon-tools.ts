@@ -115,7 +115,7 @@ export function banLinesByPid(lines: string[]): Map<number, Map<string, number>>
     if (!m) continue;
     const pid = Number(m[2]);
     let per = out.get(pid);
-    if (!per) out.set(pid, (per = new Map()));
+    if (!per) out.set(pid, (per = new Map<string, number>()));
     per.set(m[1]!, (per.get(m[1]!) ?? 0) + 1);
   }
   return out;
@@ -220,8 +220,8 @@ tick();
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
-  proc.stdout!.setEncoding('utf8');
-  proc.stdout!.on('data', (d: string) => (out += d));
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (d: string) => (out += d));
   const done = new Promise<number>((resolve, reject) => {
     proc.once('exit', (code) => {
       if (code === 0) resolve(Number(out));
