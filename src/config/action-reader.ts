@@ -88,5 +88,15 @@ export function readAction(
     const group = cond.startsWith('family=') ? cond.slice('family='.length) : cond;
     (conditional[group] ??= {})[m[1]!] = v;
   }
+  // Section-qualified helpers (`[ipt_multiport] _chain_rule`) are used through nested tags such
+  // as `<ipt_<type>/_chain_rule>`, which only the runtime can finish: hand them over as
+  // `section/key` options.
+  for (const section of read.cs.sections.keys()) {
+    if (/^(Definition|Init|INCLUDES|DEFAULT)$|^KNOWN\/|\?/.test(section)) continue;
+    for (const k of read.cs.ownKeys(section)) {
+      const v = read.lookup(`${section}/${k}`);
+      if (v !== undefined) options[`${section}/${k}`] = v;
+    }
+  }
   return { actname: params.actname, file: loc.name, options, conditional };
 }

@@ -14,6 +14,7 @@ import { Jail, type JailOptionKey } from '../jail/jail.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import { FileSource } from '../sources/file/file-source.js';
+import { JournalSource, journalArgsFromBackendOptions } from '../sources/journal/journal-source.js';
 import type { LinesMeta, LogSource } from '../sources/source.js';
 import type { BanStore } from '../store/store.js';
 import { hostIo } from './host-io.js';
@@ -157,7 +158,16 @@ export class JailRuntime implements JailControl {
       this.onLines(lines, meta);
     };
     if (def.backend === 'systemd') {
-      throw new Error('backend = systemd: journal source not available yet'); // JOURNAL_TODO
+      return new JournalSource(
+        {
+          matches: def.filter?.journalmatch ?? [],
+          positions,
+          log,
+          since: this.deps.clock.now() - def.findtime,
+          extraArgs: journalArgsFromBackendOptions(def.backendOptions),
+        },
+        onLines,
+      );
     }
     if (def.logpath.length === 0) return null;
     const backend = def.backend === 'polling' || def.backend === 'pyinotify' ? def.backend : 'auto';
