@@ -408,11 +408,11 @@ describe.skipIf(!FIREWALL)('shipped firewall actions in a network namespace', ()
       '-A INPUT -p tcp -m multiport --dports 22,143 -j f2b-sshd',
     );
     expect(inNs('iptables', '-S', 'f2b-sshd')).toContain(
-      '-A f2b-sshd -s 192.0.2.10/32 -j REJECT --reject-with icmp-port-unreachable',
+      '-A f2b-sshd -s 192.0.2.10/32 -j DROP',
     );
     expect(inNs('iptables', '-S', 'f2b-sshd')).toContain('-A f2b-sshd -j RETURN');
     expect(inNs('ip6tables', '-S', 'f2b-sshd')).toContain(
-      '-A f2b-sshd -s 2001:db8::10/128 -j REJECT --reject-with icmp6-port-unreachable',
+      '-A f2b-sshd -s 2001:db8::10/128 -j DROP',
     );
     expect(await act.unban(ticket({ id: '192.0.2.10' }))).toBe(true);
     expect(await act.unban(ticket({ id: '2001:db8::10' }))).toBe(true);
@@ -498,7 +498,7 @@ describe.skipIf(!FIREWALL)('shipped firewall actions in a network namespace', ()
     const { act, log } = action('iptables-ipset[port=22]');
     expect(await act.ban(ticket({ id: '192.0.2.50' }))).toBe(true);
     expect(inNs('iptables', '-S', 'INPUT')).toContain(
-      '-A INPUT -p tcp -m multiport --dports 22 -m set --match-set f2b-sshd src -j REJECT --reject-with icmp-port-unreachable',
+      '-A INPUT -p tcp -m multiport --dports 22 -m set --match-set f2b-sshd src -j DROP',
     );
     expect(inNs('ipset', 'list', 'f2b-sshd')).toContain('192.0.2.50');
     await act.stop();
