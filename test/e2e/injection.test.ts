@@ -36,7 +36,7 @@ function payloads(marker: (n: number) => string): string[] {
     `|touch ${marker(8)}`,
     `&& touch ${marker(9)} #`,
     `a\\'b\\"c\\\\ $HOME <ip> <F-USER> %(x)s * ?`,
-    `\x1b[31mred ${'\u00e9'}${'\u{1F600}'} \\n`,
+    `\x1b[31mred \u00e9\u{1F600} \\n`,
   ];
 }
 
