@@ -9,7 +9,10 @@ import { LAB, Lab, labUnavailable } from './lab/lab.js';
  * Scenario B: the sshd jail with the set-based nftables action against real OpenSSH, plus a
  * mail action; hostile user names sent by the attacker must stay data all the way.
  */
-const why = labUnavailable() ?? (built() ? null : 'run `npm run build` first') ?? (existsSync('/usr/bin/mail') ? null : 'no mail (mailutils)');
+const why =
+  labUnavailable() ??
+  (built() ? null : 'run `npm run build` first') ??
+  (existsSync('/usr/bin/mail') ? null : 'no mail (mailutils)');
 const DIR = '/tmp/ljlab-ssh';
 const SMTP_PORT = 2526;
 const MARK = '/tmp/lj-pwned-ssh';
@@ -21,7 +24,10 @@ describe.skipIf(why !== null)('sshd + nftables (set) + mail, against real OpenSS
   let daemon: ChildProcess | null = null;
   let err = '';
   const client = (...args: string[]): { status: number | null; stdout: string } => {
-    const r = spawnSync(process.execPath, [CLI, 'client', '-c', conf, ...args], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [CLI, 'client', '-c', conf, ...args], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     return { status: r.status, stdout: r.stdout };
   };
   const inSet = (ip: string): boolean => {
@@ -31,7 +37,13 @@ describe.skipIf(why !== null)('sshd + nftables (set) + mail, against real OpenSS
       return false;
     }
   };
-  const hostile = ['$(touch ' + MARK + '-1)', '`touch ' + MARK + '-2`', ';touch ' + MARK + '-3;', "'; touch " + MARK + "-4; '", '~!touch ' + MARK + '-5'];
+  const hostile = [
+    '$(touch ' + MARK + '-1)',
+    '`touch ' + MARK + '-2`',
+    ';touch ' + MARK + '-3;',
+    "'; touch " + MARK + "-4; '",
+    '~!touch ' + MARK + '-5',
+  ];
 
   beforeAll(async () => {
     rmSync(DIR, { recursive: true, force: true });
@@ -39,7 +51,10 @@ describe.skipIf(why !== null)('sshd + nftables (set) + mail, against real OpenSS
     lab.up();
     cpSync(join(ROOT, 'config'), conf, { recursive: true });
     mkdirSync(run, { recursive: true });
-    writeFileSync(join(conf, 'fail2ban.local'), `[Definition]\nsocket = ${run}/lj.sock\npidfile = ${run}/lj.pid\ndbfile = ${run}/lj.sqlite3\nlogtarget = ${run}/logjail.log\n`);
+    writeFileSync(
+      join(conf, 'fail2ban.local'),
+      `[Definition]\nsocket = ${run}/lj.sock\npidfile = ${run}/lj.pid\ndbfile = ${run}/lj.sqlite3\nlogtarget = ${run}/logjail.log\n`,
+    );
     writeFileSync(
       join(conf, 'jail.local'),
       `[sshd]
@@ -52,16 +67,34 @@ action    = %(action_)s
             sendmail-whois-lines[name=sshd, dest=root, sender=fail2ban@example.com, logpath=${lab.authlog}]
 `,
     );
-    writeFileSync(join(DIR, '.msmtprc'), `defaults\nauth off\ntls off\naccount default\nhost 127.0.0.1\nport ${SMTP_PORT}\nfrom fail2ban@example.com\n`, { mode: 0o600 });
+    // msmtp as a real admin sets it up: local names like `root` are qualified through aliases
+    writeFileSync(join(DIR, 'aliases'), 'default: root@localhost\n');
+    writeFileSync(
+      join(DIR, '.msmtprc'),
+      `defaults\nauth off\ntls off\naliases ${join(DIR, 'aliases')}\naccount default\nhost 127.0.0.1\nport ${SMTP_PORT}\nfrom fail2ban@example.com\n`,
+      { mode: 0o600 },
+    );
     const sink = lab.startSmtpSink(SMTP_PORT);
-    await new Promise<void>((r) => sink.stdout!.once('data', () => { r(); }));
-    daemon = spawn('ip', ['netns', 'exec', lab.ns.srv, process.execPath, CLI, 'server', '-f', '-x', '-c', conf], {
-      env: { ...process.env, HOME: DIR },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    await new Promise<void>((r) =>
+      sink.stdout!.once('data', () => {
+        r();
+      }),
+    );
+    daemon = spawn(
+      'ip',
+      ['netns', 'exec', lab.ns.srv, process.execPath, CLI, 'server', '-f', '-x', '-c', conf],
+      {
+        env: { ...process.env, HOME: DIR },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     daemon.stderr!.setEncoding('utf8');
     daemon.stderr!.on('data', (d: string) => (err += d));
-    await waitFor(() => client('ping').stdout.includes('pong'), 20_000, () => `daemon did not start: ${err}`);
+    await waitFor(
+      () => client('ping').stdout.includes('pong'),
+      20_000,
+      () => `daemon did not start: ${err}`,
+    );
   }, 120_000);
 
   afterAll(() => {
@@ -70,7 +103,8 @@ action    = %(action_)s
   });
 
   it('bans the attacker in the nft set after hostile user names, and nothing runs', async () => {
-    for (const user of hostile) expect(lab.sshLogin('att', user, 'x').out).toMatch(/Permission denied|Connection closed/);
+    for (const user of hostile)
+      expect(lab.sshLogin('att', user, 'x').out).toMatch(/Permission denied|Connection closed/);
     expect(inSet(LAB.att)).toBe(false);
     expect(lab.sshLogin('att', LAB.sshUser, LAB.wrongPass).out).toContain('Permission denied');
     await waitFor(() => inSet(LAB.att), 5000, 'attacker in the nft set');
