@@ -60,7 +60,10 @@ describe.skipIf(!built())('daemon', () => {
     const d = root({ jail: { bantime: '2' } });
     const perm = join(d.dir, 'perm.log');
     writeFileSync(perm, '');
-    d.writeConf('jail.local', `[perm]\nenabled = true\nfilter = testauth\nlogpath = ${perm}\naction = record[name=perm]\nmaxretry = 1\nbantime = -10\nignoreself = false\n`);
+    d.writeConf(
+      'jail.local',
+      `[perm]\nenabled = true\nfilter = testauth\nlogpath = ${perm}\naction = record[name=perm]\nmaxretry = 1\nbantime = -10\nignoreself = false\n`,
+    );
     await d.start();
     d.fail('192.0.2.20', 3);
     await waitFor(() => d.records().includes('+192.0.2.20 2 root'), 5000, 'ban');

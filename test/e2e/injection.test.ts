@@ -52,7 +52,10 @@ function records(path: string, width: number): string[][] {
 
 /** Stand-ins for mail(1) and whois on PATH, and the project's shipped mail-whois action. */
 function stubs(d: DaemonRoot, bin: string, mailDir: string, whoisText: string): void {
-  d.writeConf('action.d/mail-whois.conf', readFileSync(join(ROOT, 'config/action.d/mail-whois.conf'), 'utf8'));
+  d.writeConf(
+    'action.d/mail-whois.conf',
+    readFileSync(join(ROOT, 'config/action.d/mail-whois.conf'), 'utf8'),
+  );
   mkdirSync(bin, { recursive: true });
   mkdirSync(mailDir, { recursive: true });
   writeFileSync(
@@ -73,7 +76,10 @@ fi
 exit 0
 `,
   );
-  writeFileSync(join(bin, 'whois'), `#!/bin/sh\nprintf '%s\\0' "$@" >> '${mailDir}/whois.args'\ncat <<'EOF'\n${whoisText}\nEOF\n`);
+  writeFileSync(
+    join(bin, 'whois'),
+    `#!/bin/sh\nprintf '%s\\0' "$@" >> '${mailDir}/whois.args'\ncat <<'EOF'\n${whoisText}\nEOF\n`,
+  );
   chmodSync(join(bin, 'mail'), 0o755);
   chmodSync(join(bin, 'whois'), 0o755);
 }
@@ -96,7 +102,10 @@ describe.skipIf(!built())('hostile log values reach actions only as data', () =>
       'filter.d/hostile.conf',
       '[Definition]\nfailregex = ^\\s*\\S+ sshd\\[\\d+\\]: Failed password for <F-USER>.+</F-USER> from <HOST> port \\d+ ssh2$\n',
     );
-    d.writeConf('filter.d/hostid.conf', '[Definition]\nfailregex = ^\\s*\\S+ app\\[\\d+\\]: rejected id=<F-ID>.+</F-ID>$\n');
+    d.writeConf(
+      'filter.d/hostid.conf',
+      '[Definition]\nfailregex = ^\\s*\\S+ app\\[\\d+\\]: rejected id=<F-ID>.+</F-ID>$\n',
+    );
     d.writeConf(
       'action.d/echoes.conf',
       [
@@ -139,7 +148,8 @@ describe.skipIf(!built())('hostile log values reach actions only as data', () =>
     await d.start();
 
     const userLines = users.map(
-      (u, i) => `${syslogNow()} host sshd[${100 + i}]: Failed password for ${u} from 192.0.2.${10 + i} port 22 ssh2`,
+      (u, i) =>
+        `${syslogNow()} host sshd[${100 + i}]: Failed password for ${u} from 192.0.2.${10 + i} port 22 ssh2`,
     );
     const idLines = ids.map((id, i) => `${syslogNow()} host app[${200 + i}]: rejected id=${id}`);
     writeFileSync(d.log, userLines.join('\n') + '\n');
@@ -148,11 +158,16 @@ describe.skipIf(!built())('hostile log values reach actions only as data', () =>
     await waitForAsync(
       () => records(userOut, 4).length >= users.length && records(fidOut, 4).length >= ids.length,
       60_000,
-      () => `bans recorded: ${records(userOut, 4).length}/${users.length} users, ${records(fidOut, 4).length}/${ids.length} ids; server log:\n${readFileSync(d.serverLog, 'utf8').slice(-3000)}`,
+      () =>
+        `bans recorded: ${records(userOut, 4).length}/${users.length} users, ${records(fidOut, 4).length}/${ids.length} ids; server log:\n${readFileSync(d.serverLog, 'utf8').slice(-3000)}`,
     );
     // ban mails (one per ban, plus the start mails) have gone out
     const mails = (): number => readdirSync(mailDir).filter((f) => f.endsWith('.body')).length;
-    await waitForAsync(() => mails() >= users.length + ids.length + 2, 60_000, () => `mails: ${mails()}`);
+    await waitForAsync(
+      () => mails() >= users.length + ids.length + 2,
+      60_000,
+      () => `mails: ${mails()}`,
+    );
     await d.stop();
 
     const got = records(userOut, 4).sort((a, b) => a[0]!.localeCompare(b[0]!));
