@@ -44,7 +44,8 @@ interface FailSlot<R> extends RegexSlot<R> {
 
 /** Names the engine consumes itself; they never reach Failure.fields. */
 const CONTROL_GROUPS = new Set(['nofail', 'mlfforget', 'mlfgained', 'mlfpending', 'content']);
-const ID_GROUPS = ['fid', 'ip4', 'ip6', 'dns', 'mlfid'];
+// `host`: the pre-0.10 address group (`(?P<host>\S*)`), still found in tutorials' filters
+const ID_GROUPS = ['fid', 'ip4', 'ip6', 'dns', 'host', 'mlfid'];
 const EMPTY: never[] = [];
 /** Seconds a date stays usable for following undated lines, and the live sanity window. */
 const DATE_REUSE = 60;
@@ -191,9 +192,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       const pm = this.prefRegex.regex.mayMatch(buf) ? this.prefRegex.regex.exec(buf) : null;
       if (pm === null) return res;
       this.prefRegex.hits++;
-      preGroups = pm.groups; // a fresh object per exec: ours to change
+      preGroups = pm.groups; // a fresh object per exec, left intact for the regex tool's report
+      res.prefGroups = preGroups;
       const content = preGroups.content;
-      preGroups.content = undefined;
       if (content) {
         buf = content;
         if (multi) this.lineBuffer = [{ text: content, orig: content }];
@@ -239,7 +240,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       // prefregex values stay unless the failregex captured the same group itself
       const groups = m.groups;
       if (preGroups) {
-        for (const k in preGroups) if (groups[k] === undefined && preGroups[k] !== undefined) groups[k] = preGroups[k];
+        for (const k in preGroups) if (k !== 'content' && groups[k] === undefined && preGroups[k] !== undefined) groups[k] = preGroups[k];
       }
       if (slot.plan) applyGroupPlan(slot.plan, groups);
 
@@ -261,6 +262,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       slot.hits++;
       if (res.failHits === EMPTY) res.failHits = [];
       res.failHits.push(i);
+      if (fail.groups.nofail) (res.nofailHits ??= []).push(i);
       if (idr.kind === 'pending') {
         fail.pending = true;
         pendingHit = true;

@@ -26,6 +26,12 @@ describe('extractFailureId', () => {
     expect(extractFailureId({ dns: 'bad.example' }, 'yes')).toMatchObject({ resolveDns: 'yes' });
   });
 
+  it('old-style host group: an address, or a name to resolve', () => {
+    expect(extractFailureId({ host: '72.21.81.85' }, 'warn')).toEqual({ kind: 'id', id: '72.21.81.85', ip: '72.21.81.85' });
+    expect(extractFailureId({ host: 'bad.example' }, 'no')).toEqual({ kind: 'none' });
+    expect(extractFailureId({ host: '' }, 'raw')).toEqual({ kind: 'none' });
+  });
+
   it('no id: pending inside an MLFID session, none otherwise', () => {
     expect(extractFailureId({ mlfid: 'h sshd[1]:' }, 'raw')).toEqual({ kind: 'pending' });
     expect(extractFailureId({ user: 'x' }, 'raw')).toEqual({ kind: 'none' });

@@ -66,6 +66,9 @@ export function extractFailureId(groups: Readonly<Record<string, string | undefi
     raw = true;
   } else if (groups.dns !== undefined) {
     host = groups.dns;
+  } else if (groups.host !== undefined && groups.host !== '') {
+    // pre-0.10 filters name their address group `host`: treated like <HOST>'s dns part
+    host = groups.host;
   } else {
     if (fid === undefined) return groups.mlfid !== undefined ? { kind: 'pending' } : { kind: 'none' };
     // a bare failure id is taken as is

@@ -11,6 +11,10 @@ export interface LineResult {
   failHits: number[];
   /** Index of the failregex that produced each entry of `failures` (same order). */
   failureRegex?: number[];
+  /** Indices (subset of failHits) whose hit was a no-failure (`<F-NOFAIL>`) match. */
+  nofailHits?: number[];
+  /** The prefregex's captured groups (content included) when it matched. */
+  prefGroups?: Record<string, string | undefined>;
   /** Indices of ignoreregexes that matched. */
   ignoreHits: number[];
   /** Display name of the date template that matched, or null. */

@@ -27,7 +27,10 @@ function alternation(words: readonly string[]): string {
   return [...words].sort((a, b) => b.length - a.length).join('|');
 }
 
-/** Years allowed by `%ExY`/`%Exy`: whole decades around the clock's year and the real year. */
+/**
+ * Years allowed by `%ExY`/`%Exy`: whole decades around the clock's year and the real year,
+ * and always 2000 onwards (fail2ban builds the range from min(alternate now, 2001-01-02)).
+ */
 export interface YearSpec {
   /** year / 10 values accepted by %ExY. */
   readonly decades: ReadonlySet<number>;
@@ -36,7 +39,7 @@ export interface YearSpec {
 }
 
 export function yearSpec(clockYear: number, realYear: number): YearSpec {
-  const from = Math.min(clockYear, realYear) - 1;
+  const from = Math.min(clockYear, realYear, 2001) - 1;
   const to = Math.max(clockYear, realYear) + 3;
   const decades = new Set<number>();
   const digits = new Set<string>();
