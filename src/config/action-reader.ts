@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 /**
  * Reading an action (`action.d/<name>.conf` + .d/ + .local) for a jail into an ActionDef:
  * parameters over [Init] over [Definition], `%(x)s` resolved, tags left for the runtime
@@ -47,12 +48,13 @@ export function actionName(file: string, jailName: string, params: Readonly<Reco
 }
 
 export function readAction(
-  basedir: string,
+  basedirIn: string,
   spec: string,
   jailName: string,
   jailVars: Record<string, string> = {},
   opts: ActionReadOptions = {},
 ): ActionDef {
+  const basedir = resolvePath(basedirIn);
   const parsed = parseSpec(spec, opts.where);
   if (parsed.name.endsWith('.py')) {
     throw new ConfigError(`jail '${jailName}': Python action '${parsed.name}' is not supported`, opts.where);

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 /**
  * Reading a filter (`filter.d/<name>.conf` + .d/ + .local, or a filter file given by path) into a
  * FilterDef: parameters, [Init] and [Definition] combined, `%(x)s` and config-level `<tag>`s
@@ -160,12 +161,13 @@ function parseMaxlines(v: string, where: Where | undefined): number {
  * `backend` selects the default logtype, filter options given there replace the filter's.
  */
 export function readFilterFull(
-  basedir: string,
+  basedirIn: string,
   spec: string,
   params: Record<string, string> = {},
   jailOptions: Record<string, string> = {},
   opts: FilterReadOptions = {},
 ): FilterRead {
+  const basedir = resolvePath(basedirIn);
   const parsed = parseSpec(spec, opts.where);
   const allParams: Record<string, string> = { ...parsed.params };
   for (const [k, v] of Object.entries(params)) allParams[k.toLowerCase()] = v;

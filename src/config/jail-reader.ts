@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 /**
  * `jail.conf` (+ jail.d/ + jail.local + includes) → JailDef[], and the whole config
  * (server + jails) as FullConfig. Enabled jails get their filter and actions resolved; a bad
@@ -67,14 +68,17 @@ function isJailSection(name: string): boolean {
   return name !== 'INCLUDES' && name !== DEFAULT_SECTION && !name.startsWith('KNOWN/');
 }
 
-export function readConfig(basedir: string, opts: ReadConfigOptions = {}): FullConfig {
+export function readConfig(basedirIn: string, opts: ReadConfigOptions = {}): FullConfig {
+  // Relative config dirs (`-c config`) are taken from the current directory, once.
+  const basedir = resolvePath(basedirIn);
   const server = readServer(basedir);
   const jails = readJails(basedir, opts);
   return { basedir, server, jails };
 }
 
 /** Read every jail section of `jail` (+ includes); see ReadConfigOptions. */
-export function readJails(basedir: string, opts: ReadConfigOptions = {}): JailDef[] {
+export function readJails(basedirIn: string, opts: ReadConfigOptions = {}): JailDef[] {
+  const basedir = resolvePath(basedirIn);
   const cs = readConfigSet(basedir, 'jail');
   // Always-available defaults, as fail2ban injects them before interpolation.
   cs.defaults.entries.set('fail2ban_version', syntheticEntry(FAIL2BAN_VERSION, OVERRIDE_WHERE));
