@@ -6,7 +6,7 @@ import type { StatusPair } from '../control/beautify.js';
 import { badValue, invalidCommand } from '../control/errors.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
-import type { BanTicket, LogLine } from '../core/failure.js';
+import type { BanTicket, Failure, LogLine } from '../core/failure.js';
 import { Filter } from '../filter/filter.js';
 import { IgnoreList } from '../jail/ignore.js';
 import { INCREMENT_OPTIONS } from '../jail/increment.js';
@@ -243,14 +243,32 @@ export class JailRuntime implements JailControl {
         // Failures are counted strictly in log order; the ignore check may await DNS/commands.
         this.work = this.work
           .then(async () => {
-            const t = await this.jail.addFailure(f);
-            if (t) this.queueBan(t);
+            for (const one of await this.resolveFailure(f)) {
+              const t = await this.jail.addFailure(one);
+              if (t) this.queueBan(t);
+            }
           })
           .catch((e: unknown) => {
             this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
           });
       }
     }
+  }
+
+  /**
+   * usedns = yes/warn: a host name found in the log stands for every address it resolves to
+   * (one failure each), as fail2ban does; names that do not resolve are dropped.
+   */
+  private async resolveFailure(f: Failure): Promise<Failure[]> {
+    if (!f.resolveDns) return [f];
+    const ips = [...new Set(await hostIo.resolve(f.id))];
+    const log = this.deps.logger.child('filter');
+    if (ips.length === 0) {
+      log.warning(`[${this.name}] Unable to find a corresponding IP address for ${f.id}: [Errno -2] Name or service not known`);
+      return [];
+    }
+    if (f.resolveDns === 'warn') log.warning(`Determined IP using DNS Lookup: ${f.id} = [${ips.map((i) => `'${i}'`).join(', ')}]`);
+    return ips.map((ip) => ({ ...f, id: ip, ip, resolveDns: undefined }));
   }
 
   /** Bans that become due together go to the actions as one batch. */
@@ -414,7 +432,10 @@ export class JailRuntime implements JailControl {
       case 'logencoding':
         return this.def.logencoding === 'auto' ? 'UTF-8' : this.def.logencoding;
       case 'journalmatch':
-        return (this.def.filter?.journalmatch ?? []).map((m) => m.split(/\s+/));
+        // fail2ban hands the filter's journalmatch to the jail only for the systemd backend
+        return this.def.backend === 'systemd'
+          ? (this.def.filter?.journalmatch ?? []).map((m) => m.split(/\s+/))
+          : [];
       case 'ignoreself':
         return this.def.ignoreself;
       case 'ignoreip':
@@ -429,10 +450,8 @@ export class JailRuntime implements JailControl {
         return f?.failRegexes.map((r) => r.regex.source) ?? [];
       case 'ignoreregex':
         return f?.ignoreRegexes.map((r) => r.regex.source) ?? [];
-      case 'datepattern': {
-        const dp = this.def.filter?.datepattern ?? null;
-        return dp === null || /^\{\^LN-BEG\}$/i.test(dp) ? [null, 'Default Detectors'] : [dp, dp];
-      }
+      case 'datepattern':
+        return datePatternView(this.def.filter?.datepattern ?? null);
       case 'logtimezone':
         return this.def.logtimezone;
       case 'usedns':
@@ -528,4 +547,19 @@ export class JailRuntime implements JailControl {
     }
     throw invalidCommand();
   }
+}
+
+/**
+ * `get <jail> datepattern` as fail2ban answers it: one template per line of the pattern, and a
+ * `{^LN-BEG}`/`{DEFAULT}`/`{DATE}` line stands for the whole default set; no pattern or more
+ * than two templates reads "Default Detectors", else the first template.
+ */
+export function datePatternView(dp: string | null): [string | null, string] {
+  const lines = (dp ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const expands = (l: string): boolean => /^\{(\^LN-BEG|DEFAULT)\}$/i.test(l) || /\{DATE\}/i.test(l);
+  if (lines.length === 0 || lines.length > 2 || lines.some(expands)) return [null, 'Default Detectors'];
+  return [lines[0]!, lines[0]!];
 }

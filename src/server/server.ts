@@ -154,6 +154,10 @@ export class Server implements ServerApi {
     return [...this.jails.keys()].sort();
   }
 
+  jailsInOrder(): string[] {
+    return [...this.jails.keys()];
+  }
+
   jail(name: string): JailRuntime | undefined {
     return this.jails.get(name);
   }

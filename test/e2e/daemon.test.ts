@@ -123,6 +123,14 @@ describe.skipIf(!built())('daemon', () => {
     );
   });
 
+  it('usedns = yes: a host name in the log is banned by its address', async () => {
+    const d = root({ jail: { usedns: 'yes' } });
+    await d.start();
+    d.fail('localhost', 3);
+    await waitFor(() => d.records().some((l) => l.startsWith('+127.0.0.1 ')), 5000, 'ban of the resolved address');
+    expect(d.client(['get', 'test', 'banip']).stdout).toBe('127.0.0.1\n');
+  });
+
   it('bans and unbans by command with fail2ban output and exit codes', async () => {
     const d = root();
     await d.start();
