@@ -18,12 +18,15 @@ import { alt, children, EMPTY, seq } from './ast.js';
 import type { Extent } from './charset.js';
 import { isCased } from './charset.js';
 import { removeConditionals } from './conditional.js';
-import { emit } from './emit.js';
+import { emit, patternSets } from './emit.js';
+import type { Reduction } from './reduce.js';
+import { buildReduction, reduceText } from './reduce.js';
 import { enableLinearFallback } from './linear.js';
-import { requiredLiterals } from './literals.js';
+import { leadingLiterals, requiredLiterals } from './literals.js';
 import type { Loop } from './loops.js';
 import { trackLoops } from './loops.js';
 import { parsePython, translateError } from './parse.js';
+import { simplify } from './simplify.js';
 import { expandTags } from './tags.js';
 
 export interface RegexMatch {
@@ -39,6 +42,8 @@ export interface CompiledRegex {
   readonly groupNames: readonly string[];
   exec(text: string): RegexMatch | null;
   mayMatch(text: string): boolean;
+  /** Start-anchored patterns: texts one of which the subject must start with (null = unknown). */
+  readonly prefixes?: readonly string[] | null;
 }
 
 /** fail2ban rewrites `((?i)X)` and `(?:(?i)X)` into `(?i:X)` (Python 3.11 rejects mid-pattern flags). */
@@ -94,6 +99,10 @@ function findGroup(n: Node, num: number): Node | null {
 
 interface Built {
   re: RegExp;
+  /** Same pattern, sticky (to re-run a match found on the reduced text). */
+  sticky: RegExp;
+  /** Same pattern with match indices (sticky), to find tracked loops' spans in a found match. */
+  withIndices: RegExp | null;
   /** [python name, JS group indices] */
   named: [string, number[]][];
   /** Tracked loops: [loop, JS indices of its helper group copies]. */
@@ -127,6 +136,30 @@ const SURROGATE = /[\ud800-\udfff]/;
 const DIRTY_SINGLE = /[\n\r\u2028\u2029]/;
 const DIRTY_MULTI = /[\r\u2028\u2029]/;
 
+// The last subject classified: a filter runs several regexes on the same text in a row, so the
+// variant choice and the `text + "\n"` subject are worked out once per text, not once per regex.
+let lastText: string | null = null;
+let lastMulti = false;
+let lastExtent: Extent = 'ascii';
+let lastClean = true;
+let lastSubject = '';
+
+function classify(text: string, multiline: boolean): void {
+  if (text === lastText && multiline === lastMulti) return;
+  let extent: Extent = 'ascii';
+  let clean = true;
+  if ((multiline ? FAST_MULTI : FAST_SINGLE).test(text)) {
+    if (NON_ASCII.test(text)) extent = SURROGATE.test(text) ? 'full' : 'bmp';
+    clean = !(multiline ? DIRTY_MULTI : DIRTY_SINGLE).test(text);
+  }
+  lastText = text;
+  lastMulti = multiline;
+  lastExtent = extent;
+  lastClean = clean;
+  // fail2ban matches `line + "\n"` in single-line mode; multi-line buffers already end in "\n".
+  lastSubject = multiline ? text : text + '\n';
+}
+
 export class Compiled implements CompiledRegex {
   readonly source: string;
   readonly groupNames: readonly string[];
@@ -137,6 +170,7 @@ export class Compiled implements CompiledRegex {
   private readonly where: Where | undefined;
   private readonly variants: (Built | undefined)[] = [];
   private readonly clauses: string[][];
+  readonly prefixes: readonly string[] | null;
   private readonly loops: Loop[];
 
   constructor(
@@ -157,6 +191,7 @@ export class Compiled implements CompiledRegex {
     this.where = where;
     this.groupNames = [...parsed.names.keys()];
     this.clauses = requiredLiterals(parsed.root);
+    this.prefixes = sticky ? leadingLiterals(root) : null;
     this.build('ascii', true);
   }
 
@@ -171,17 +206,31 @@ export class Compiled implements CompiledRegex {
     return `/${b.re.source}/${b.re.flags}`;
   }
 
-  private build(extent: Extent, clean: boolean): Built {
-    const key = EXTENTS.indexOf(extent) * 2 + (clean ? 0 : 1);
+  private reduction: Reduction | null | undefined;
+
+  private reducer(): Reduction | null {
+    if (this.reduction === undefined) {
+      const sets = patternSets(this.root);
+      this.reduction = sets ? buildReduction(sets) : null;
+    }
+    return this.reduction;
+  }
+
+  private build(extent: Extent, clean: boolean, reduced = false): Built {
+    const key = EXTENTS.indexOf(extent) * 2 + (clean ? 0 : 1) + (reduced ? 6 : 0);
     const have = this.variants[key];
     if (have) return have;
-    const e = emit(this.root, { extent, clean }, { multiText: this.multiline, sticky: this.sticky });
-    // `d` (match indices) only when a tracked loop needs its span: it disables the linear fallback.
-    const re = this.regExp(e.source, e.flags + (this.loops.length ? 'd' : ''));
+    const alphabet = reduced ? this.reducer()?.alphabet : undefined;
+    const v = alphabet ? { extent, clean, alphabet } : { extent, clean };
+    const e = emit(this.root, v, { multiText: this.multiline, sticky: this.sticky });
+    const re = this.regExp(e.source, e.flags);
     const byNum = indexGroups(e.groupMap);
     const named: [string, number[]][] = [...this.parsed.names].map(([name, num]) => [name, byNum.get(num) ?? []]);
     const loops: [Loop, number[]][] = this.loops.map((l) => [l, byNum.get(-l.id) ?? []]);
-    const built: Built = { re, named, loops, replay: new Map() };
+    // `d` (match indices) disables the linear fallback: only used to re-run a found match.
+    const withIndices = this.loops.length ? this.regExp(e.source, e.flags.replace('y', '') + 'dy') : null;
+    const sticky = e.flags.includes('y') ? re : this.regExp(e.source, e.flags + 'y');
+    const built: Built = { re, sticky, withIndices, named, loops, replay: new Map() };
     this.variants[key] = built;
     return built;
   }
@@ -218,7 +267,11 @@ export class Compiled implements CompiledRegex {
   }
 
   /** Python's values for named groups inside tracked loops: the last iteration that set them. */
-  private replayLoops(b: Built, extent: Extent, m: RegExpExecArray, s: string, groups: Record<string, string | undefined>): void {
+  private replayLoops(b: Built, extent: Extent, found: RegExpExecArray, s: string, groups: Record<string, string | undefined>): void {
+    const d = b.withIndices!;
+    d.lastIndex = found.index;
+    const m = d.exec(s);
+    if (!m) return;
     for (const [loop, idx] of b.loops) {
       const span = idx.map((i) => m.indices?.[i]).find((x) => x !== undefined);
       if (!span) continue;
@@ -262,23 +315,32 @@ export class Compiled implements CompiledRegex {
   }
 
   exec(text: string): RegexMatch | null {
-    let extent: Extent = 'ascii';
-    let clean = true;
-    if ((this.multiline ? FAST_MULTI : FAST_SINGLE).test(text)) {
-      if (NON_ASCII.test(text)) extent = SURROGATE.test(text) ? 'full' : 'bmp';
-      clean = !(this.multiline ? DIRTY_MULTI : DIRTY_SINGLE).test(text);
+    classify(text, this.multiline);
+    const extent = lastExtent;
+    const s = lastSubject;
+    const b = this.build(extent, lastClean);
+    let m: RegExpExecArray | null;
+    const red = extent === 'bmp' ? this.reducer() : null;
+    if (red) {
+      // search the reduced text (few-member classes), then read the captures on the real text
+      const r = this.build(extent, lastClean, true).re;
+      r.lastIndex = 0;
+      const found = r.exec(reduceText(s, red.map));
+      if (!found) return null;
+      b.sticky.lastIndex = found.index;
+      m = b.sticky.exec(s);
+    } else {
+      b.re.lastIndex = 0;
+      m = b.re.exec(s);
     }
-    const b = this.build(extent, clean);
-    // fail2ban matches `line + "\n"` in single-line mode; multi-line buffers already end in "\n".
-    const s = this.multiline ? text : text + '\n';
-    b.re.lastIndex = 0;
-    const m = b.re.exec(s);
     if (!m) return null;
     const groups: Record<string, string | undefined> = {};
-    for (const [name, idx] of b.named) {
+    const named = b.named;
+    for (let n = 0; n < named.length; n++) {
+      const [name, idx] = named[n]!;
       let v: string | undefined;
-      for (const i of idx) {
-        v = m[i];
+      for (let k = 0; k < idx.length; k++) {
+        v = m[idx[k]!];
         if (v !== undefined) break;
       }
       groups[name] = v;
@@ -304,7 +366,7 @@ export function compilePython(pyRegex: string, opts: { multiline: boolean; where
     children(n).forEach(visit);
   };
   visit(parsed.root);
-  const tracked = trackLoops(removeConditionals(parsed.root, fail), new Set(parsed.names.values()), fail);
+  const tracked = trackLoops(simplify(removeConditionals(parsed.root, fail)), new Set(parsed.names.values()), fail);
   let root = tracked.root;
   const stripped = stripStart(root);
   const sticky = stripped !== null;

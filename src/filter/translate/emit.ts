@@ -15,6 +15,7 @@
  * (0 for helper groups). A Python group may own several JS groups (copies, see conditional.ts).
  */
 import type { Node } from './ast.js';
+import { children } from './ast.js';
 import type { Extent, Ranges } from './charset.js';
 import {
   caseClosure,
@@ -34,6 +35,11 @@ import {
 export interface Variant {
   extent: Extent;
   clean: boolean;
+  /**
+   * Reduced alphabet (see reduce.ts): the text has been mapped to ASCII plus one representative
+   * per class of equivalent non-ASCII characters, so every class is cut down to these.
+   */
+  alphabet?: Ranges;
 }
 
 export interface Emitted {
@@ -141,8 +147,44 @@ interface Ctx {
 
 function word(ctx: Ctx, ascii: boolean): string {
   if (ascii) return '[A-Za-z0-9_]';
-  ctx.wordCache ??= emitSet(categorySet('w', ctx.v.extent, false), ctx.v.extent).src;
+  ctx.wordCache ??= setOut(ctx, categorySet('w', ctx.v.extent, false)).src;
   return ctx.wordCache;
+}
+
+function setOut(ctx: Ctx, r: Ranges): Out {
+  const a = ctx.v.alphabet;
+  if (!a) return emitSet(r, ctx.v.extent);
+  const pos = subtract(a, subtract(a, r));
+  return { src: bmpClass(pos, subtract(a, pos)), atom: true };
+}
+
+/** Every character set the pattern tests (BMP), or null when reduction is unsound (backrefs). */
+export function patternSets(root: Node): Ranges[] | null {
+  const out: Ranges[] = [];
+  const state = { ok: true };
+  const walk = (n: Node): void => {
+    switch (n.t) {
+      case 'lit':
+        out.push(n.ci && isCased(n.cp) ? caseClosure([n.cp, n.cp], 'bmp') : [n.cp, n.cp]);
+        return;
+      case 'set':
+        out.push(setRanges(n, 'bmp'));
+        return;
+      case 'any':
+        out.push(n.dotall ? [0, 0xffff] : complement([10, 10], 0, 0xffff));
+        return;
+      case 'wordb':
+        out.push(categorySet('w', 'bmp', n.ascii));
+        return;
+      case 'backref':
+        state.ok = false;
+        return;
+      default:
+        for (const c of children(n)) walk(c);
+    }
+  };
+  walk(root);
+  return state.ok ? out : null;
 }
 
 function setRanges(n: Node & { t: 'set' }, extent: Extent): Ranges {
@@ -186,7 +228,8 @@ function emitNode(n: Node, ctx: Ctx): Out {
     case 'fail':
       return { src: '[]', atom: true };
     case 'lit': {
-      if (n.ci && isCased(n.cp)) return emitSet(caseClosure([n.cp, n.cp], extent), extent);
+      if (n.ci && isCased(n.cp)) return setOut(ctx, caseClosure([n.cp, n.cp], extent));
+      if (ctx.v.alphabet && n.cp >= 0x80) return setOut(ctx, [n.cp, n.cp]);
       if (n.cp > 0xffff) {
         if (extent !== 'full') return { src: '[]', atom: true };
         const s = String.fromCodePoint(n.cp);
@@ -196,9 +239,9 @@ function emitNode(n: Node, ctx: Ctx): Out {
       return { src: unit(n.cp), atom: true };
     }
     case 'set':
-      return emitSet(setRanges(n, extent), extent);
+      return setOut(ctx, setRanges(n, extent));
     case 'any':
-      return emitSet(n.dotall ? [0, MAX_CP] : complement([10, 10]), extent);
+      return setOut(ctx, n.dotall ? [0, MAX_CP] : complement([10, 10]));
     case 'assert':
       return { src: anchor(n.kind, n.multiline, ctx), atom: false };
     case 'wordb': {

@@ -14,7 +14,7 @@ export const MAX_LINE_LENGTH = 8192;
  * no lookaround/backreference and no `i`/`u` flag). Default is 50 000; a legitimate fail2ban
  * match backtracks a few hundred times at most, so a lower bound switches sooner on attacks.
  */
-const BACKTRACKS_BEFORE_FALLBACK = 10_000;
+const BACKTRACKS_BEFORE_FALLBACK = 20_000;
 
 let enabled = false;
 

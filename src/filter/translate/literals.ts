@@ -107,3 +107,48 @@ export function requiredLiterals(root: Node, max = 2): Clause[] {
     .sort((a, b) => score(b) - score(a))
     .slice(0, max);
 }
+
+const MAX_LEADING = 16;
+
+/**
+ * Texts one of which every match must start with (each non-empty), or null when unknown.
+ * For start-anchored (sticky) patterns this is a first-character prefilter.
+ */
+export function leadingLiterals(n: Node): string[] | null {
+  switch (n.t) {
+    case 'lit':
+      return n.ci || n.cp === 10 ? null : [String.fromCodePoint(n.cp)];
+    case 'set': {
+      const s = single(n);
+      return s === null ? null : [s];
+    }
+    case 'seq': {
+      let run = '';
+      for (const it of n.items) {
+        const i = info(it);
+        if (i.exact !== null && i.exact.indexOf('\n') < 0) {
+          run += i.exact;
+          continue;
+        }
+        return run !== '' ? [run] : leadingLiterals(it);
+      }
+      return run !== '' ? [run] : null;
+    }
+    case 'alt': {
+      const out: string[] = [];
+      for (const a of n.alts) {
+        const l = leadingLiterals(a);
+        if (l === null) return null;
+        out.push(...l);
+      }
+      return out.length > 0 && out.length <= MAX_LEADING ? [...new Set(out)] : null;
+    }
+    case 'group':
+    case 'atomic':
+      return leadingLiterals(n.body);
+    case 'repeat':
+      return n.min >= 1 ? leadingLiterals(n.body) : null;
+    default:
+      return null;
+  }
+}
