@@ -29,6 +29,8 @@ export interface ReloadOptions {
 export interface ServerApi {
   /** Jail names sorted. */
   jailNames(): string[];
+  /** Jail names in the order they were added (fail2ban's `banned` lists them so). */
+  jailsInOrder(): string[];
   jail(name: string): JailControl | undefined;
   statusAll(flavor: string): AllStatus;
   /** Stop the whole server soon, after the current reply has been sent. */

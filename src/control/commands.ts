@@ -48,7 +48,7 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
       return jail(args[0]).status(args[1] ?? 'basic');
     }
     case 'banned': {
-      const names = api.jailNames();
+      const names = api.jailsInOrder();
       if (args.length === 0) return names.map((n) => ({ [n]: jail(n).bannedIds() }));
       return args.map((ip) => names.filter((n) => jail(n).isBanned(ip)));
     }
