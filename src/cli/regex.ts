@@ -1,17 +1,26 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { promises as dns } from 'node:dns';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { readFilter } from '../config/index.js';
 import type { FilterDef } from '../config/types.js';
 import { fixedClock, systemClock, type Clock } from '../core/clock.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError, errorMessage } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
+import { canonicalIp, ipFamily, ipv6Groups } from '../core/ip.js';
+import { DateDetector } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
 import { enableLinearFallback } from '../filter/translate/index.js';
+import { mapTagName } from '../filter/groups.js';
+import type { LineResult } from '../filter/types.js';
 import { pyRepr } from '../control/pyrepr.js';
 
 /**
  * `logjail regex` / `fail2ban-regex`: test a filter against a log (file or literal line).
- * The report reproduces fail2ban-regex 1.0.2's layout; `--out json` and `--now` are ours.
+ * Report and `-o` formats reproduce fail2ban-regex 1.0.2 byte for byte (except the
+ * `[processed in …]` timing); `-o json` and `--now` are ours.
+ *
+ * Deliberate differences: a LOG argument that looks like a path but does not exist, and a
+ * filter name that resolves to no file, are errors (fail2ban tests them as a log line / regex).
  */
 interface RegexOptions {
   config: string;
@@ -20,7 +29,7 @@ interface RegexOptions {
   encoding: string;
   raw: boolean;
   usedns: string | null;
-  maxlines: number | null;
+  maxlines: number;
   verbose: number;
   out: string | null;
   printAllMatched: boolean;
@@ -28,9 +37,8 @@ interface RegexOptions {
   printAllIgnored: boolean;
   printNoMissed: boolean;
   printNoIgnored: boolean;
-  noCheckAll: boolean;
+  checkAll: boolean;
   now: number | null;
-  journalmatch: string | null;
 }
 
 const USAGE = `Usage: fail2ban-regex [OPTIONS] <LOG> <REGEX> [IGNOREREGEX]
@@ -47,17 +55,64 @@ Options:
   -r, --raw                 do not resolve host names
   --usedns V                yes | no | warn | raw
   -L, --maxlines N          lines to buffer for multi-line regexes
-  -m, --journalmatch M      journal match (journal logs are not supported by this tool yet)
   -l, --log-level LEVEL     accepted for compatibility
-  -v, --verbose             more output (repeatable)
+  -v, --verbose             more output (repeatable); --verbosity N sets it
   -o, --out FMT             id | ip | msg | row | json | <field> | template with tags; suppresses the report
   --print-all-matched, --print-all-missed, --print-all-ignored, --print-no-missed, --print-no-ignored
   --no-check-all            stop at the first matching regex
   --now EPOCH               fix "now" (year inference) for reproducible replays
+  -V                        print the fail2ban version this tool follows
   -h, --help                this help
 `;
 
-function parseArgs(argv: string[]): { o: RegexOptions; positional: string[] } {
+/** Options taking a value (optparse style: `-L 2`, `-L2`, `--maxlines=2`, `--maxlines 2`). */
+const WITH_VALUE: Record<string, string> = {
+  '-c': 'config',
+  '--config': 'config',
+  '-d': 'datepattern',
+  '--datepattern': 'datepattern',
+  '--timezone': 'timezone',
+  '--TZ': 'timezone',
+  '-e': 'encoding',
+  '--encoding': 'encoding',
+  '--usedns': 'usedns',
+  '-L': 'maxlines',
+  '--maxlines': 'maxlines',
+  '-m': 'journalmatch',
+  '--journalmatch': 'journalmatch',
+  '-l': 'loglevel',
+  '--log-level': 'loglevel',
+  '--verbosity': 'verbosity',
+  '-o': 'out',
+  '--out': 'out',
+  '--now': 'now',
+};
+const FLAGS: Record<string, string> = {
+  '-r': 'raw',
+  '--raw': 'raw',
+  '-v': 'verbose',
+  '--verbose': 'verbose',
+  '--verbose-date': 'ignore',
+  '--VD': 'ignore',
+  '-D': 'ignore',
+  '--debuggex': 'ignore',
+  '-t': 'ignore',
+  '--log-traceback': 'ignore',
+  '--full-traceback': 'ignore',
+  '--no-check-all': 'nocheckall',
+  '--print-all-matched': 'pam',
+  '--print-all-missed': 'pami',
+  '--print-all-ignored': 'pai',
+  '--print-no-missed': 'pnm',
+  '--print-no-ignored': 'pni',
+  '-h': 'help',
+  '--help': 'help',
+  '-V': 'version',
+};
+
+type Parsed = { kind: 'run'; o: RegexOptions; positional: string[] } | { kind: 'print'; text: string };
+
+export function parseRegexArgs(argv: readonly string[]): Parsed {
   const o: RegexOptions = {
     config: defaultConfig(),
     datepattern: null,
@@ -65,7 +120,7 @@ function parseArgs(argv: string[]): { o: RegexOptions; positional: string[] } {
     encoding: 'UTF-8',
     raw: false,
     usedns: null,
-    maxlines: null,
+    maxlines: 0,
     verbose: 0,
     out: null,
     printAllMatched: false,
@@ -73,132 +128,134 @@ function parseArgs(argv: string[]): { o: RegexOptions; positional: string[] } {
     printAllIgnored: false,
     printNoMissed: false,
     printNoIgnored: false,
-    noCheckAll: false,
+    checkAll: true,
     now: null,
-    journalmatch: null,
   };
   const positional: string[] = [];
-  const args = [...argv];
-  while (args.length > 0) {
-    const a = args.shift()!;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const need = (): string => {
-      if (eq > 0) return a.slice(eq + 1);
-      const v = args.shift();
-      if (v === undefined) throw new UsageError(`option ${flag} requires an argument`);
-      return v;
-    };
-    switch (flag) {
-      case '-c':
-      case '--config':
-        o.config = need();
+  const setValue = (key: string, flag: string, v: string): void => {
+    switch (key) {
+      case 'config':
+        o.config = v;
         break;
-      case '-d':
-      case '--datepattern':
-        o.datepattern = need();
+      case 'datepattern':
+        o.datepattern = v;
         break;
-      case '--timezone':
-      case '--TZ':
-        o.timezone = need();
+      case 'timezone':
+        o.timezone = v;
         break;
-      case '-e':
-      case '--encoding':
-        o.encoding = need();
+      case 'encoding':
+        o.encoding = v;
         break;
-      case '-r':
-      case '--raw':
-        o.raw = true;
+      case 'usedns':
+        o.usedns = v;
         break;
-      case '--usedns':
-        o.usedns = need();
-        break;
-      case '-L':
-      case '--maxlines': {
-        const v = need();
-        if (!/^\d+$/.test(v) || Number(v) < 1)
-          throw new UsageError(`option ${flag}: expected a positive integer, got '${v}'`);
+      case 'maxlines':
+        if (!/^\d+$/.test(v)) throw new UsageError(`option ${flag}: invalid integer value: '${v}'`);
         o.maxlines = Number(v);
         break;
-      }
-      case '-m':
-      case '--journalmatch':
-        o.journalmatch = need();
+      case 'verbosity':
+        if (!/^\d+$/.test(v)) throw new UsageError(`option ${flag}: invalid integer value: '${v}'`);
+        o.verbose = Number(v);
         break;
-      case '-l':
-      case '--log-level':
-      case '--verbosity':
-        need();
+      case 'out':
+        o.out = v;
         break;
-      case '-v':
-      case '--verbose':
-        o.verbose++;
-        break;
-      case '-vv':
-        o.verbose += 2;
-        break;
-      case '-o':
-      case '--out':
-        o.out = need();
-        break;
-      case '--print-all-matched':
-        o.printAllMatched = true;
-        break;
-      case '--print-all-missed':
-        o.printAllMissed = true;
-        break;
-      case '--print-all-ignored':
-        o.printAllIgnored = true;
-        break;
-      case '--print-no-missed':
-        o.printNoMissed = true;
-        break;
-      case '--print-no-ignored':
-        o.printNoIgnored = true;
-        break;
-      case '--no-check-all':
-        o.noCheckAll = true;
-        break;
-      case '--now': {
-        const v = need();
+      case 'now':
         if (!/^\d+(\.\d+)?$/.test(v))
           throw new UsageError(`option --now: expected epoch seconds, got '${v}'`);
         o.now = Number(v);
         break;
-      }
-      case '-V':
-      case '--verbose-date':
-      case '--VD':
-      case '-D':
-      case '--debuggex':
-      case '-t':
-      case '--log-traceback':
-      case '--full-traceback':
-      case '-i':
-      case '--invert':
-        break;
-      case '-h':
-      case '--help':
-        process.stdout.write(USAGE);
-        process.exit(0);
-        break;
-      default:
-        if (a.startsWith('-') && a.length > 1 && positional.length === 0 && !/\s/.test(a)) {
-          throw new UsageError(`unknown option ${a} (see --help)`);
-        }
-        positional.push(a);
+      case 'journalmatch':
+        throw new UsageError(
+          'option -m/--journalmatch: reading the systemd journal is not supported by logjail regex',
+        );
+      default: // -l: the tool logs nothing below "critical" anyway
     }
+  };
+  const setFlag = (key: string): Parsed | null => {
+    switch (key) {
+      case 'raw':
+        o.raw = true;
+        break;
+      case 'verbose':
+        o.verbose++;
+        break;
+      case 'nocheckall':
+        o.checkAll = false;
+        break;
+      case 'pam':
+        o.printAllMatched = true;
+        break;
+      case 'pami':
+        o.printAllMissed = true;
+        break;
+      case 'pai':
+        o.printAllIgnored = true;
+        break;
+      case 'pnm':
+        o.printNoMissed = true;
+        break;
+      case 'pni':
+        o.printNoIgnored = true;
+        break;
+      case 'help':
+        return { kind: 'print', text: USAGE };
+      case 'version':
+        return { kind: 'print', text: '1.0.2\n' };
+      default:
+    }
+    return null;
+  };
+  const args = [...argv];
+  while (args.length > 0) {
+    const a = args.shift()!;
+    if (a === '--') {
+      positional.push(...args);
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const flag = eq > 0 ? a.slice(0, eq) : a;
+      const vk = WITH_VALUE[flag];
+      if (vk !== undefined) {
+        const v = eq > 0 ? a.slice(eq + 1) : args.shift();
+        if (v === undefined) throw new UsageError(`option ${flag} requires an argument`);
+        setValue(vk, flag, v);
+        continue;
+      }
+      const fk = FLAGS[flag];
+      if (fk === undefined || eq > 0) throw new UsageError(`no such option: ${flag} (see --help)`);
+      const p = setFlag(fk);
+      if (p) return p;
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      // a cluster of short options: -vv, -rv, -L2, -oip
+      for (let i = 1; i < a.length; i++) {
+        const flag = `-${a[i]!}`;
+        const vk = WITH_VALUE[flag];
+        if (vk !== undefined) {
+          const v = i + 1 < a.length ? a.slice(i + 1) : args.shift();
+          if (v === undefined) throw new UsageError(`option ${flag} requires an argument`);
+          setValue(vk, flag, v);
+          break;
+        }
+        const fk = FLAGS[flag];
+        if (fk === undefined) throw new UsageError(`no such option: ${flag} (see --help)`);
+        const p = setFlag(fk);
+        if (p) return p;
+      }
+      continue;
+    }
+    positional.push(a);
   }
   if (o.printNoMissed && o.printAllMissed)
-    throw new UsageError('--print-no-missed and --print-all-missed are mutually exclusive');
+    throw new UsageError('--print-no-missed and --print-all-missed are mutually exclusive.');
   if (o.printNoIgnored && o.printAllIgnored)
-    throw new UsageError('--print-no-ignored and --print-all-ignored are mutually exclusive');
-  if (positional.length < 2 || positional.length > 3) {
-    throw new UsageError(
-      `expected <LOG> <REGEX> [IGNOREREGEX], got ${positional.length} argument(s) (see --help)`,
-    );
-  }
-  return { o, positional };
+    throw new UsageError('--print-no-ignored and --print-all-ignored are mutually exclusive.');
+  if (positional.length < 2 || positional.length > 3)
+    throw new UsageError(`provide both <LOG> and <REGEX> (got ${positional.length} argument(s); see --help)`);
+  return { kind: 'run', o, positional };
 }
 
 function defaultConfig(): string {
@@ -212,38 +269,74 @@ const shortstr = (s: string, l = 53): string => (s.length > l ? `${s.slice(0, l 
 /** Does the argument look like a file path the user meant (rather than a literal log line)? */
 const looksLikePath = (s: string): boolean => !/\s/.test(s) && (s.includes('/') || /\.(log|txt|gz)$/.test(s));
 
-/** Resolve REGEX: a filter file, a filter name with options, or a literal regex. */
-function loadFilter(spec: string, o: RegexOptions, header: string[]): FilterDef {
-  const nameLike = /^\/{0,3}[\w/\-.]+(?:\[.*\])?$/s.test(spec);
-  if (nameLike) {
-    const bare = spec.replace(/\[.*$/s, '');
-    const isPath = bare.includes('/');
-    if (isPath) {
-      if (!existsSync(bare) || !statSync(bare).isFile()) {
-        const hint = bare.includes('/filters.d/') ? ' (filters live in filter.d/, not filters.d/)' : '';
-        throw new UsageError(`filter file not found: ${bare}${hint}`);
-      }
-      const dir = dirname(resolve(bare));
-      const base = basename(dir) === 'filter.d' ? dirname(dir) : dir;
-      header.push(
-        `Use   failregex filter file : ${basename(bare).replace(/\.(conf|local)$/, '')}, basedir: ${base}`,
-      );
-    } else {
-      header.push(`Use   failregex filter file : ${bare}, basedir: ${o.config}`);
-    }
-    const def = readFilter(o.config, spec);
-    const opts = /\[(.*)\]$/s.exec(spec);
-    if (opts) header.push(`Use   filter options : ${pyRepr(paramsOf(opts[1]!))}`);
-    return def;
-  }
-  header.push(`Use   failregex line : ${shortstr(spec)}`);
-  return literalFilter(spec);
+// ---------------------------------------------------------------------------------------------
+// REGEX argument: filter file, filter name with options, or literal regex (fail2ban's rules)
+
+const FILTER_SPEC = /^\/{0,3}[\w/\-.]+(?:\[.*\])?$/s;
+
+interface ResolvedFilter {
+  def: FilterDef;
+  /** Options given in brackets, for "Use   filter options : {…}". */
+  params: Record<string, string> | null;
 }
 
+function loadFilter(spec: string, o: RegexOptions, say: (s: string) => void): ResolvedFilter {
+  if (!FILTER_SPEC.test(spec)) {
+    say(`Use   failregex line : ${shortstr(spec)}`);
+    return { def: literalFilter(spec), params: null };
+  }
+  const br = spec.indexOf('[');
+  const name = br >= 0 ? spec.slice(0, br) : spec;
+  const params = br >= 0 ? paramsOf(spec.slice(br + 1, -1)) : null;
+  // fail2ban: a name with an extension in its last 6 characters is tried as is, else +.conf/.local
+  const tryNames = name.slice(-6).includes('.') ? [name] : [name, `${name}.conf`, `${name}.local`];
+  let basedir = o.config;
+  let file: string | null = null;
+  for (const n of tryNames) {
+    let f = n;
+    if (!n.includes('/'))
+      f = basename(basedir) === 'filter.d' ? join(basedir, n) : join(basedir, 'filter.d', n);
+    else basedir = dirname(n);
+    if (existsSync(f) && statSync(f).isFile()) {
+      file = f;
+      break;
+    }
+  }
+  if (file === null) {
+    // fail2ban would try the text as a literal regex and fail with "No failure-id group"
+    const hint = name.includes('/filters.d/') ? ' (filters live in filter.d/, not filters.d/)' : '';
+    const where = name.includes('/') ? name : join(o.config, 'filter.d', `${name}.conf`);
+    throw new UsageError(`filter not found: ${where}${hint}`);
+  }
+  if (
+    basedir === o.config ||
+    basename(basedir) === 'filter.d' ||
+    (!name.slice(-6).includes('.') && !name.includes('/'))
+  ) {
+    if (basename(basedir) === 'filter.d') basedir = dirname(basedir);
+    say(`Use   failregex filter file : ${basename(name, extname(name))}, basedir: ${basedir}`);
+  } else {
+    say(`Use   failregex file : ${name}`);
+  }
+  if (params) say(`Use   filter options : ${pyRepr(params)}`);
+  const full = name.includes('/') ? resolve(file) : name;
+  const def = readFilter(o.config, br >= 0 ? `${full}${spec.slice(br)}` : full);
+  if (o.verbose > 1) {
+    const real: Record<string, string> = {};
+    for (const k of ['logtype', 'datepattern', ...Object.keys(params ?? {})]) {
+      const v = def.options[k];
+      if (v !== undefined) real[k] = v;
+    }
+    say(`Real  filter options : ${pyRepr(real)}`);
+  }
+  return { def, params };
+}
+
+/** fail2ban's extractOptions for `name[k=v, k2="a,b"]`. */
 function paramsOf(s: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of s.matchAll(/([\w\-.?=]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^,]*))/g)) {
-    out[m[1]!] = (m[2] ?? m[3] ?? m[4] ?? '').trim();
+  for (const m of s.matchAll(/([\w\-.?=]+?)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^,]*))\s*(?:,|$)/g)) {
+    out[m[1]!] = m[2] ?? m[3] ?? (m[4] ?? '').trim();
   }
   return out;
 }
@@ -264,15 +357,8 @@ function literalFilter(regex: string): FilterDef {
   };
 }
 
-interface Stats {
-  tested: number;
-  ignored: number;
-  matched: number;
-  missed: number;
-  matchedLines: string[];
-  missedLines: string[];
-  ignoredLines: string[];
-}
+// ---------------------------------------------------------------------------------------------
+// Log input
 
 /** Reads a file in big chunks and yields complete lines; memory stays flat for any file size. */
 function* fileLines(path: string, encoding: string, onProgress?: (bytes: number) => void): Generator<string> {
@@ -314,6 +400,22 @@ function encodingLabel(e: string): string {
   }
 }
 
+/** `[#####     ]  42%` on stderr; only for big files and an interactive terminal. */
+function progressBar(size: number): ((bytes: number) => void) | undefined {
+  if (!process.stderr.isTTY || size < 8 << 20) return undefined;
+  let last = -1;
+  return (b) => {
+    const pct = Math.floor((b / size) * 100);
+    if (pct === last) return;
+    last = pct;
+    process.stderr.write(`\r[${'#'.repeat(pct >> 2).padEnd(25)}] ${String(pct).padStart(3)}%`);
+    if (b >= size) process.stderr.write('\r\x1b[K');
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time formatting
+
 function isoTime(t: number): string {
   const d = new Date(t * 1000);
   const off = -d.getTimezoneOffset();
@@ -322,6 +424,7 @@ function isoTime(t: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${sign}${p(off / 60)}:${p(off % 60)}`;
 }
 
+/** time.strftime("%a %b %d %H:%M:%S %Y", time.localtime(t)) */
 function ctime(t: number): string {
   const d = new Date(t * 1000);
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -330,168 +433,431 @@ function ctime(t: number): string {
   return `${days[d.getDay()]!} ${mons[d.getMonth()]!} ${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${d.getFullYear()}`;
 }
 
-/** Python repr of a float ticket time (`1765538351.0`). */
-const timeRepr = (t: number): string => (Number.isInteger(t) ? `${t}.0` : String(t));
+/**
+ * Python repr of a ticket time: a float (`1765538351.0`) from local-time dates, an int where
+ * fail2ban converts with a known zone (--timezone) or from TAI64N. Dates carrying their own
+ * zone offset are ints in fail2ban too; we print them as floats (known difference).
+ */
+const timeRepr = (t: number, int = false): string => (Number.isInteger(t) && !int ? `${t}.0` : String(t));
 
-function formatter(fmt: string): (f: Failure, lineNo: number) => string[] {
+// ---------------------------------------------------------------------------------------------
+// Failure entries: fail2ban's `found` list for one line
+
+/** One element of fail2ban's per-line result list. */
+interface Entry {
+  regex: number;
+  /** The failure id (an address after DNS resolution); null for a pending MLFID hit. */
+  id: string | null;
+  time: number;
+  nofail: boolean;
+  failure: Failure | null;
+  /** `-o row`: key order of the group dict. */
+  keys?: string[];
+  /** The time is an int in fail2ban (see timeRepr). */
+  intTime?: boolean;
+}
+
+type Resolver = (host: string) => Promise<string[]>;
+
+/** getaddrinfo for IPv4 then IPv6, as fail2ban's DNSUtils.dnsToIp; cached per name. */
+function dnsResolver(): Resolver {
+  const cache = new Map<string, Promise<string[]>>();
+  const family = async (host: string, f: 4 | 6): Promise<string[]> => {
+    try {
+      return (await dns.lookup(host, { all: true, family: f })).map(
+        (a) => canonicalIp(a.address) ?? a.address,
+      );
+    } catch {
+      return [];
+    }
+  };
+  return (host) => {
+    let p = cache.get(host);
+    if (!p) {
+      p = Promise.all([family(host, 4), family(host, 6)]).then(([a, b]) => [...new Set([...a, ...b])]);
+      cache.set(host, p);
+    }
+    return p;
+  };
+}
+
+function needsDns(r: LineResult): boolean {
+  for (const f of r.failures) if (f.resolveDns) return true;
+  return false;
+}
+
+/** Expands the line result into fail2ban's entry list (regex order); DNS names become one entry per address. */
+function entriesOf(r: LineResult, resolved: Map<string, string[]> | null, now: number): Entry[] {
+  const out: Entry[] = [];
+  let fi = 0;
+  let ni = 0;
+  for (const i of r.failHits) {
+    if (r.nofailHits?.[ni] === i) {
+      out.push({ regex: i, id: r.nofailIds?.[ni] ?? null, time: r.time ?? now, nofail: true, failure: null });
+      ni++;
+      continue;
+    }
+    if (r.failureRegex?.[fi] === i) {
+      const f = r.failures[fi++]!;
+      const time = Number.isFinite(f.time) ? f.time : now;
+      if (f.resolveDns) {
+        for (const ip of resolved?.get(f.id) ?? [])
+          out.push({ regex: i, id: ip, time, nofail: false, failure: { ...f, id: ip, ip } });
+      } else out.push({ regex: i, id: f.id, time, nofail: false, failure: f });
+      continue;
+    }
+    out.push({ regex: i, id: null, time: r.time ?? now, nofail: false, failure: null });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// -o formats
+
+/** Python repr of a group dict as fail2ban prints it in `-o row`, keys in `order`. */
+function rowData(f: Failure, order: readonly string[]): string {
+  const parts: string[] = [];
+  const seen = new Set<string>();
+  const add = (k: string): void => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    const v =
+      k === 'users'
+        ? f.users
+          ? pySet(f.users)
+          : 'None'
+        : k === 'ip' && f.ip !== null
+          ? pyRepr(f.ip)
+          : pyRepr(f.fields[k] ?? null);
+    parts.push(`${pyRepr(k)}: ${v}`);
+  };
+  order.forEach(add);
+  Object.keys(f.fields).forEach(add);
+  if (f.ip !== null && f.ip !== f.id) add('ip');
+  return `{${parts.join(', ')}}`;
+}
+
+/** Python's repr of a set of strings; element order is Python's hash order, not reproducible, so ours is insertion order. */
+const pySet = (items: readonly string[]): string => `{${items.map((u) => pyRepr(u)).join(', ')}}`;
+
+/**
+ * Key order of the group dicts fail2ban prints with `-o row`. A Python dict keeps insertion
+ * order: prefregex groups first, then the failregex's, then alt/tuple targets; MLFID sessions
+ * keep the dict of their first line, add `users`, and append keys later lines bring.
+ */
+class RowKeys {
+  private readonly pref: string[];
+  private readonly own = new Map<number, string[]>();
+  private readonly sessions = new Map<string, string[]>();
+  private readonly altOnly = new Set<string>();
+
+  constructor(private readonly filter: Filter) {
+    this.pref = filter.prefRegex ? filter.prefRegex.regex.groupNames.filter((n) => n !== 'content') : [];
+  }
+
+  private names(i: number): string[] {
+    let names = this.own.get(i);
+    if (!names) {
+      const own = this.filter.failRegexes[i]?.regex.groupNames ?? [];
+      const extra: string[] = [];
+      for (const n of [...own].sort()) {
+        const m = /^(alt_|tuple_)(.*?)(?:_\d+)?$/.exec(n);
+        if (!m) continue;
+        const to = mapTagName(m[2]!);
+        extra.push(to);
+        // an alt_ value lands in its target only when it is not empty
+        if (m[1] === 'alt_' && !own.includes(to)) this.altOnly.add(to);
+      }
+      names = [...new Set([...this.pref, ...own, ...extra])];
+      this.own.set(i, names);
+    }
+    return names;
+  }
+
+  /** Called for every entry of every line in order; returns the key order of failure entries. */
+  entry(e: Entry, mlfid: string | undefined): string[] {
+    const f = e.failure;
+    const base = this.names(e.regex).filter((k) => !this.altOnly.has(k) || f?.fields[k] !== undefined);
+    if (mlfid === undefined) return base;
+    const keys = base.filter((k) => k !== 'mlfforget');
+    const forget = base.includes('mlfforget');
+    const user = f?.fields.user;
+    let result: string[];
+    const session = this.sessions.get(mlfid);
+    if (session) {
+      if (user && !session.includes('users')) session.push('users');
+      for (const k of ['nofail', 'mlfgained']) {
+        const at = session.indexOf(k);
+        if (at >= 0) session.splice(at, 1);
+      }
+      // only keys with a value are merged into the session
+      if (f) for (const k of keys) if (!session.includes(k) && f.fields[k] !== undefined) session.push(k);
+      if (forget) this.sessions.delete(mlfid);
+      result = session;
+    } else {
+      result = user ? [...keys, 'users'] : keys;
+      if (!forget) this.sessions.set(mlfid, result);
+    }
+    if (f && (f.users?.length ?? 0) > 1) return result.filter((k) => k !== 'nofail' && k !== 'mlfgained');
+    return result;
+  }
+}
+
+/** `<F-NAME>` tags of a template: upper-case only, like fail2ban. */
+const FCUSTAG = /<F-([A-Z0-9_-]+)>/g;
+const TAG = /<([^ <>]+)>/g;
+
+function ptr(ip: string): string {
+  const fam = ipFamily(ip);
+  if (fam === 'inet4') return `${ip.split('.').reverse().join('.')}.`;
+  if (fam === 'inet6') {
+    const hex = (ipv6Groups(ip) ?? []).map((g) => g.toString(16).padStart(4, '0')).join('');
+    return `${Array.from(hex).reverse().join('.')}.`;
+  }
+  return '';
+}
+
+/** Writes the `-o` output of one line's failures (fail2ban's _prepaireOutput). */
+function outputFormatter(fmt: string): (entries: Entry[], lineNo: number, emit: (s: string) => void) => void {
+  const each =
+    (fn: (e: Entry & { failure: Failure; id: string }, emit: (s: string) => void, lineNo: number) => void) =>
+    (entries: Entry[], lineNo: number, emit: (s: string) => void) => {
+      for (const e of entries)
+        if (e.failure && e.id !== null) fn(e as Entry & { failure: Failure; id: string }, emit, lineNo);
+    };
+  const ipOf = (f: Failure): string => (f.ip !== null && f.ip !== f.id ? f.ip : f.id);
   switch (fmt) {
     case 'id':
     case 'fid':
-      return (f) => [f.id];
+      return each((e, emit) => {
+        emit(e.id);
+      });
     case 'ip':
-      return (f) => [f.ip ?? f.id];
+      return each((e, emit) => {
+        emit(ipOf(e.failure));
+      });
     case 'msg':
-      return (f) => f.matches;
+      return each((e, emit) => {
+        e.failure.matches.forEach(emit);
+      });
     case 'row':
-      return (f) => [`[${pyRepr(f.id)},\t${timeRepr(f.time)},\t${pyRepr(f.fields)}],`];
+      return each((e, emit) => {
+        emit(`[${pyRepr(e.id)},\t${timeRepr(e.time, e.intTime)},\t${rowData(e.failure, e.keys ?? [])}],`);
+      });
     case 'json':
-      return (f, lineNo) => [
-        JSON.stringify({
-          line: lineNo,
-          id: f.id,
-          ip: f.ip,
-          time: f.time,
-          iso: isoTime(f.time),
-          matches: f.matches,
-          fields: f.fields,
-        }),
-      ];
+      return each((e, emit, lineNo) => {
+        emit(
+          JSON.stringify({
+            line: lineNo,
+            id: e.id,
+            ip: e.failure.ip,
+            time: e.time,
+            iso: isoTime(e.time),
+            matches: e.failure.matches,
+            fields: e.failure.fields,
+          }),
+        );
+      });
   }
-  if (!fmt.includes('<')) return (f) => [f.fields[fmt] ?? (fmt === 'host' ? (f.ip ?? f.id) : 'None')];
-  return (f) => {
-    const tag = (name: string): string | undefined => {
-      if (name === 'ip') return f.ip ?? f.id;
-      if (name === 'fid' || name === 'id') return f.id;
-      if (name === 'time') return String(f.time);
-      if (name === 'matches' || name === 'msg') return f.matches.join('\n');
-      if (name === 'failures') return String(f.count);
-      if (name.startsWith('F-')) return f.fields[name.slice(2).toLowerCase()] ?? '';
-      return undefined;
-    };
-    return [fmt.replace(/<([^<>]+)>/g, (m, n: string) => tag(n) ?? m)];
+  if (!fmt.includes('<')) {
+    // a single group value; Python prints None for a group that did not take part
+    return each((e, emit) => {
+      const f = e.failure;
+      const v =
+        fmt === 'ip'
+          ? ipOf(f)
+          : fmt === 'users' && f.users
+            ? `{${f.users.map((u) => pyRepr(u)).join(', ')}}`
+            : f.fields[fmt];
+      emit(v ?? 'None');
+    });
+  }
+  return (entries, _lineNo, emit) => {
+    const wrapped: [Failure, string][] = [];
+    // once a multi-line <msg> shows up, the rest of the line's failures are printed per match line
+    const state = { wrap: false };
+    for (const e of entries) {
+      if (!e.failure || e.id === null) continue;
+      const f = e.failure;
+      const ip = ipOf(f);
+      const tag = (name: string): string | undefined => {
+        switch (name) {
+          case 'ip':
+            return ip;
+          case 'fid':
+            return e.id!;
+          case 'family':
+            return ipFamily(ip) ?? 'None';
+          case 'ip-rev':
+            return ptr(ip);
+          case 'failures':
+          case 'restored':
+            return '0';
+          case 'time':
+            return timeRepr(e.time, e.intTime);
+          case 'matches':
+            return f.matches.join('\n');
+          case 'msg':
+            if (!state.wrap && f.matches.length <= 1) return f.matches.join('\n');
+            state.wrap = true;
+            return '\x00msg\x00';
+          case 'br':
+            return '\n';
+          case 'sp':
+            return ' ';
+          default:
+            return undefined;
+        }
+      };
+      let v = fmt.replace(TAG, (m, n: string) => {
+        const x = tag(n);
+        return x === undefined ? m : n === 'msg' ? x : x.replaceAll('\x00', '\\x00');
+      });
+      if (v.includes('<')) {
+        v = v.replace(FCUSTAG, (_m, n: string) => {
+          const k = mapTagName(n);
+          const x = k === 'failures' ? '0' : k === 'matches' ? pyRepr(f.matches) : f.fields[k];
+          return x === undefined ? '' : x.replaceAll('\x00', '\\x00');
+        });
+      }
+      if (state.wrap) wrapped.push([f, v]);
+      else emit(v);
+    }
+    for (const [f, v] of wrapped) for (const m of f.matches) emit(v.replace('\x00msg\x00', m));
   };
 }
 
-export function regexMain(argv: string[]): Promise<number> {
-  return Promise.resolve(runRegex(argv));
-}
+// ---------------------------------------------------------------------------------------------
+// The tool
 
-function runRegex(argv: string[]): number {
-  let parsed;
+export async function regexMain(argv: string[]): Promise<number> {
+  let parsed: Parsed;
   try {
-    parsed = parseArgs(argv);
+    parsed = parseRegexArgs(argv);
   } catch (e) {
-    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+    process.stderr.write(`ERROR: ${errorMessage(e)}\n`);
     return 255;
   }
-  const { o, positional } = parsed;
+  if (parsed.kind === 'print') {
+    process.stdout.write(parsed.text);
+    return 0;
+  }
+  const out = new Output();
+  try {
+    return await runRegex(parsed.o, parsed.positional, out);
+  } catch (e) {
+    out.flush();
+    process.stderr.write(`ERROR: ${errorMessage(e)}\n`);
+    if (process.env.LOGJAIL_DEBUG) console.error(e);
+    return 255;
+  } finally {
+    out.flush();
+  }
+}
+
+/** Buffered stdout: one write per ~64 KiB instead of one per line. */
+class Output {
+  private buf: string[] = [];
+  private size = 0;
+  line(s: string): void {
+    this.buf.push(s);
+    this.size += s.length + 1;
+    if (this.size > 65536) this.flush();
+  }
+  flush(): void {
+    if (this.buf.length === 0) return;
+    process.stdout.write(`${this.buf.join('\n')}\n`);
+    this.buf = [];
+    this.size = 0;
+  }
+}
+
+interface Stats {
+  tested: number;
+  ignored: number;
+  matched: number;
+  missed: number;
+  matchedLines: string[];
+  missedLines: string[];
+  ignoredLines: string[];
+}
+
+async function runRegex(o: RegexOptions, positional: string[], out: Output): Promise<number> {
   const [logArg, regexArg, ignoreArg] = positional as [string, string, string | undefined];
-  const out = o.out;
-  const lines: string[] = [];
+  const fmt = o.out;
   const say = (s: string): void => {
-    if (!out) lines.push(s);
-  };
-  const flush = (): void => {
-    if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
-    lines.length = 0;
+    if (!fmt) out.line(s);
   };
   enableLinearFallback();
 
   // The log argument: an existing file, or a literal line. Something that looks like a path but
   // does not exist is an error (the tutorial's own `/vaar/log/maillog` typo) rather than a "line".
   const isFile = existsSync(logArg) && statSync(logArg).isFile();
-  if (!isFile && looksLikePath(logArg)) {
-    process.stderr.write(`ERROR: log file not found: ${logArg}\n`);
-    return 255;
-  }
-  if (logArg.startsWith('systemd-journal')) {
-    process.stderr.write(
-      'ERROR: reading the systemd journal is not supported by logjail regex yet; pass a log file\n',
-    );
-    return 255;
-  }
+  if (!isFile && logArg.startsWith('systemd-journal'))
+    throw new UsageError('reading the systemd journal is not supported by logjail regex; pass a log file');
+  if (!isFile && looksLikePath(logArg)) throw new UsageError(`log file not found: ${logArg}`);
 
   say('');
   say('Running tests');
   say('=============');
   say('');
-  const header: string[] = [];
-  let def: FilterDef;
-  try {
-    def = loadFilter(regexArg, o, header);
-    if (ignoreArg !== undefined) {
-      header.push(`Use ignoreregex line : ${shortstr(ignoreArg)}`);
-      def = { ...def, ignoreregex: [{ regex: ignoreArg, where: { file: '<command line>', line: 0 } }] };
-    }
-  } catch (e) {
-    for (const h of header) say(h);
-    flush();
-    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
-    return 255;
-  }
-  for (const h of header) say(h);
-  if (o.maxlines !== null) say(`Use         maxlines : ${o.maxlines}`);
-  else if (def.options.maxlines !== undefined) say(`Use         maxlines : ${def.maxlines}`);
+  // command-line -L and -d are announced first and win over the filter's own values
+  if (o.maxlines > 0) say(`Use         maxlines : ${o.maxlines}`);
   const clock: Clock = o.now !== null ? fixedClock(o.now) : systemClock;
-  const usedns = o.usedns ?? (o.raw ? 'raw' : 'raw');
-  let filter: Filter;
-  try {
-    filter = new Filter(def, {
+  const usedns = o.raw ? (o.usedns?.toLowerCase() === 'no' ? 'no' : 'raw') : (o.usedns ?? 'warn');
+  const probe = (def: FilterDef, datepattern: string | null | undefined): Filter =>
+    new Filter(def, {
       clock,
       mode: 'test',
-      checkAll: !o.noCheckAll,
+      checkAll: o.checkAll && !fmt,
       usedns,
       logtimezone: o.timezone,
-      ...(o.maxlines !== null ? { maxlines: o.maxlines } : {}),
-      ...(o.datepattern !== null ? { datepattern: o.datepattern } : {}),
+      ...(o.maxlines > 0 ? { maxlines: o.maxlines } : {}),
+      ...(datepattern !== undefined ? { datepattern } : {}),
     });
-  } catch (e) {
-    flush();
-    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
-    return 255;
+  const describeDates = (datepattern: string): string =>
+    new DateDetector({ datepattern, logtimezone: o.timezone, clock }).describe();
+  if (o.datepattern !== null) say(`Use      datepattern : ${describeDates(o.datepattern)}`);
+
+  let { def } = loadFilter(regexArg, o, say);
+  if (o.maxlines === 0 && def.options.maxlines !== undefined) say(`Use         maxlines : ${def.maxlines}`);
+  if (o.datepattern === null && def.datepattern !== null)
+    say(`Use      datepattern : ${describeDates(def.datepattern)}`);
+  if (ignoreArg !== undefined) {
+    say(`Use ignoreregex line : ${shortstr(ignoreArg)}`);
+    def = { ...def, ignoreregex: [{ regex: ignoreArg, where: { file: '<command line>', line: 0 } }] };
   }
-  const dp = o.datepattern ?? def.datepattern;
-  if (dp !== null)
-    say(`Use      datepattern : ${dp} : ${filter.dateDetector.describe().replace(/^.* : /s, '')}`);
+  const filter = probe(def, o.datepattern ?? undefined);
 
   let source: Iterable<string>;
   if (isFile) {
     say(`Use         log file : ${logArg}`);
     say(`Use         encoding : ${o.encoding}`);
-    const size = statSync(logArg).size;
-    const tty = process.stderr.isTTY && !out && size > 8 << 20;
-    let last = 0;
-    source = fileLines(
-      logArg,
-      o.encoding,
-      tty
-        ? (b) => {
-            const pct = Math.floor((b / size) * 100);
-            if (pct !== last) {
-              last = pct;
-              process.stderr.write(`\r[${'#'.repeat(pct >> 2).padEnd(25)}] ${pct}%`);
-            }
-          }
-        : undefined,
-    );
+    source = fileLines(logArg, o.encoding, progressBar(statSync(logArg).size));
+  } else if (filter.maxlines <= 1 && !logArg.includes('\n')) {
+    say(`Use      single line : ${shortstr(logArg)}`);
+    source = [logArg];
   } else {
     const parts = logArg.split('\n');
-    if ((o.maxlines ?? def.maxlines) <= 1 && parts.length === 1) {
-      say(`Use      single line : ${shortstr(logArg)}`);
-    } else {
-      say(`Use      multi line : ${parts.length} line(s)`);
-      parts.slice(0, 5).forEach((l, i) => {
-        say(`| ${String(i + 1).padStart(2)}: ${shortstr(l)}`);
-      });
-      if (parts.length > 5) say('| ...');
-      say('`-');
+    say(`Use      multi line : ${parts.length} line(s)`);
+    for (let i = 0; i < parts.length; i++) {
+      if (i >= 5) {
+        say('| ...');
+        break;
+      }
+      say(
+        `| ${String(i + 1)
+          .slice(0, 2)
+          .padStart(2)}: ${shortstr(parts[i]!)}`,
+      );
     }
+    say('`-');
     source = parts;
   }
   say('');
-  flush();
+  out.flush();
 
-  const maxShown = 20;
+  const maxShown = o.maxlines > 0 ? o.maxlines : 20;
   const st: Stats = {
     tested: 0,
     ignored: 0,
@@ -501,47 +867,93 @@ function runRegex(argv: string[]): number {
     missedLines: [],
     ignoredLines: [],
   };
-  const perRegex: { ip: string; time: number; multi: boolean }[][] = filter.failRegexes.map(() => []);
-  const fmt = out ? formatter(out) : null;
-  const outBuf: string[] = [];
+  const hits = filter.failRegexes.map(() => 0);
+  const perRegex: { id: string; time: number; multi: boolean }[][] = filter.failRegexes.map(() => []);
+  const rowKeys = fmt === 'row' ? new RowKeys(filter) : null;
+  const emit = fmt ? outputFormatter(fmt) : null;
+  const writeLine = (s: string): void => {
+    out.line(s);
+  };
+  const resolveHost = usedns === 'yes' || usedns === 'warn' ? dnsResolver() : null;
+  const multi = filter.maxlines > 1;
+  const intTime = o.timezone !== null;
+  const prefGroups: string[] = [];
+  let prefHits = 0;
+  let prefMatched = false;
+  let lastPref: Record<string, string | undefined> | undefined;
   const t0 = process.hrtime.bigint();
   let lineNo = 0;
   for (const raw of source) {
     lineNo++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const line = raw.replace(/[\r\n]+$/, '');
     if (line === '' || line.startsWith('#')) continue;
+    const before = multi ? filter.bufferedLines.slice() : null;
     const r = filter.processLine(line);
-    if (fmt) {
-      if (r.kind !== 'ignored') for (const f of r.failures) for (const s of fmt(f, lineNo)) outBuf.push(s);
-      if (outBuf.length > 4096) {
-        process.stdout.write(`${outBuf.join('\n')}\n`);
-        outBuf.length = 0;
+    let resolved: Map<string, string[]> | null = null;
+    if (resolveHost && needsDns(r)) {
+      resolved = new Map();
+      for (const f of r.failures)
+        if (f.resolveDns && !resolved.has(f.id)) resolved.set(f.id, await resolveHost(f.id));
+    }
+    const now = clock.now();
+    const entries = entriesOf(r, resolved, now);
+    if (rowKeys)
+      for (const e of entries) e.keys = rowKeys.entry(e, e.failure?.fields.mlfid ?? r.prefGroups?.mlfid);
+    if (intTime || r.dateTemplate?.includes('TAI64N')) for (const e of entries) e.intTime = true;
+    const ret: Entry[] = [];
+    let isIgnored = r.ignoreHits.length > 0;
+    for (const e of entries) {
+      if (!fmt) {
+        hits[e.regex] = (hits[e.regex] ?? 0) + 1;
+        // fail2ban flags an entry once two others were already kept for this line
+        perRegex[e.regex]?.push({ id: e.id ?? 'None', time: e.time, multi: ret.length > 1 });
       }
+      if (e.nofail) isIgnored = true;
+      else ret.push(e);
+    }
+    if (emit) {
+      if (ret.length > 0 && !isIgnored) emit(ret, lineNo, writeLine);
       continue;
     }
-    st.tested++;
-    if (r.kind === 'ignored') {
+    // prefregex: fail2ban reads the state of its last search, which an early ignoreregex hit skips
+    if (r.prefGroups) {
+      prefMatched = true;
+      lastPref = r.prefGroups;
+    } else if (!(r.ignoreHits.length > 0 && r.failHits.length === 0 && isEarlyIgnore(filter)))
+      prefMatched = false;
+    if (filter.prefRegex && prefMatched) {
+      prefHits++;
+      if (o.verbose > 0 && lastPref) {
+        if (prefGroups.length < maxShown) prefGroups.push(pyRepr(lastPref));
+        else if (prefGroups.length === maxShown) prefGroups.push('...');
+      }
+    }
+    if (before) {
+      // multi-line: earlier lines consumed by this line's match turn from missed into matched
+      const after = filter.bufferedLines;
+      const full = before.length >= filter.maxlines;
+      for (const b of before.slice(full ? 1 : 0)) {
+        if (after.some((a) => a.text === b.text && a.orig === b.orig)) continue;
+        const k = st.missedLines.indexOf(b.orig);
+        if (k >= 0) st.missedLines.splice(k, 1);
+        if (o.printAllMatched) st.matchedLines.push(b.orig);
+        st.matched++;
+        st.missed--;
+      }
+    }
+    if (isIgnored) {
       st.ignored++;
       if (!o.printNoIgnored && (o.printAllIgnored || st.ignored <= maxShown + 1)) st.ignoredLines.push(line);
-    } else if (r.kind === 'matched') {
+    } else if (ret.length > 0) {
       st.matched++;
       if (o.printAllMatched) st.matchedLines.push(line);
-      if (o.verbose > 0) {
-        for (const i of r.failHits) {
-          for (const f of r.failures)
-            perRegex[i]?.push({ ip: f.ip ?? f.id, time: f.time, multi: r.failHits.length > 1 });
-        }
-      }
     } else {
       st.missed++;
       if (!o.printNoMissed && (o.printAllMissed || st.missed <= maxShown + 1)) st.missedLines.push(line);
     }
+    st.tested++;
   }
-  if (fmt) {
-    if (outBuf.length > 0) process.stdout.write(`${outBuf.join('\n')}\n`);
-    return 0;
-  }
-  if (process.stderr.isTTY && isFile) process.stderr.write('\r\x1b[K');
+  if (fmt) return 0;
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
 
   say('');
@@ -553,38 +965,38 @@ function runRegex(argv: string[]): number {
   };
   if (filter.prefRegex) {
     say('');
-    say(`Prefregex: ${filter.prefRegex.hits} total`);
-    pprint([filter.prefRegex.regex.source]);
+    say(`Prefregex: ${prefHits} total`);
+    pprint([filter.prefRegex.regex.source, ...prefGroups.map((g) => `    ${g}`)]);
   }
   const printRegexes = (
     title: string,
-    list: readonly { text: string; hits: number }[],
+    list: readonly { text: string }[],
+    count: (i: number) => number,
     detail?: typeof perRegex,
   ): void => {
     let total = 0;
     const items: string[] = [];
     list.forEach((re, i) => {
-      total += re.hits;
-      if (re.hits > 0 || o.verbose > 0) items.push(`${String(i + 1).padStart(2)}) [${re.hits}] ${re.text}`);
+      const n = count(i);
+      total += n;
+      if (n > 0 || o.verbose > 0) items.push(`${String(i + 1).padStart(2)}) [${n}] ${re.text}`);
       if (o.verbose > 0 && detail) {
         for (const d of detail[i] ?? [])
-          items.push(`    ${d.ip}  ${ctime(d.time)}${d.multi ? ' (multiple regex matched)' : ''}`);
+          items.push(`    ${d.id}  ${ctime(d.time)}${d.multi ? ' (multiple regex matched)' : ''}`);
       }
     });
     say('');
     say(`${title}: ${total} total`);
     pprint(items, ' #) [# of hits] regular expression');
   };
-  printRegexes('Failregex', filter.failRegexes, perRegex);
-  printRegexes('Ignoreregex', filter.ignoreRegexes);
+  printRegexes('Failregex', filter.failRegexes, (i) => hits[i] ?? 0, perRegex);
+  printRegexes('Ignoreregex', filter.ignoreRegexes, (i) => filter.ignoreRegexes[i]?.hits ?? 0);
   say('');
   say('Date template hits:');
-  const templates = [...filter.dateDetector.templates];
-  // fail2ban moves frequently hit default templates up its list; the report shows that order.
-  if (dp === null || /^\{\^LN-BEG\}$|^\{DEFAULT\}$/i.test(dp.trim()))
-    templates.sort((a, b) => b.hits - a.hits);
   pprint(
-    templates.filter((t) => t.hits > 0 || o.verbose > 0).map((t) => `[${t.hits}] ${t.name}`),
+    filter.dateDetector.templates
+      .filter((t) => t.hits > 0 || o.verbose > 0)
+      .map((t) => `[${t.hits}] ${t.name}`),
     '[# of hits] date format',
   );
   say('');
@@ -609,6 +1021,9 @@ function runRegex(argv: string[]): number {
   if (o.printAllMatched) printLines('matched', st.matched, st.matchedLines, true);
   if (!o.printNoIgnored) printLines('ignored', st.ignored, st.ignoredLines, o.printAllIgnored);
   if (!o.printNoMissed) printLines('missed', st.missed, st.missedLines, o.printAllMissed);
-  flush();
   return 0;
 }
+
+/** fail2ban tests few ignoreregexes before the failregexes (and before the prefregex). */
+const isEarlyIgnore = (f: Filter): boolean =>
+  f.ignoreRegexes.length > 0 && f.ignoreRegexes.length < f.failRegexes.length - 2;

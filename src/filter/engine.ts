@@ -115,6 +115,11 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     });
   }
 
+  /** Lines held for multi-line matching (read by the regex tool's report; do not modify). */
+  get bufferedLines(): readonly BufferedLine[] {
+    return this.lineBuffer;
+  }
+
   /** Forget multi-line state (buffer, sessions, last date), e.g. on log rotation. */
   reset(): void {
     this.lineBuffer = [];
@@ -262,7 +267,10 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       slot.hits++;
       if (res.failHits === EMPTY) res.failHits = [];
       res.failHits.push(i);
-      if (fail.groups.nofail) (res.nofailHits ??= []).push(i);
+      if (fail.groups.nofail) {
+        (res.nofailHits ??= []).push(i);
+        (res.nofailIds ??= []).push(idr.kind === 'id' ? idr.id : null);
+      }
       if (idr.kind === 'pending') {
         fail.pending = true;
         pendingHit = true;

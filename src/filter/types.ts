@@ -13,6 +13,8 @@ export interface LineResult {
   failureRegex?: number[];
   /** Indices (subset of failHits) whose hit was a no-failure (`<F-NOFAIL>`) match. */
   nofailHits?: number[];
+  /** The failure id of each no-failure hit (null while an MLFID session waits for one). */
+  nofailIds?: (string | null)[];
   /** The prefregex's captured groups (content included) when it matched. */
   prefGroups?: Record<string, string | undefined>;
   /** Indices of ignoreregexes that matched. */
