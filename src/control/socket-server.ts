@@ -13,6 +13,9 @@ export interface SocketServerOptions {
   /** Remove a stale socket file (fail2ban's -x). */
   force: boolean;
   log?: (level: 'ERROR' | 'WARNING' | 'DEBUG', msg: string) => void;
+  /** Called once the path is known to be free, just before listening (e.g. write the pid file,
+   *  so that whoever sees the socket answer also finds the pid). */
+  beforeListen?: () => void;
   /** Called after a reply has been flushed (e.g. to exit after `stop`). */
   afterReply?: (cmd: string[]) => void;
 }
@@ -69,6 +72,7 @@ export async function startSocketServer(opts: SocketServerOptions): Promise<Cont
     sock.once('close', () => conns.delete(sock));
     serveConnection(sock, opts);
   });
+  opts.beforeListen?.();
   const oldMask = process.umask(0o077);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -6,9 +6,9 @@ import type { ReloadOptions, ServerApi } from '../control/api.js';
 import type { AllStatus } from '../control/beautify.js';
 import { execute } from '../control/commands.js';
 import { badValue, unknownJail } from '../control/errors.js';
-import { startSocketServer, type ControlSocket } from '../control/socket-server.js';
+import { socketAlive, startSocketServer, type ControlSocket } from '../control/socket-server.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, LogjailError } from '../core/errors.js';
 import { enableLinearFallback } from '../filter/translate/index.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
@@ -53,6 +53,9 @@ export class Server implements ServerApi {
   private dbpurgeage = 86400;
   socketPath = '';
   pidPath = '';
+  /** Only what this server created is removed at shutdown: a start that fails because another
+   *  server runs must not delete that server's socket and pid file. */
+  private ownsPidfile = false;
 
   constructor(private readonly opts: ServerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -76,6 +79,9 @@ export class Server implements ServerApi {
     this.pidPath = this.opts.pidfile ?? s.pidfile;
     this.dbmaxmatches = s.dbmaxmatches;
     this.dbpurgeage = s.dbpurgeage;
+    // Before touching the store: a second server must leave a running one's database alone.
+    if (existsSync(this.socketPath) && (await socketAlive(this.socketPath)))
+      throw new LogjailError('E_SOCKET', `Server already running on socket ${this.socketPath}`);
     const dbfile = this.opts.dbfile ?? s.dbfile;
     if (dbfile !== null && dbfile !== 'None' && dbfile !== '') {
       mkdirSync(dirname(dbfile), { recursive: true });
@@ -91,11 +97,13 @@ export class Server implements ServerApi {
       path: this.socketPath,
       force: this.opts.force ?? false,
       handler: (cmd) => execute(this, cmd),
+      beforeListen: () => {
+        this.writePidfile();
+      },
       log: (level, msg) => {
         this.logger.child('server').log(level, msg);
       },
     });
-    this.writePidfile();
     log.info('Daemon started');
     for (const def of this.config.jails.filter((j) => j.enabled)) await this.addJail(def);
     this.purgeTimer = setInterval(() => {
@@ -120,6 +128,7 @@ export class Server implements ServerApi {
   private writePidfile(): void {
     mkdirSync(dirname(this.pidPath), { recursive: true });
     writeFileSync(this.pidPath, `${process.pid}\n`);
+    this.ownsPidfile = true;
   }
 
   private async addJail(def: JailDef): Promise<void> {
@@ -201,7 +210,9 @@ export class Server implements ServerApi {
       this.logger.child('database').info('Connection to database closed.');
     }
     await this.socket?.close();
-    for (const p of [this.socketPath, this.pidPath]) {
+    const mine = [this.socket ? this.socketPath : null, this.ownsPidfile ? this.pidPath : null];
+    for (const p of mine) {
+      if (p === null) continue;
       try {
         if (existsSync(p)) unlinkSync(p);
       } catch {

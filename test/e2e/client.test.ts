@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitForAsync } from './daemon-tools.js';
-import { built, DaemonRoot, ROOT } from './harness.js';
+import { built, CLI, DaemonRoot, ROOT } from './harness.js';
 
 /**
  * Our client against our daemon, compared byte for byte with fail2ban-client 1.0.2's answers
@@ -151,6 +152,23 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     );
     expect(readFileSync(d.record, 'utf8')).toMatch(/^start (sshd|dovecot)\n/);
     expect(readFileSync(d.record, 'utf8')).toMatch(/stop sshd\n/);
+  }, 120_000);
+
+  it('a second server on the same socket fails and leaves the running one alone', async () => {
+    const d = fixtureRoot();
+    await d.start();
+    const pid = readFileSync(d.pid, 'utf8');
+    for (const extra of [[], ['-x']]) {
+      const r = spawnSync(process.execPath, [CLI, 'server', '-f', '-c', d.conf, ...extra], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(255);
+      expect(r.stderr).toMatch(/already running/);
+      expect(existsSync(d.sock)).toBe(true);
+      expect(readFileSync(d.pid, 'utf8')).toBe(pid);
+      expect(client(d, ['ping']).stdout).toBe('Server replied: pong\n');
+    }
   }, 120_000);
 
   it('-t, --str2sec, unknown options and a missing server', () => {
