@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { promises as dns } from 'node:dns';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -360,11 +361,18 @@ function literalFilter(regex: string): FilterDef {
 // ---------------------------------------------------------------------------------------------
 // Log input
 
-/** Reads a file in big chunks and yields complete lines; memory stays flat for any file size. */
+/**
+ * Reads a file in big chunks and yields complete lines; memory stays flat for any file size.
+ * UTF-8 chunks that are pure ASCII (nearly all logs) skip the decoder: their latin1 slice is
+ * the same text, made several times faster.
+ */
 function* fileLines(path: string, encoding: string, onProgress?: (bytes: number) => void): Generator<string> {
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);
   const decoder = new TextDecoder(encodingLabel(encoding), { fatal: false });
+  const utf8 = decoder.encoding === 'utf-8';
+  // the decoder holds no partial character, so the next chunk may bypass it
+  let decoderEmpty = true;
   let carry = '';
   let total = 0;
   try {
@@ -372,14 +380,25 @@ function* fileLines(path: string, encoding: string, onProgress?: (bytes: number)
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       total += n;
-      const text = carry + decoder.decode(buf.subarray(0, n), { stream: true });
-      let start = 0;
-      let nl: number;
-      while ((nl = text.indexOf('\n', start)) >= 0) {
-        yield text.slice(start, nl);
-        start = nl + 1;
+      const chunk = buf.subarray(0, n);
+      let text: string;
+      if (utf8 && decoderEmpty && isAscii(chunk)) text = chunk.toString('latin1', 0, n);
+      else {
+        text = decoder.decode(chunk, { stream: true });
+        decoderEmpty = !utf8 || chunk[n - 1]! < 0x80;
       }
-      carry = text.slice(start);
+      // no `carry + text`: only the first line of a chunk needs the carried part
+      let nl = text.indexOf('\n');
+      if (nl < 0) carry += text;
+      else {
+        yield carry === '' ? text.slice(0, nl) : carry + text.slice(0, nl);
+        let start = nl + 1;
+        while ((nl = text.indexOf('\n', start)) >= 0) {
+          yield text.slice(start, nl);
+          start = nl + 1;
+        }
+        carry = text.slice(start);
+      }
       onProgress?.(total);
     }
     carry += decoder.decode();
@@ -507,6 +526,10 @@ function entriesOf(r: LineResult, resolved: Map<string, string[]> | null, now: n
       continue;
     }
     out.push({ regex: i, id: null, time: r.time ?? now, nofail: false, failure: null });
+  }
+  // first-match mode: a no-failure hit that only updated its MLFID session
+  for (; r.nofailHits && ni < r.nofailHits.length; ni++) {
+    out.push({ regex: r.nofailHits[ni]!, id: null, time: r.time ?? now, nofail: true, failure: null });
   }
   return out;
 }
@@ -885,7 +908,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   let lineNo = 0;
   for (const raw of source) {
     lineNo++;
-    const line = raw.replace(/[\r\n]+$/, '');
+    const last = raw.charCodeAt(raw.length - 1);
+    const line = last === 13 || last === 10 ? raw.replace(/[\r\n]+$/, '') : raw;
     if (line === '' || line.startsWith('#')) continue;
     const before = multi ? filter.bufferedLines.slice() : null;
     const r = filter.processLine(line);
@@ -905,8 +929,10 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
     for (const e of entries) {
       if (!fmt) {
         hits[e.regex] = (hits[e.regex] ?? 0) + 1;
-        // fail2ban flags an entry once two others were already kept for this line
-        perRegex[e.regex]?.push({ id: e.id ?? 'None', time: e.time, multi: ret.length > 1 });
+        // fail2ban flags an entry once two others were already kept for this line; the list is
+        // only printed with -v, and kept otherwise it would grow with the log (one entry per hit)
+        if (o.verbose > 0)
+          perRegex[e.regex]?.push({ id: e.id ?? 'None', time: e.time, multi: ret.length > 1 });
       }
       if (e.nofail) isIgnored = true;
       else ret.push(e);

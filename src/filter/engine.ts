@@ -254,6 +254,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       if (mlfid !== undefined) {
         fail = mergeIntoSession(this.sessions, mlfid, newFailData(groups), matched, now);
         if (fail.groups.nofail && !checkAll) {
+          // not a hit, but the regex tool follows the session it changed (`-o row` key order)
+          (res.nofailHits ??= []).push(i);
+          (res.nofailIds ??= []).push(null);
           res.kind = 'ignored';
           return res;
         }
