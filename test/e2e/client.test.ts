@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitForAsync } from './daemon-tools.js';
+import { killForked, waitForAsync } from './daemon-tools.js';
 import { built, CLI, DaemonRoot, ROOT } from './harness.js';
 
 /**
@@ -50,6 +50,7 @@ const roots: DaemonRoot[] = [];
 afterEach(async () => {
   for (const r of roots.splice(0)) {
     await r.stop();
+    killForked(r);
     r.cleanup();
   }
 });

@@ -10,6 +10,20 @@ import type { Reply } from '../../src/control/protocol.js';
  * server log, run a paced log writer in its own process, and a seeded random source.
  */
 
+/**
+ * A daemon forked by `client start` (not the harness's child): end it by its pid file, if the
+ * pid still is our server for this config (a stale pid may have been reused by anything).
+ */
+export function killForked(d: { pid: string; conf: string }): void {
+  try {
+    const pid = Number(readFileSync(d.pid, 'utf8'));
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (pid > 0 && cmdline.includes('server') && cmdline.includes(d.conf)) process.kill(pid, 'SIGTERM');
+  } catch {
+    /* no pid file or already gone */
+  }
+}
+
 export async function ask(sock: string, cmd: string[], timeoutMs = 30_000): Promise<Reply> {
   return sendCommand(sock, cmd, timeoutMs);
 }

@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitForAsync } from './daemon-tools.js';
+import { killForked, waitForAsync } from './daemon-tools.js';
 import { built, CLI, DaemonRoot, ROOT } from './harness.js';
 
 /**
@@ -29,6 +29,7 @@ const roots: DaemonRoot[] = [];
 afterEach(async () => {
   for (const r of roots.splice(0)) {
     await r.stop();
+    killForked(r);
     r.cleanup();
   }
   for (const t of temps.splice(0)) rmSync(t, { recursive: true, force: true });
