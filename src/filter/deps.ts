@@ -18,6 +18,8 @@ export interface CompiledRegexLike {
   exec(text: string): RegexMatchLike | null;
   /** Cheap literal prefilter: false means exec() cannot match. */
   mayMatch(text: string): boolean;
+  /** Start-anchored regexes: texts one of which a matching subject starts with (null/absent = unknown). */
+  readonly prefixes?: readonly string[] | null;
 }
 
 export interface RegexCompileOptions {

@@ -302,3 +302,35 @@ describe('FilterEngine MLFID sessions', () => {
     expect(r).toMatchObject({ kind: 'ignored', failures: [] });
   });
 });
+
+describe('FilterEngine first-character prefilter', () => {
+  it('skips an anchored regex whose prefixes cannot start the text, and only that one', () => {
+    const calls: string[] = [];
+    const withPrefixes = (prefixes: string[] | null) => (regex: string, opts: RegexCompileOptions): CompiledRegexLike => {
+      const r = fakeCompile(regex, opts);
+      return {
+        ...r,
+        prefixes,
+        mayMatch: (t) => {
+          calls.push(`${regex.replace('^', '').slice(0, 7)}|${t.slice(0, 8)}`);
+          return true;
+        },
+      };
+    };
+    const d = def({ fail: ['^Failed from <HOST>$', '^Invalid from <HOST>$', 'refused from <HOST>$'] });
+    const compile = (regex: string, opts: RegexCompileOptions): CompiledRegexLike =>
+      regex.startsWith('^Failed') ? withPrefixes(['Failed '])(regex, opts) : regex.startsWith('^Invalid') ? withPrefixes(['Invalid ', 'é'])(regex, opts) : withPrefixes(null)(regex, opts);
+    const e = new FilterEngine(d, { clock: fixedClock(NOW), mode: 'test', checkAll: true, usedns: 'raw' }, { ...deps, compileRegex: compile });
+    expect(e.processLine('Failed from 192.0.2.1').failHits).toEqual([0]);
+    expect(e.processLine('Invalid from 192.0.2.2').failHits).toEqual([1]);
+    expect(e.processLine('ébad refused from 192.0.2.3').failHits).toEqual([2]);
+    expect(calls).toEqual([
+      'Failed |Failed f',
+      'refused|Failed f',
+      'Invalid|Invalid ',
+      'refused|Invalid ',
+      'Invalid|ébad ref', // a non-ASCII first character: left to mayMatch when a prefix has one
+      'refused|ébad ref',
+    ]);
+  });
+});

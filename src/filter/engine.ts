@@ -40,6 +40,22 @@ export interface RegexSlot<R> {
 interface FailSlot<R> extends RegexSlot<R> {
   readonly plan: GroupPlan | null;
   readonly skipNames: readonly string[];
+  /** First-character prefilter of a start-anchored regex: lead[c] for ASCII c, leadHigh for the rest. */
+  readonly lead: Uint8Array | null;
+  readonly leadHigh: boolean;
+}
+
+/** The first characters a start-anchored regex can begin with (null: any). */
+function leadChars(prefixes: readonly string[] | null | undefined): { lead: Uint8Array | null; leadHigh: boolean } {
+  if (!prefixes || prefixes.length === 0 || prefixes.some((p) => p === '')) return { lead: null, leadHigh: true };
+  const lead = new Uint8Array(128);
+  let leadHigh = false;
+  for (const p of prefixes) {
+    const c = p.charCodeAt(0);
+    if (c < 128) lead[c] = 1;
+    else leadHigh = true;
+  }
+  return { lead, leadHigh };
 }
 
 /** Names the engine consumes itself; they never reach Failure.fields. */
@@ -101,6 +117,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         hits: 0,
         plan: planGroups(names),
         skipNames: names.filter((n) => /^skiplines\d+$/.test(n)),
+        ...leadChars(compiled.prefixes),
       };
     });
     this.failRegexes = this.fail;
@@ -211,6 +228,11 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     for (let i = 0; i < this.fail.length; i++) {
       const slot = this.fail[i]!;
       buf ??= multi ? joinLines(this.lineBuffer) : text;
+      if (slot.lead !== null) {
+        // most lines cannot start the way this anchored regex does: skip without any search
+        const c = buf.charCodeAt(0);
+        if (c < 128 ? slot.lead[c] === 0 : !slot.leadHigh) continue;
+      }
       if (!slot.regex.mayMatch(buf)) continue;
       const m = slot.regex.exec(buf);
       if (m === null) continue;

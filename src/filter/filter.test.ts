@@ -48,3 +48,26 @@ describe('Filter (real translator and date detector)', () => {
     expect(() => new Filter(def(['from <HOST>', 'no id here']), { clock: fixedClock(NOW), mode: 'live' })).toThrow(/demo\.conf:6/);
   });
 });
+
+describe('Filter with the real translator: anchored-regex prefilter', () => {
+  it('derives start prefixes and still matches every line it should', () => {
+    const def = {
+      name: 'pre',
+      file: 'filter.d/pre.conf',
+      prefregex: null,
+      maxlines: 1,
+      datepattern: null,
+      journalmatch: [],
+      usedns: null,
+      options: {},
+      failregex: ['^(?:Failed|Invalid) for <HOST>$', '^[Uu]ser \\S+ from <HOST>$', 'refused from <HOST>$'].map((regex, i) => ({ regex, where: { file: 'filter.d/pre.conf', line: i + 1 } })),
+      ignoreregex: [],
+    };
+    const f = new Filter(def, { clock: fixedClock(1_700_000_000), mode: 'test', checkAll: true, usedns: 'raw' });
+    expect(f.failRegexes.map((r) => r.regex.prefixes)).toEqual([['Failed', 'Invalid'], null, null]);
+    const hits = ['Failed for 192.0.2.1', 'Invalid for 192.0.2.2', 'user x from 192.0.2.3', 'User y from 192.0.2.4', 'Failed refused from 192.0.2.5', 'xFailed for 192.0.2.6'].map(
+      (l) => f.processLine(l).failHits,
+    );
+    expect(hits).toEqual([[0], [0], [1], [1], [2], []]);
+  });
+});
