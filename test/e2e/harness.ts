@@ -125,7 +125,7 @@ export class DaemonRoot {
   }
 
   async stop(): Promise<void> {
-    if (!this.proc || this.proc.exitCode !== null) return;
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     const p = this.proc;
     const exited = new Promise<void>((r) =>
       p.once('exit', () => {
