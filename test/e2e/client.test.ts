@@ -39,7 +39,8 @@ function fixtureBlocks(text: string): Block[] {
 
 const DIFFERENT: Record<string, { stdout: string | RegExp; rc: number }> = {
   'status --all': {
-    stdout: /^Status\n\|- Number of jail:\t2\n\|- Jail list:\tdovecot, sshd\n`- Status for the jails:\n {3}\|- Jail: dovecot\n/,
+    stdout:
+      /^Status\n\|- Number of jail:\t2\n\|- Jail list:\tdovecot, sshd\n`- Status for the jails:\n {3}\|- Jail: dovecot\n/,
     rc: 0,
   },
   'set sshd bantime xyz': { stdout: /xyz/, rc: 255 },
@@ -108,10 +109,15 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
       const diff = DIFFERENT[b.cmd];
       const want = diff ? diff.stdout : sub(b.stdout);
       const rc = diff ? diff.rc : b.rc;
-      if (diff) console.log(`differs from 1.0.2 on purpose: $ ${b.cmd} -> rc=${String(r.status)} ${JSON.stringify(r.stdout)}`);
+      if (diff)
+        console.log(
+          `differs from 1.0.2 on purpose: $ ${b.cmd} -> rc=${String(r.status)} ${JSON.stringify(r.stdout)}`,
+        );
       const same = typeof want === 'string' ? r.stdout === want : want.test(r.stdout);
       if (!same || r.status !== rc)
-        mismatches.push(`$ ${b.cmd}\n  want rc=${rc} ${JSON.stringify(want instanceof RegExp ? want.source : want)}\n  got  rc=${String(r.status)} ${JSON.stringify(r.stdout)} ${r.stderr.trim()}`);
+        mismatches.push(
+          `$ ${b.cmd}\n  want rc=${rc} ${JSON.stringify(want instanceof RegExp ? want.source : want)}\n  got  rc=${String(r.status)} ${JSON.stringify(r.stdout)} ${r.stderr.trim()}`,
+        );
       // errors: one `ERROR   NOK: (…)` line on stderr, like fail2ban's log handler
       if (rc === 255) expect(r.stderr).toMatch(/ fail2ban {16}\[\d+\]: ERROR {3}NOK: \(.*,\)\n$/);
       if (b.cmd === 'stop') {
@@ -130,7 +136,9 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     const pid = Number(readFileSync(d.pid, 'utf8'));
     expect(() => process.kill(pid, 0)).not.toThrow();
     expect(client(d, ['ping']).stdout).toBe('Server replied: pong\n');
-    expect(client(d, ['status']).stdout).toBe('Status\n|- Number of jail:\t2\n`- Jail list:\tdovecot, sshd\n');
+    expect(client(d, ['status']).stdout).toBe(
+      'Status\n|- Number of jail:\t2\n`- Jail list:\tdovecot, sshd\n',
+    );
     // a second start finds it running
     const again = client(d, ['start']);
     expect(again.status).toBe(255);
@@ -177,7 +185,10 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     const t = client(d, ['-t']);
     expect(t, t.stderr).toMatchObject({ status: 0, stdout: 'OK: configuration test is successful\n' });
     expect(client(d, ['--str2sec', '1d12h'])).toMatchObject({ status: 0, stdout: '129600\n' });
-    expect(client(d, ['--str2sec', '1w 2d -3h 30m 15s'])).toMatchObject({ status: 0, stdout: `${7 * 86400 + 2 * 86400 - 3 * 3600 + 30 * 60 + 15}\n` });
+    expect(client(d, ['--str2sec', '1w 2d -3h 30m 15s'])).toMatchObject({
+      status: 0,
+      stdout: `${7 * 86400 + 2 * 86400 - 3 * 3600 + 30 * 60 + 15}\n`,
+    });
 
     const unknown = client(d, ['--no-such-option', 'status']);
     expect(unknown.status).toBe(255);
@@ -195,7 +206,10 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     );
 
     // a broken config: -t fails, naming file and line
-    writeFileSync(join(d.conf, 'jail.local'), '[sshd]\nenabled = true\nfilter = nosuchfilter\nlogpath = /nonexistent\n');
+    writeFileSync(
+      join(d.conf, 'jail.local'),
+      '[sshd]\nenabled = true\nfilter = nosuchfilter\nlogpath = /nonexistent\n',
+    );
     const bad = client(d, ['-t']);
     expect(bad.status).toBe(255);
     expect(bad.stdout + bad.stderr).toMatch(/jail\.local:3/);

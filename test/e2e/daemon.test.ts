@@ -127,7 +127,11 @@ describe.skipIf(!built())('daemon', () => {
     const d = root({ jail: { usedns: 'yes' } });
     await d.start();
     d.fail('localhost', 3);
-    await waitFor(() => d.records().some((l) => l.startsWith('+127.0.0.1 ')), 5000, 'ban of the resolved address');
+    await waitFor(
+      () => d.records().some((l) => l.startsWith('+127.0.0.1 ')),
+      5000,
+      'ban of the resolved address',
+    );
     expect(d.client(['get', 'test', 'banip']).stdout).toBe('127.0.0.1\n');
   });
 

@@ -46,10 +46,7 @@ function install(args: string[]): { status: number | null; stdout: string; stder
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function init(
-  d: DaemonRoot,
-  cmd: string,
-): { status: number | null; stdout: string; stderr: string } {
+function init(d: DaemonRoot, cmd: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('sh', [INIT, cmd], {
     encoding: 'utf8',
     timeout: 120_000,
@@ -85,9 +82,13 @@ describe.skipIf(!built())('install.sh', () => {
     });
     expect(run.stdout).toBe('129600\n');
     const line = 'Nov 25 06:20:59 srv sshd[1]: Failed password for root from 192.0.2.7 port 22 ssh2';
-    const rx = spawnSync(join(root, 'usr/local/bin/fail2ban-regex'), [line, join(root, 'etc/logjail/filter.d/sshd.conf')], {
-      encoding: 'utf8',
-    });
+    const rx = spawnSync(
+      join(root, 'usr/local/bin/fail2ban-regex'),
+      [line, join(root, 'etc/logjail/filter.d/sshd.conf')],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(rx.stdout).toMatch(/Failregex: 1 total/);
     // the unit: paths substituted, the fail2ban shape
     const unit = readFileSync(join(root, 'etc/systemd/system/logjail.service'), 'utf8');
@@ -126,7 +127,18 @@ describe.skipIf(!built())('install.sh', () => {
       /^ExecStart=\/opt\/x\/bin\/logjail server -f -x -c \/etc\/logjail$/m,
     );
     // --force replaces it; running again is harmless
-    expect(install(['--root', root, '--in-place', '--no-build', '--fail2ban-names', '--prefix', '/opt/x', '--force']).status).toBe(0);
+    expect(
+      install([
+        '--root',
+        root,
+        '--in-place',
+        '--no-build',
+        '--fail2ban-names',
+        '--prefix',
+        '/opt/x',
+        '--force',
+      ]).status,
+    ).toBe(0);
     expect(lstatSync(join(root, 'opt/x/bin/fail2ban-client')).isSymbolicLink()).toBe(true);
   });
 

@@ -1,4 +1,12 @@
-import { closeSync, copyFileSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addressOf, rng, sleep, totalFailed, waitForAsync } from './daemon-tools.js';
 import { built, DaemonRoot, syslogNow } from './harness.js';
@@ -37,7 +45,11 @@ async function torture(backend: string, seed: number): Promise<void> {
   const rand = rng(seed);
   const counted = (): Promise<number> => totalFailed(d.sock, 'test');
   const waitCounted = (n: number, why: string): Promise<void> =>
-    waitForAsync(async () => (await counted()) >= n, 60_000, async () => `${why}: counted ${await counted()} of ${n}`);
+    waitForAsync(
+      async () => (await counted()) >= n,
+      60_000,
+      async () => `${why}: counted ${await counted()} of ${n}`,
+    );
 
   let fd = openSync(d.log, 'a');
   let i = 0;
@@ -79,7 +91,9 @@ async function torture(backend: string, seed: number): Promise<void> {
   await waitCounted(TOTAL, 'after the last line');
   await sleep(1500); // duplicates, if any, would show up now
   const final = await counted();
-  console.log(`daemon rotation [${backend}]: ${TOTAL} lines, ${renames} rename+create, ${copies} copytruncate, counted ${final}`);
+  console.log(
+    `daemon rotation [${backend}]: ${TOTAL} lines, ${renames} rename+create, ${copies} copytruncate, counted ${final}`,
+  );
   expect(final).toBe(TOTAL);
   expect(renames).toBeGreaterThan(0);
   expect(copies).toBeGreaterThan(0);

@@ -157,11 +157,15 @@ describe.skipIf(!built())('control socket under hostile input', () => {
   it('messages over 1 MiB are refused; big but legal pipelines are served', async () => {
     const huge = Buffer.alloc(3 << 20, 0x61);
     const r1 = await exchange(huge, { waitMs: 15_000 });
-    expect(r1.lines.map(parsed)).toEqual([{ ok: false, kind: 'Value', error: expect.stringMatching(/too large/) as unknown }]);
+    expect(r1.lines.map(parsed)).toEqual([
+      { ok: false, kind: 'Value', error: expect.stringMatching(/too large/) as unknown },
+    ]);
     expect(r1.closed).toBe(true);
     const big = `{"cmd": ["echo", "${'x'.repeat(2 << 20)}"]}\n`;
     const r2 = await exchange(big, { waitMs: 15_000 });
-    expect(r2.lines.map(parsed)).toEqual([{ ok: false, kind: 'Value', error: expect.stringMatching(/too large/) as unknown }]);
+    expect(r2.lines.map(parsed)).toEqual([
+      { ok: false, kind: 'Value', error: expect.stringMatching(/too large/) as unknown },
+    ]);
     // 2000 pipelined pings in one write: every one answered, in order
     const r3 = await exchange('{"cmd":["ping"]}\n'.repeat(2000), { want: 2000, waitMs: 30_000 });
     expect(r3.lines).toHaveLength(2000);

@@ -19,48 +19,50 @@ const SMTP_PORT = 2526;
 // with DIR as its working directory, where the markers would appear.
 const MARK = 'lj-pwned';
 
-describe.skipIf(why !== null)('sshd + nftables (set) + mail, against real OpenSSH', () => {
-  const lab = new Lab(DIR, 'ljssh');
-  const conf = join(DIR, 'etc-logjail');
-  const run = join(DIR, 'lj');
-  let daemon: ChildProcess | null = null;
-  let err = '';
-  const client = (...args: string[]): { status: number | null; stdout: string } => {
-    const r = spawnSync(process.execPath, [CLI, 'client', '-c', conf, ...args], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    return { status: r.status, stdout: r.stdout };
-  };
-  const inSet = (ip: string): boolean => {
-    try {
-      return lab.execSrv(['nft', 'list', 'set', 'inet', 'f2b-table', 'addr-set-sshd']).includes(ip);
-    } catch {
-      return false;
-    }
-  };
-  // No spaces or slashes: ssh would cut the name there; ${IFS} still makes each one a
-  // working command if any shell ever evaluated it.
-  const hostile = [
-    '$(touch${IFS}' + MARK + '-1)',
-    '`touch${IFS}' + MARK + '-2`',
-    ';touch${IFS}' + MARK + '-3;',
-    "';touch${IFS}" + MARK + "-4;'",
-    '~!touch${IFS}' + MARK + '-5',
-  ];
+describe.skipIf(why !== null)(
+  `${'sshd + nftables (set) + mail, against real OpenSSH'}${why === null ? '' : ` (skipped: ${why})`}`,
+  () => {
+    const lab = new Lab(DIR, 'ljssh');
+    const conf = join(DIR, 'etc-logjail');
+    const run = join(DIR, 'lj');
+    let daemon: ChildProcess | null = null;
+    let err = '';
+    const client = (...args: string[]): { status: number | null; stdout: string } => {
+      const r = spawnSync(process.execPath, [CLI, 'client', '-c', conf, ...args], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      return { status: r.status, stdout: r.stdout };
+    };
+    const inSet = (ip: string): boolean => {
+      try {
+        return lab.execSrv(['nft', 'list', 'set', 'inet', 'f2b-table', 'addr-set-sshd']).includes(ip);
+      } catch {
+        return false;
+      }
+    };
+    // No spaces or slashes: ssh would cut the name there; ${IFS} still makes each one a
+    // working command if any shell ever evaluated it.
+    const hostile = [
+      '$(touch${IFS}' + MARK + '-1)',
+      '`touch${IFS}' + MARK + '-2`',
+      ';touch${IFS}' + MARK + '-3;',
+      "';touch${IFS}" + MARK + "-4;'",
+      '~!touch${IFS}' + MARK + '-5',
+    ];
 
-  beforeAll(async () => {
-    rmSync(DIR, { recursive: true, force: true });
-    lab.up();
-    cpSync(join(ROOT, 'config'), conf, { recursive: true });
-    mkdirSync(run, { recursive: true });
-    writeFileSync(
-      join(conf, 'fail2ban.local'),
-      `[Definition]\nsocket = ${run}/lj.sock\npidfile = ${run}/lj.pid\ndbfile = ${run}/lj.sqlite3\nlogtarget = ${run}/logjail.log\n`,
-    );
-    writeFileSync(
-      join(conf, 'jail.local'),
-      `[sshd]
+    beforeAll(async () => {
+      rmSync(DIR, { recursive: true, force: true });
+      lab.up();
+      cpSync(join(ROOT, 'config'), conf, { recursive: true });
+      mkdirSync(run, { recursive: true });
+      writeFileSync(
+        join(conf, 'fail2ban.local'),
+        `[Definition]\nsocket = ${run}/lj.sock\npidfile = ${run}/lj.pid\ndbfile = ${run}/lj.sqlite3\nlogtarget = ${run}/logjail.log\n`,
+      );
+      writeFileSync(
+        join(conf, 'jail.local'),
+        `[sshd]
 enabled   = true
 logpath   = ${lab.authlog}
 maxretry  = ${hostile.length * 2 + 1}
@@ -69,65 +71,66 @@ action    = %(action_)s
             mail-whois[name=sshd, dest=root, sender=fail2ban@example.com]
             sendmail-whois-lines[name=sshd, dest=root, sender=fail2ban@example.com, logpath=${lab.authlog}]
 `,
-    );
-    // msmtp as a real admin sets it up: local names like `root` are qualified through aliases
-    writeFileSync(join(DIR, 'aliases'), 'default: root@localhost\n');
-    writeFileSync(
-      join(DIR, '.msmtprc'),
-      `defaults\nauth off\ntls off\naliases ${join(DIR, 'aliases')}\naccount default\nhost 127.0.0.1\nport ${SMTP_PORT}\nfrom fail2ban@example.com\n`,
-      { mode: 0o600 },
-    );
-    const sink = lab.startSmtpSink(SMTP_PORT);
-    await new Promise<void>((r) =>
-      sink.stdout!.once('data', () => {
-        r();
-      }),
-    );
-    daemon = spawn(
-      'ip',
-      ['netns', 'exec', lab.ns.srv, process.execPath, CLI, 'server', '-f', '-x', '-c', conf],
-      {
-        env: { ...process.env, HOME: DIR },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    daemon.stderr!.setEncoding('utf8');
-    daemon.stderr!.on('data', (d: string) => (err += d));
-    await waitFor(
-      () => client('ping').stdout.includes('pong'),
-      20_000,
-      () => `daemon did not start: ${err}`,
-    );
-  }, 120_000);
+      );
+      // msmtp as a real admin sets it up: local names like `root` are qualified through aliases
+      writeFileSync(join(DIR, 'aliases'), 'default: root@localhost\n');
+      writeFileSync(
+        join(DIR, '.msmtprc'),
+        `defaults\nauth off\ntls off\naliases ${join(DIR, 'aliases')}\naccount default\nhost 127.0.0.1\nport ${SMTP_PORT}\nfrom fail2ban@example.com\n`,
+        { mode: 0o600 },
+      );
+      const sink = lab.startSmtpSink(SMTP_PORT);
+      await new Promise<void>((r) =>
+        sink.stdout!.once('data', () => {
+          r();
+        }),
+      );
+      daemon = spawn(
+        'ip',
+        ['netns', 'exec', lab.ns.srv, process.execPath, CLI, 'server', '-f', '-x', '-c', conf],
+        {
+          env: { ...process.env, HOME: DIR },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      daemon.stderr!.setEncoding('utf8');
+      daemon.stderr!.on('data', (d: string) => (err += d));
+      await waitFor(
+        () => client('ping').stdout.includes('pong'),
+        20_000,
+        () => `daemon did not start: ${err}`,
+      );
+    }, 120_000);
 
-  afterAll(() => {
-    if (daemon && daemon.exitCode === null) daemon.kill('SIGTERM');
-    lab.down();
-  });
+    afterAll(() => {
+      if (daemon && daemon.exitCode === null) daemon.kill('SIGTERM');
+      lab.down();
+    });
 
-  it('bans the attacker in the nft set after hostile user names, and nothing runs', async () => {
-    for (const user of hostile)
-      expect(lab.sshLogin('att', user, 'x').out).toMatch(/Permission denied|Connection closed/);
-    expect(inSet(LAB.att)).toBe(false);
-    expect(lab.sshLogin('att', LAB.sshUser, LAB.wrongPass).out).toContain('Permission denied');
-    await waitFor(() => inSet(LAB.att), 5000, 'attacker in the nft set');
-    expect(lab.probe('att', 22)).toBe(false);
-    expect(lab.probe('ok', 22)).toBe(true);
-    expect(lab.sshLogin('ok', LAB.sshUser, LAB.sshPass, 'echo ok-login').out).toContain('ok-login');
-    // the user names reached the log verbatim, and the mails went out
-    const log = readFileSync(lab.authlog, 'utf8');
-    for (const u of hostile) expect(log).toContain(`invalid user ${u} from`);
-    await waitFor(() => readdirSync(join(DIR, 'mails')).length >= 4, 20_000, 'start and ban mails');
-    await new Promise((r) => setTimeout(r, 500));
-    for (let i = 1; i <= 5; i++) expect(existsSync(join(DIR, `${MARK}-${i}`))).toBe(false);
-    expect(readdirSync(DIR).filter((f) => f.startsWith(MARK))).toEqual([]);
-    const bodies = readdirSync(join(DIR, 'mails')).map((f) => readFileSync(join(DIR, 'mails', f), 'utf8'));
-    expect(bodies.some((b) => b.includes(`banned ${LAB.att}`))).toBe(true);
-  });
+    it('bans the attacker in the nft set after hostile user names, and nothing runs', async () => {
+      for (const user of hostile)
+        expect(lab.sshLogin('att', user, 'x').out).toMatch(/Permission denied|Connection closed/);
+      expect(inSet(LAB.att)).toBe(false);
+      expect(lab.sshLogin('att', LAB.sshUser, LAB.wrongPass).out).toContain('Permission denied');
+      await waitFor(() => inSet(LAB.att), 5000, 'attacker in the nft set');
+      expect(lab.probe('att', 22)).toBe(false);
+      expect(lab.probe('ok', 22)).toBe(true);
+      expect(lab.sshLogin('ok', LAB.sshUser, LAB.sshPass, 'echo ok-login').out).toContain('ok-login');
+      // the user names reached the log verbatim, and the mails went out
+      const log = readFileSync(lab.authlog, 'utf8');
+      for (const u of hostile) expect(log).toContain(`invalid user ${u} from`);
+      await waitFor(() => readdirSync(join(DIR, 'mails')).length >= 4, 20_000, 'start and ban mails');
+      await new Promise((r) => setTimeout(r, 500));
+      for (let i = 1; i <= 5; i++) expect(existsSync(join(DIR, `${MARK}-${i}`))).toBe(false);
+      expect(readdirSync(DIR).filter((f) => f.startsWith(MARK))).toEqual([]);
+      const bodies = readdirSync(join(DIR, 'mails')).map((f) => readFileSync(join(DIR, 'mails', f), 'utf8'));
+      expect(bodies.some((b) => b.includes(`banned ${LAB.att}`))).toBe(true);
+    });
 
-  it('unban through the client restores access', () => {
-    expect(client('set', 'sshd', 'unbanip', LAB.att).stdout).toBe('1\n');
-    expect(inSet(LAB.att)).toBe(false);
-    expect(lab.probe('att', 22)).toBe(true);
-  });
-});
+    it('unban through the client restores access', () => {
+      expect(client('set', 'sshd', 'unbanip', LAB.att).stdout).toBe('1\n');
+      expect(inSet(LAB.att)).toBe(false);
+      expect(lab.probe('att', 22)).toBe(true);
+    });
+  },
+);

@@ -40,9 +40,10 @@ export function labUnavailable(): string | null {
     if (!existsSync(bin) && !existsSync(bin.replace('/usr/sbin/', '/sbin/')))
       return `missing ${bin} (run scripts/test.sh as root to install)`;
   }
-  const probe = spawnSync('ip', ['netns', 'add', 'ljlab-probe'], { encoding: 'utf8' });
+  const probeNs = `ljlab-probe-${process.pid}`;
+  const probe = spawnSync('ip', ['netns', 'add', probeNs], { encoding: 'utf8' });
   if (probe.status !== 0) return `cannot create network namespaces: ${probe.stderr.trim()}`;
-  spawnSync('ip', ['netns', 'del', 'ljlab-probe']);
+  spawnSync('ip', ['netns', 'del', probeNs]);
   return null;
 }
 
