@@ -235,24 +235,30 @@ export class JailRuntime implements JailControl {
     if (!filter || this.idle) return;
     filter.inOperation = !meta.catchingUp;
     this.deps.metrics.add(this.name, 'linesRead', lines.length);
+    let found: Failure[] | null = null;
     for (const line of lines) {
       const r = filter.processLine(line.text, line.time);
       if (r.failures.length === 0) continue;
-      for (const f of r.failures) {
-        this.deps.metrics.add(this.name, 'failures');
-        // Failures are counted strictly in log order; the ignore check may await DNS/commands.
-        this.work = this.work
-          .then(async () => {
-            for (const one of await this.resolveFailure(f)) {
-              const t = await this.jail.addFailure(one);
-              if (t) this.queueBan(t);
-            }
-          })
-          .catch((e: unknown) => {
-            this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
-          });
-      }
+      found ??= [];
+      for (const f of r.failures) found.push(f);
     }
+    if (found === null) return;
+    this.deps.metrics.add(this.name, 'failures', found.length);
+    // Failures are counted strictly in log order; the ignore check may await DNS/commands.
+    // One promise link per batch of lines, not one per failure (a catch-up brings 100k+).
+    const batch = found;
+    this.work = this.work.then(async () => {
+      for (const f of batch) {
+        try {
+          for (const one of f.resolveDns ? await this.resolveFailure(f) : [f]) {
+            const t = await this.jail.addFailure(one);
+            if (t) this.queueBan(t);
+          }
+        } catch (e) {
+          this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
+        }
+      }
+    });
   }
 
   /**
