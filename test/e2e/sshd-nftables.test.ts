@@ -20,7 +20,7 @@ const SMTP_PORT = 2526;
 const MARK = 'lj-pwned';
 
 describe.skipIf(why !== null)(
-  `${'sshd + nftables (set) + mail, against real OpenSSH'}${why === null ? '' : ` (skipped: ${why})`}`,
+  `sshd + nftables (set) + mail, against real OpenSSH${why === null ? '' : ` (skipped: ${why})`}`,
   () => {
     const lab = new Lab(DIR, 'ljssh');
     const conf = join(DIR, 'etc-logjail');

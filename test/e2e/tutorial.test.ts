@@ -39,7 +39,7 @@ bantime  = -10
 `;
 
 describe.skipIf(why !== null)(
-  `${'tutorial: Dovecot + iptables-multiport + sendmail-whois'}${why === null ? '' : ` (skipped: ${why})`}`,
+  `tutorial: Dovecot + iptables-multiport + sendmail-whois${why === null ? '' : ` (skipped: ${why})`}`,
   () => {
     const lab = new Lab(DIR, 'ljtut');
     const conf = join(DIR, 'etc-logjail');
