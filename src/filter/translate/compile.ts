@@ -55,7 +55,11 @@ function stripStart(n: Node): Node | null {
       return n.kind === 'bos' || (n.kind === 'bol' && !n.multiline) ? EMPTY : null;
     case 'seq': {
       const head = n.items[0] ? stripStart(n.items[0]) : null;
-      return head ? seq([head, ...n.items.slice(1)]) : null;
+      if (!head) return null;
+      // `^^…`: further start anchors before anything is consumed are true as well
+      let i = 1;
+      while (i < n.items.length && head.t === 'empty' && stripStart(n.items[i]!)?.t === 'empty') i++;
+      return seq([head, ...n.items.slice(i)]);
     }
     case 'alt': {
       const alts = n.alts.map(stripStart);

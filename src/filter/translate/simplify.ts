@@ -109,9 +109,10 @@ function charSet(n: Node): Ranges | null {
 }
 
 /**
- * `A{a,} B{b,}` with A ⊆ B (greedy single characters) is `A{a} B{b,}`: the same end positions are
- * reachable and tried in the same (descending) order, without the quadratic re-splitting between
- * the two loops — the shape of fail2ban's `vhostpref` (`\w+[\w.-]*`).
+ * `A{a,} B{b,}` with A ⊆ B (greedy single characters) is `A{a} B{b,}`, and `A{a,} B*` with
+ * B ⊆ A is `A{a,}`: the same end positions are reachable and tried in the same (descending)
+ * order, without the quadratic re-splitting between the two loops. These are the shapes of
+ * fail2ban's `vhostpref` (`\w+[\w.-]*`) and freeswitch's `[^\[]*\s*`.
  */
 function collapse(items: Node[]): void {
   for (let i = 0; i + 1 < items.length; i++) {
@@ -121,8 +122,9 @@ function collapse(items: Node[]): void {
     if (a.track !== undefined || b.track !== undefined) continue;
     const sa = charSet(a.body);
     const sb = charSet(b.body);
-    if (!sa || !sb || subtract(sa, sb).length > 0) continue;
-    items[i] = a.min === 0 ? EMPTY : { ...a, max: a.min };
+    if (!sa || !sb) continue;
+    if (subtract(sa, sb).length === 0) items[i] = a.min === 0 ? EMPTY : { ...a, max: a.min };
+    else if (b.min === 0 && subtract(sb, sa).length === 0) items[i + 1] = EMPTY; // A* already took every B
   }
 }
 
