@@ -120,6 +120,7 @@ describe.skipIf(why !== null)(
       );
       // Step 2: the tutorial's jail, unchanged except where the lab's Dovecot writes its log.
       writeFileSync(join(conf, 'jail.local'), TUTORIAL_JAIL.replace('/var/log/maillog', lab.maillog));
+      mkdirSync(join(conf, 'jail.d'), { recursive: true });
       writeFileSync(join(conf, 'jail.d', 'no-sshd.local'), '[sshd]\nenabled = false\n');
       // msmtp as a real admin sets it up: local names like `root` are qualified through aliases
       writeFileSync(join(DIR, 'aliases'), 'default: root@localhost\n');
