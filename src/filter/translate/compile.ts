@@ -21,7 +21,7 @@ import { removeConditionals } from './conditional.js';
 import { emit, patternSets } from './emit.js';
 import type { Reduction } from './reduce.js';
 import { buildReduction, reduceText } from './reduce.js';
-import { enableLinearFallback } from './linear.js';
+import { enableLinearFallback, linearCapable } from './linear.js';
 import { leadingLiterals, requiredLiterals } from './literals.js';
 import type { Loop } from './loops.js';
 import { trackLoops } from './loops.js';
@@ -103,6 +103,12 @@ function findGroup(n: Node, num: number): Node | null {
 
 interface Built {
   re: RegExp;
+  /**
+   * For patterns V8's linear engine refuses (lookarounds, backreferences): a lookaround-free
+   * superset it accepts. A text the gate rejects cannot match; it is checked first, so a hostile
+   * near-miss line costs a (linear-bounded) gate run instead of exponential backtracking.
+   */
+  gate: RegExp | null;
   /** Same pattern, sticky (to re-run a match found on the reduced text). */
   sticky: RegExp;
   /** Same pattern with match indices (sticky), to find tracked loops' spans in a found match. */
@@ -234,7 +240,12 @@ export class Compiled implements CompiledRegex {
     // `d` (match indices) disables the linear fallback: only used to re-run a found match.
     const withIndices = this.loops.length ? this.regExp(e.source, e.flags.replace('y', '') + 'dy') : null;
     const sticky = e.flags.includes('y') ? re : this.regExp(e.source, e.flags + 'y');
-    const built: Built = { re, sticky, withIndices, named, loops, replay: new Map() };
+    let gate: RegExp | null = null;
+    if (!linearCapable(e.source, e.flags)) {
+      const g = emit(this.root, { ...v, superset: true }, { multiText: this.multiline, sticky: this.sticky });
+      if (linearCapable(g.source, g.flags)) gate = this.regExp(g.source, g.flags);
+    }
+    const built: Built = { re, gate, sticky, withIndices, named, loops, replay: new Map() };
     this.variants[key] = built;
     return built;
   }
@@ -327,13 +338,23 @@ export class Compiled implements CompiledRegex {
     const red = extent === 'bmp' ? this.reducer() : null;
     if (red) {
       // search the reduced text (few-member classes), then read the captures on the real text
-      const r = this.build(extent, lastClean, true).re;
+      const rb = this.build(extent, lastClean, true);
+      const reduced = reduceText(s, red.map);
+      if (rb.gate) {
+        rb.gate.lastIndex = 0;
+        if (!rb.gate.test(reduced)) return null;
+      }
+      const r = rb.re;
       r.lastIndex = 0;
-      const found = r.exec(reduceText(s, red.map));
+      const found = r.exec(reduced);
       if (!found) return null;
       b.sticky.lastIndex = found.index;
       m = b.sticky.exec(s);
     } else {
+      if (b.gate) {
+        b.gate.lastIndex = 0;
+        if (!b.gate.test(s)) return null;
+      }
       b.re.lastIndex = 0;
       m = b.re.exec(s);
     }

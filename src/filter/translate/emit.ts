@@ -40,6 +40,11 @@ export interface Variant {
    * per class of equivalent non-ASCII characters, so every class is cut down to these.
    */
   alphabet?: Ranges;
+  /**
+   * Emit a lookaround-free superset instead: lookarounds become empty and backreferences
+   * `[\s\S]*`. Every match of the real pattern is a match of this one (see compile.ts: gate).
+   */
+  superset?: boolean;
 }
 
 export interface Emitted {
@@ -242,10 +247,13 @@ function emitNode(n: Node, ctx: Ctx): Out {
       return setOut(ctx, setRanges(n, extent));
     case 'any':
       return setOut(ctx, n.dotall ? [0, MAX_CP] : complement([10, 10]));
-    case 'assert':
-      return { src: anchor(n.kind, n.multiline, ctx), atom: false };
+    case 'assert': {
+      const a = anchor(n.kind, n.multiline, ctx);
+      return { src: ctx.v.superset && a.includes('(?') ? '' : a, atom: false };
+    }
     case 'wordb': {
       if (extent === 'ascii' || n.ascii) return { src: n.neg ? '\\B' : '\\b', atom: false };
+      if (ctx.v.superset) return { src: '', atom: false };
       const w = word(ctx, n.ascii);
       return {
         src: n.neg ? `(?:(?<=${w})(?=${w})|(?<!${w})(?!${w}))` : `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))`,
@@ -273,8 +281,10 @@ function emitNode(n: Node, ctx: Ctx): Out {
       return { src: `(${emitNode(n.body, ctx).src})`, atom: true };
     }
     case 'look':
+      if (ctx.v.superset) return { src: '', atom: false };
       return { src: `(?${n.behind ? '<' : ''}${n.neg ? '!' : '='}${emitNode(n.body, ctx).src})`, atom: false };
     case 'atomic': {
+      if (ctx.v.superset) return { src: `(?:${emitNode(n.body, ctx).src})`, atom: true };
       // (?>X) == (?=(X))\k : a lookahead is atomic in JS; the backreference consumes its text.
       ctx.groupMap.push(0);
       const idx = ctx.groupMap.length - 1;
@@ -296,6 +306,7 @@ function emitNode(n: Node, ctx: Ctx): Out {
       return n.track === undefined ? { src, atom: false } : { src: `(${src})`, atom: true };
     }
     case 'backref': {
+      if (ctx.v.superset) return { src: '[\\s\\S]*', atom: false };
       const js = ctx.jsGroups.get(n.num) ?? [];
       // Every copy but the one on this path is unset, and an unset group matches '' in JS.
       return { src: js.length ? `(?:${js.map((i) => `\\${i}`).join('')})` : '', atom: true };

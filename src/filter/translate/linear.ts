@@ -26,5 +26,17 @@ export function enableLinearFallback(): void {
   if (enabled) return;
   setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
   setFlagsFromString(`--regexp-backtracks-before-fallback=${BACKTRACKS_BEFORE_FALLBACK}`);
+  // Only makes the `l` flag available, which linearCapable() uses to ask V8 about a pattern.
+  setFlagsFromString('--enable-experimental-regexp-engine');
   enabled = true;
+}
+
+/** Would V8's linear-time engine accept this pattern? (Needs enableLinearFallback() first.) */
+export function linearCapable(source: string, flags: string): boolean {
+  try {
+    new RegExp(source, flags.replace('d', '') + 'l');
+    return true;
+  } catch {
+    return false;
+  }
 }
