@@ -127,17 +127,9 @@ export class JailRuntime implements JailControl {
           lookups: {
             fqdn: hostIo.fqdn,
             hostname: hostIo.reverse,
-            ipInfo: (t, jailOnly) => Promise.resolve(this.ipInfo(t, jailOnly)),
           },
         }),
     );
-  }
-
-  private ipInfo(t: BanTicket, jailOnly: boolean): { matches: string[]; failures: number } | null {
-    const store = this.deps.store;
-    if (!store) return { matches: t.matches, failures: t.failures };
-    const prev = store.previousBan(t.id, jailOnly ? this.name : null);
-    return { matches: t.matches, failures: t.failures + (prev ? 0 : 0) };
   }
 
   private makeSource(def: JailDef): LogSource | null {
