@@ -72,19 +72,7 @@ action    = %(action_)s
             sendmail-whois-lines[name=sshd, dest=root, sender=fail2ban@example.com, logpath=${lab.authlog}]
 `,
       );
-      // msmtp as a real admin sets it up: local names like `root` are qualified through aliases
-      writeFileSync(join(DIR, 'aliases'), 'default: root@localhost\n');
-      writeFileSync(
-        join(DIR, '.msmtprc'),
-        `defaults\nauth off\ntls off\naliases ${join(DIR, 'aliases')}\naccount default\nhost 127.0.0.1\nport ${SMTP_PORT}\nfrom fail2ban@example.com\n`,
-        { mode: 0o600 },
-      );
-      const sink = lab.startSmtpSink(SMTP_PORT);
-      await new Promise<void>((r) =>
-        sink.stdout!.once('data', () => {
-          r();
-        }),
-      );
+      await lab.startMail(SMTP_PORT);
       daemon = spawn(
         'ip',
         ['netns', 'exec', lab.ns.srv, process.execPath, CLI, 'server', '-f', '-x', '-c', conf],

@@ -122,19 +122,7 @@ describe.skipIf(why !== null)(
       writeFileSync(join(conf, 'jail.local'), TUTORIAL_JAIL.replace('/var/log/maillog', lab.maillog));
       mkdirSync(join(conf, 'jail.d'), { recursive: true });
       writeFileSync(join(conf, 'jail.d', 'no-sshd.local'), '[sshd]\nenabled = false\n');
-      // msmtp as a real admin sets it up: local names like `root` are qualified through aliases
-      writeFileSync(join(DIR, 'aliases'), 'default: root@localhost\n');
-      writeFileSync(
-        join(DIR, '.msmtprc'),
-        `defaults\nauth off\ntls off\naliases ${join(DIR, 'aliases')}\naccount default\nhost 127.0.0.1\nport ${SMTP_PORT}\nfrom fail2ban@example.com\n`,
-        { mode: 0o600 },
-      );
-      const sink = lab.startSmtpSink(SMTP_PORT);
-      await new Promise<void>((r) =>
-        sink.stdout!.once('data', () => {
-          r();
-        }),
-      );
+      await lab.startMail(SMTP_PORT);
       await startDaemon();
     }, 120_000);
 

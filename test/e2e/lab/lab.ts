@@ -298,6 +298,27 @@ exec /usr/sbin/sshd -D -e -f ${d}/ssh/sshd_config
     return child;
   }
 
+  /**
+   * Real sendmail (msmtp) for a daemon run with HOME = the lab dir, delivering to the SMTP sink
+   * on the server's loopback, set up as an admin would: local names like `root` are qualified
+   * through msmtp's aliases. Resolves once the sink listens.
+   */
+  async startMail(port: number): Promise<void> {
+    const aliases = join(this.dir, 'aliases');
+    writeFileSync(aliases, 'default: root@localhost\n');
+    writeFileSync(
+      join(this.dir, '.msmtprc'),
+      `defaults\nauth off\ntls off\naliases ${aliases}\naccount default\nhost 127.0.0.1\nport ${port}\nfrom fail2ban@example.com\n`,
+      { mode: 0o600 },
+    );
+    const sink = this.startSmtpSink(port);
+    await new Promise<void>((r) => {
+      sink.stdout!.once('data', () => {
+        r();
+      });
+    });
+  }
+
   /** One failed (or, with the right password, successful) mail login; resolves to the server's answer. */
   mailLogin(
     from: Peer,
