@@ -71,11 +71,14 @@ export function readAction(
 
   const ignore = [...ESCAPED_TAGS, 'timeout', 'bantime', ...conditionalBases(read.combined)];
   const families = Object.keys(read.combined).some((k) => CONDITIONAL_KEY_RE.test(k)) ? ['family=inet4', 'family=inet6'] : [];
+  const commands: Record<string, string> = {};
   for (const conditional of [undefined, ...families]) {
-    withWhere(
+    const subst = withWhere(
       () => substituteTags(read.combined, { ignore, lookup: read.lookup, where: read.where, conditional }),
       { file, line: 0 },
     );
+    // fail2ban's client sends the unconditional substitution of the commands
+    if (conditional === undefined) for (const k of ACTION_COMMANDS) if (subst[k] !== undefined) commands[k] = subst[k];
   }
 
   const options: Record<string, string> = {};
@@ -100,5 +103,5 @@ export function readAction(
       if (v !== undefined) options[`${section}/${k}`] = v;
     }
   }
-  return { actname: params.actname, file: loc.name, options, conditional };
+  return { actname: params.actname, file: loc.name, options, conditional, initKeys: read.initKeys, commands };
 }

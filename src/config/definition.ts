@@ -26,6 +26,8 @@ export interface DefinitionRead {
   where: (key: string) => Where | undefined;
   /** Interpolation context of [Definition] with the parameter vars. */
   ctx: InterpolationContext;
+  /** Parameters, then own [Init] keys, in order (no `known/…`): fail2ban's init options. */
+  initKeys: string[];
 }
 
 /** Base option names that have conditional variants (`blocktype` for `blocktype?family=inet6`). */
@@ -110,7 +112,8 @@ export function readDefinition(
     const base = key.startsWith('known/') ? key.slice(6) : key;
     return (cs.own('Init', base) ?? cs.lookup('Definition', base))?.where ?? { file, line: 0 };
   };
-  return { cs, file, combined, params, lookup, where, ctx };
+  const initKeys = Object.keys(initOpts).filter((k) => !k.startsWith('known/'));
+  return { cs, file, combined, params, lookup, where, ctx, initKeys };
 }
 
 /** Re-throw a ConfigError without file context with the option's file:line. */

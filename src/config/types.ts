@@ -41,6 +41,16 @@ export interface ActionDef {
   options: Record<string, string>;
   /** Family-conditional overrides: options['inet6'] = { blocktype: '…' } from `[Init?family=inet6]`. */
   conditional: Record<string, Record<string, string>>;
+  /**
+   * Names of the passed parameters and `[Init]` keys (conditional ones as `key?family=inet6`), in
+   * fail2ban's order: what its client sends as action properties besides the commands.
+   */
+  initKeys?: string[];
+  /**
+   * The command options (`actionban` …) after config-level tag substitution, as fail2ban's client
+   * sends them and `get <jail> action <act> <cmd>` shows them (runtime tags like `<ip>` remain).
+   */
+  commands?: Record<string, string>;
 }
 
 export interface LogPathDef {

@@ -35,6 +35,9 @@ export interface ServerApi {
   statusAll(flavor: string): AllStatus;
   /** Stop the whole server soon, after the current reply has been sent. */
   scheduleShutdown(): void;
+  /** `add <JAIL> [BACKEND]`: create an empty, stopped jail; returns its name. */
+  addJailByCommand(name: string, backend: string): string;
+  /** Start a configured jail, or one made by `add`. */
   startJail(name: string): Promise<void>;
   stopJail(name: string): Promise<void>;
   reload(opts: ReloadOptions): Promise<void>;

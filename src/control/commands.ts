@@ -64,6 +64,9 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
       jail(args[0]);
       await api.stopJail(args[0]!);
       return null;
+    case 'add':
+      if (args.length === 0 || args.length > 2) throw invalidCommand();
+      return api.addJailByCommand(args[0]!, args[1] ?? 'auto');
     case 'start':
       if (args.length === 0) throw invalidCommand();
       await api.startJail(args[0]!);

@@ -152,6 +152,12 @@ export class IgnoreList {
     return this.cacheSpec?.text ?? null;
   }
 
+  /** `get <jail> ignorecache` as fail2ban shows it: [key, max-count, max-time] or null. */
+  cacheInfo(): [string, number, number] | null {
+    const c = this.cacheSpec;
+    return c ? [c.key, c.maxCount, c.maxTime] : null;
+  }
+
   /**
    * Why `s` is ignored ("ip", "dns", "ignoreself rule", "command"; "cache" for a cached
    * decision, which fail2ban does not log), or null when it is not.

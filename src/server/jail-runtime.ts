@@ -1,6 +1,6 @@
 import type { Action } from '../actions/action.js';
 import { CommandAction } from '../actions/command/command-action.js';
-import type { ActionDef, JailDef } from '../config/types.js';
+import type { ActionDef, JailDef, LogPathDef } from '../config/types.js';
 import type { JailControl } from '../control/api.js';
 import type { StatusPair } from '../control/beautify.js';
 import { badValue, invalidCommand } from '../control/errors.js';
@@ -11,13 +11,29 @@ import { Filter } from '../filter/filter.js';
 import { IgnoreList } from '../jail/ignore.js';
 import { INCREMENT_OPTIONS } from '../jail/increment.js';
 import { Jail, type JailOptionKey } from '../jail/jail.js';
+import { pyBool } from '../jail/time-value.js';
 import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
+import { resolveEncoding } from '../sources/file/encoding.js';
 import { FileSource } from '../sources/file/file-source.js';
 import { JournalSource, journalArgsFromBackendOptions } from '../sources/journal/journal-source.js';
 import type { LinesMeta, LogSource } from '../sources/source.js';
 import type { BanStore } from '../store/store.js';
 import { hostIo } from './host-io.js';
+import {
+  ACTION_METHODS,
+  actionProperties,
+  actionProperty,
+  addLogpath,
+  commandError,
+  delLogpath,
+  EDIT_VIEW,
+  editFilter,
+  editJournalmatch,
+  FILTER_EDITS,
+  newAction,
+  setActionProperty,
+} from './jail-edit.js';
 
 /**
  * One running jail: the pipeline for its logs,
@@ -33,6 +49,8 @@ export interface RuntimeDeps {
 }
 
 const MAX_TIMER = 2 ** 31 - 1;
+/** Failure batches (one per source chunk) that may wait for the jail before the source pauses. */
+const MAX_BACKLOG = 2;
 
 export class JailRuntime implements JailControl {
   readonly name: string;
@@ -43,6 +61,8 @@ export class JailRuntime implements JailControl {
   actionDefs: ActionDef[];
   source: LogSource | null = null;
   private work: Promise<unknown> = Promise.resolve();
+  /** Batches of failures handed to `work` and not yet counted. */
+  private backlog = 0;
   private pending: BanTicket[] = [];
   private flushTimer: NodeJS.Immediate | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
@@ -221,10 +241,13 @@ export class JailRuntime implements JailControl {
     }
   }
 
-  /** Lines from the source: filter them now, count failures in order. */
-  private onLines(lines: LogLine[], meta: LinesMeta): void {
+  /**
+   * Lines from the source: filter them now, count failures in order. Returns the pending work
+   * when more than a couple of batches wait for the jail, so the source pauses (backpressure).
+   */
+  private onLines(lines: LogLine[], meta: LinesMeta): Promise<unknown> | undefined {
     const filter = this.filter;
-    if (!filter || this.idle) return;
+    if (!filter || this.idle) return undefined;
     filter.inOperation = !meta.catchingUp;
     this.deps.metrics.add(this.name, 'linesRead', lines.length);
     let found: Failure[] | null = null;
@@ -234,11 +257,12 @@ export class JailRuntime implements JailControl {
       found ??= [];
       for (const f of r.failures) found.push(f);
     }
-    if (found === null) return;
+    if (found === null) return undefined;
     this.deps.metrics.add(this.name, 'failures', found.length);
     // Failures are counted strictly in log order; the ignore check may await DNS/commands.
     // One promise link per batch of lines, not one per failure (a catch-up brings 100k+).
     const batch = found;
+    this.backlog++;
     this.work = this.work.then(async () => {
       for (const f of batch) {
         try {
@@ -250,7 +274,9 @@ export class JailRuntime implements JailControl {
           this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
         }
       }
+      this.backlog--;
     });
+    return this.backlog > MAX_BACKLOG ? this.work : undefined;
   }
 
   /**
@@ -392,6 +418,150 @@ export class JailRuntime implements JailControl {
     this.source?.flushPositions();
   }
 
+  /** True between start() and stop() (a jail made by `add` exists before it starts). */
+  get started(): boolean {
+    return this.running;
+  }
+
+  // ---- live edits (`set <jail> …`) ------------------------------------------------------
+
+  /** Actions added while the jail runs start on their first ban (their commands come later). */
+  private readonly lateActions = new Set<string>();
+  /** Source restarts one at a time. */
+  private edits: Promise<unknown> = Promise.resolve();
+
+  /** Build the filter of the edited definition; swap both in only if that succeeds. */
+  private applyFilterEdit(key: string, args: string[]): unknown {
+    const { def, warning } = editFilter(this.def, key, args);
+    if (def !== this.def) {
+      let filter: Filter | null;
+      try {
+        filter = this.buildFilter(def);
+      } catch (e) {
+        throw commandError(e);
+      }
+      if (filter && this.filter) filter.inOperation = this.filter.inOperation;
+      this.def = def;
+      this.filter = filter;
+    }
+    if (warning) this.deps.logger.child('filter').error(`[${this.name}] ${warning}`);
+    if (key === 'logtimezone') return args[0] ?? '';
+    return this.get(EDIT_VIEW[key]!, []);
+  }
+
+  /**
+   * Follow a new logpath list. The source is rebuilt: files it already followed resume where
+   * they were (the store's positions; without a store, at their end), new ones as asked.
+   */
+  private async relog(def: JailDef, fresh: ReadonlySet<string>): Promise<void> {
+    this.def = def;
+    if (!this.running) return;
+    const run = this.edits.then(async () => {
+      const old = this.source;
+      old?.flushPositions();
+      await old?.stop();
+      const keep: LogPathDef['position'] = this.deps.store ? 'head' : 'tail';
+      const logpath = this.def.logpath.map((p) => (fresh.has(p.pattern) ? p : { ...p, position: keep }));
+      this.source = this.makeSource({ ...this.def, logpath });
+      await this.source?.start();
+    });
+    this.edits = run.catch(() => undefined);
+    await run;
+  }
+
+  private async editSource(key: string, args: string[]): Promise<unknown> {
+    const current = this.source?.files() ?? [];
+    switch (key) {
+      case 'addlogpath': {
+        const logpath = addLogpath(this.def, current, args);
+        if (logpath) await this.relog({ ...this.def, logpath }, new Set([args[0]!]));
+        break;
+      }
+      case 'dellogpath': {
+        const logpath = delLogpath(this.def, current, args);
+        if (logpath) await this.relog({ ...this.def, logpath }, new Set());
+        break;
+      }
+      case 'logencoding': {
+        if (args.length !== 1) throw invalidCommand();
+        const enc = args[0]!.trim();
+        if (enc.toLowerCase() !== 'auto') {
+          try {
+            resolveEncoding(enc);
+          } catch {
+            throw badValue(`unknown encoding: ${enc}`);
+          }
+        }
+        if (enc !== this.def.logencoding) await this.relog({ ...this.def, logencoding: enc }, new Set());
+        break;
+      }
+      default: {
+        const def = editJournalmatch(this.def, key, args);
+        if (def.backend === 'systemd') await this.relog(def, new Set());
+        else this.def = def;
+      }
+    }
+    return this.get(EDIT_VIEW[key]!, []);
+  }
+
+  private actionIndex(name: string | undefined): number {
+    const i = this.actionDefs.findIndex((a) => a.actname === name);
+    if (i < 0) throw badValue(`'Invalid Action name: ${name ?? ''}'`);
+    return i;
+  }
+
+  /** The definition an action runs with (late ones start on demand). */
+  private runDef(d: ActionDef): ActionDef {
+    return this.lateActions.has(d.actname) ? { ...d, options: { actionstart_on_demand: 'true', ...d.options } } : d;
+  }
+
+  private async editActions(key: string, args: string[]): Promise<unknown> {
+    if (key === 'addaction') {
+      const [name, ...rest] = args;
+      if (name === undefined) throw invalidCommand();
+      if (this.actionDefs.some((a) => a.actname === name)) throw badValue(`Action ${name} already exists`);
+      const def = newAction(name, rest);
+      this.actionDefs = [...this.actionDefs, def];
+      this.def = { ...this.def, actions: this.actionDefs };
+      if (this.running) {
+        this.lateActions.add(name);
+        this.actions.push(...this.buildActions([this.runDef(def)]));
+      }
+      return name;
+    }
+    if (key === 'delaction') {
+      if (args.length !== 1) throw invalidCommand();
+      const i = this.actionIndex(args[0]);
+      this.actionDefs = this.actionDefs.filter((_, n) => n !== i);
+      this.def = { ...this.def, actions: this.actionDefs };
+      this.lateActions.delete(args[0]!);
+      const a = this.actions.find((x) => x.name === args[0]);
+      if (a) {
+        // its firewall state would otherwise outlive it with nothing left to remove it
+        this.actions = this.actions.filter((x) => x !== a);
+        await a.stop();
+      }
+      return null;
+    }
+    // action ACT PROP VALUE
+    const [act, prop, value, ...rest] = args;
+    if (prop === undefined) throw invalidCommand();
+    const i = this.actionIndex(act);
+    if (ACTION_METHODS.includes(prop)) throw badValue(`Calling action methods (${prop}) is not supported`);
+    if (value === undefined || rest.length > 0) throw invalidCommand();
+    let edited: { def: ActionDef; value: string };
+    try {
+      edited = setActionProperty(this.actionDefs[i]!, prop, value);
+    } catch (e) {
+      throw commandError(e);
+    }
+    this.actionDefs = this.actionDefs.map((d, n) => (n === i ? edited.def : d));
+    this.def = { ...this.def, actions: this.actionDefs };
+    const a = this.actions.find((x) => x.name === act);
+    if (a instanceof CommandAction) a.reconfigure(this.runDef(edited.def));
+    return edited.value;
+  }
+
   // ---- control view -------------------------------------------------------------------
 
   status(flavor: string): StatusPair[] {
@@ -426,7 +596,7 @@ export class JailRuntime implements JailControl {
     const f = this.filter;
     switch (key) {
       case 'logpath':
-        return this.source?.files() ?? [];
+        return this.source ? this.source.files() : this.def.logpath.map((p) => p.pattern);
       case 'logencoding':
         return this.def.logencoding === 'auto' ? 'UTF-8' : this.def.logencoding;
       case 'journalmatch':
@@ -441,7 +611,7 @@ export class JailRuntime implements JailControl {
       case 'ignorecommand':
         return this.def.ignorecommand;
       case 'ignorecache':
-        return this.def.options.ignorecache ?? null;
+        return this.jail.ignore.cacheInfo();
       case 'prefregex':
         return f?.prefRegex?.regex.source ?? '';
       case 'failregex':
@@ -466,7 +636,7 @@ export class JailRuntime implements JailControl {
             : 0
           : args.map((a) => (this.isBanned(a) ? 1 : 0));
       case 'actions':
-        return this.actions.map((a) => a.name);
+        return this.actionDefs.map((a) => a.actname);
       case 'idle':
         return this.idle;
       case 'findtime':
@@ -479,11 +649,11 @@ export class JailRuntime implements JailControl {
       return this.jail.getOption(key as JailOptionKey);
     }
     if (key === 'action' || key === 'actionproperties' || key === 'actionmethods') {
-      const act = this.actionDefs.find((a) => a.actname === args[0]);
-      if (!act) throw badValue(`Invalid Action name: ${args[0] ?? ''}`);
-      if (key === 'actionproperties') return Object.keys(act.options).filter((k) => !k.startsWith('action'));
-      if (key === 'actionmethods') return Object.keys(act.options).filter((k) => k.startsWith('action'));
-      return act.options[args[1] ?? ''] ?? null;
+      const act = this.actionDefs[this.actionIndex(args[0])]!;
+      if (key === 'actionproperties') return actionProperties(act);
+      if (key === 'actionmethods') return ACTION_METHODS;
+      if (args[1] === undefined) throw invalidCommand();
+      return actionProperty(act, args[1]);
     }
     throw invalidCommand();
   }
@@ -493,7 +663,33 @@ export class JailRuntime implements JailControl {
       if (args.length !== 1) throw invalidCommand();
       return args[0]!;
     };
+    if (FILTER_EDITS.has(key)) return this.applyFilterEdit(key, args);
     switch (key) {
+      case 'addlogpath':
+      case 'dellogpath':
+      case 'logencoding':
+      case 'addjournalmatch':
+      case 'deljournalmatch':
+        return this.editSource(key, args);
+      case 'addaction':
+      case 'delaction':
+      case 'action':
+        return this.editActions(key, args);
+      case 'ignoreself':
+        this.jail.ignore.ignoreself = pyBool(one());
+        this.def = { ...this.def, ignoreself: this.jail.ignore.ignoreself };
+        return this.jail.ignore.ignoreself;
+      case 'ignorecommand':
+        this.jail.ignore.ignorecommand = one();
+        this.def = { ...this.def, ignorecommand: this.jail.ignore.ignorecommand };
+        return this.jail.ignore.ignorecommand;
+      case 'ignorecache':
+        try {
+          this.jail.ignore.setCache(one());
+        } catch (e) {
+          throw commandError(e);
+        }
+        return this.jail.ignore.cacheInfo();
       case 'banip': {
         if (args.length === 0) throw invalidCommand();
         const tickets = this.jail.banManually(args);

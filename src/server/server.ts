@@ -5,7 +5,7 @@ import type { FullConfig, JailDef } from '../config/types.js';
 import type { ReloadOptions, ServerApi } from '../control/api.js';
 import type { AllStatus } from '../control/beautify.js';
 import { execute } from '../control/commands.js';
-import { badValue, unknownJail } from '../control/errors.js';
+import { badValue, duplicateJail, unknownJail } from '../control/errors.js';
 import { socketAlive, startSocketServer, type ControlSocket } from '../control/socket-server.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, LogjailError } from '../core/errors.js';
@@ -15,6 +15,7 @@ import { Metrics } from '../observe/metrics.js';
 import { SqliteBanStore } from '../store/sqlite/sqlite-store.js';
 import type { BanStore } from '../store/store.js';
 import { str2sec } from '../config/timespec.js';
+import { parseSpec } from '../config/params.js';
 import { JailRuntime } from './jail-runtime.js';
 
 /**
@@ -36,6 +37,33 @@ export interface ServerOptions {
 }
 
 export const COMPAT_VERSION = '1.0.2';
+const BACKENDS = ['auto', 'pyinotify', 'gamin', 'polling', 'systemd'];
+
+/** A jail made by `add`: fail2ban's server-side defaults, no filter, logs or actions yet. */
+function emptyJail(name: string, backend: string, backendOptions: Record<string, string>): JailDef {
+  return {
+    name,
+    enabled: true,
+    backend,
+    backendOptions,
+    filter: null,
+    logpath: [],
+    logencoding: 'auto',
+    logtimezone: null,
+    maxretry: 3,
+    maxmatches: 5,
+    findtime: 600,
+    bantime: 600,
+    increment: { enabled: false, factor: 1, formula: null, multipliers: [], maxtime: null, rndtime: null, overalljails: false },
+    ignoreself: true,
+    ignoreip: [],
+    ignorecommand: '',
+    usedns: 'warn',
+    actions: [],
+    options: {},
+    where: { file: '<command>', line: 0 },
+  };
+}
 const PURGE_INTERVAL_MS = 3600_000;
 
 export class Server implements ServerApi {
@@ -132,6 +160,10 @@ export class Server implements ServerApi {
   }
 
   private async addJail(def: JailDef): Promise<void> {
+    await this.startRuntime(this.createJail(def));
+  }
+
+  private createJail(def: JailDef): JailRuntime {
     const log = this.logger.child('jail');
     if (def.name.length >= 26)
       log.warning(
@@ -146,11 +178,30 @@ export class Server implements ServerApi {
       metrics: this.metrics,
     });
     this.jails.set(def.name, rt);
+    return rt;
+  }
+
+  private async startRuntime(rt: JailRuntime): Promise<void> {
     try {
       await rt.start();
     } catch (e) {
-      log.error(`Jail '${def.name}' could not start: ${errorMessage(e)}`);
+      this.logger.child('jail').error(`Jail '${rt.name}' could not start: ${errorMessage(e)}`);
     }
+  }
+
+  /** `add <JAIL> [BACKEND]`: an empty jail, configured by `set` and run by `start <JAIL>`. */
+  addJailByCommand(name: string, backend: string): string {
+    if (this.jails.has(name)) throw duplicateJail(name);
+    let spec;
+    try {
+      spec = parseSpec(backend);
+    } catch (e) {
+      throw badValue(errorMessage(e));
+    }
+    if (!BACKENDS.includes(spec.name))
+      throw badValue(`Unknown backend ${spec.name}. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'`);
+    this.createJail(emptyJail(name, spec.name, spec.params));
+    return name;
   }
 
   // ---- ServerApi --------------------------------------------------------------------
@@ -225,7 +276,11 @@ export class Server implements ServerApi {
   }
 
   async startJail(name: string): Promise<void> {
-    if (this.jails.has(name)) return;
+    const rt = this.jails.get(name);
+    if (rt) {
+      if (!rt.started) await this.startRuntime(rt);
+      return;
+    }
     const def = this.config.jails.find((j) => j.name === name);
     if (!def) throw unknownJail(name);
     await this.addJail(def);

@@ -53,11 +53,12 @@ let refCounter = 0;
 
 export class CommandAction implements Action {
   readonly name: string;
-  readonly timeout: number;
-  readonly norestored: boolean;
-  readonly startOnDemand: boolean;
+  // set from the definition; `reconfigure` replaces them while the action runs
+  timeout!: number;
+  norestored!: boolean;
+  startOnDemand!: boolean;
   private epoch = 0;
-  private readonly tags: StaticTags;
+  private tags!: StaticTags;
   private readonly jail: JailHandle;
   private readonly log: ActionLogger;
   private readonly runner: CommandRunner;
@@ -76,6 +77,14 @@ export class CommandAction implements Action {
     this.runner = deps.runner ?? new ProcessRunner();
     this.lookups = deps.lookups ?? {};
     this.clock = deps.clock ?? systemClock;
+    this.reconfigure(def);
+  }
+
+  /**
+   * New options for the same action (`set <jail> action <act> <prop> <value>`): later commands
+   * use them; started families and the families with bans are kept.
+   */
+  reconfigure(def: ActionDef): void {
     this.tags = new StaticTags(def.options, def.conditional, `action ${def.actname} (${def.file})`);
     const timeout = this.tags.option('timeout').trim();
     this.timeout = timeout ? parseDuration(timeout, `action ${def.actname}: timeout`) : 60;
