@@ -170,8 +170,13 @@ export async function clientMain(argv: string[]): Promise<number> {
     const { readConfig } = await import('../config/index.js');
     const cfg = readConfig(o.conf);
     if (o.dump) {
-      for (const j of cfg.jails.filter((x) => x.enabled))
-        process.stdout.write(`${JSON.stringify(['add', j.name, j.backend])}\n`);
+      const { configStream, formatStream } = await import('./config-stream.js');
+      const stream = await configStream(cfg, {
+        loglevel: o.loglevel,
+        logtarget: o.logtarget,
+        warn: (msg) => process.stderr.write(`${clientLogLine('WARNING', msg)}\n`),
+      });
+      process.stdout.write(formatStream(stream));
     }
     if (o.test) process.stdout.write('OK: configuration test is successful\n');
     return 0;

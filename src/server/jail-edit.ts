@@ -108,7 +108,8 @@ export function editFilter(def: JailDef, key: string, args: readonly string[]): 
       const which = key === 'delfailregex' ? 'failregex' : 'ignoreregex';
       const index = commandInt(oneArg(args));
       const list = withoutIndex(f[which], index);
-      if (list === null) return { def, warning: `Cannot remove regular expression. Index ${index} is not valid` };
+      if (list === null)
+        return { def, warning: `Cannot remove regular expression. Index ${index} is not valid` };
       return { def: next({ [which]: list }) };
     }
     case 'prefregex': {
@@ -142,7 +143,11 @@ export function editFilter(def: JailDef, key: string, args: readonly string[]): 
 }
 
 /** `addlogpath FILE [head|tail]`: the new logpath list, or null when FILE is already there. */
-export function addLogpath(def: JailDef, current: readonly string[], args: readonly string[]): LogPathDef[] | null {
+export function addLogpath(
+  def: JailDef,
+  current: readonly string[],
+  args: readonly string[],
+): LogPathDef[] | null {
   const [file, where = 'head', ...rest] = args;
   if (file === undefined || rest.length > 0) throw invalidCommand();
   const position = where.toLowerCase();
@@ -158,7 +163,11 @@ export function addLogpath(def: JailDef, current: readonly string[], args: reado
  * came from a glob is dropped by listing the glob's other files one by one (fail2ban's server
  * never sees globs: its client expands them).
  */
-export function delLogpath(def: JailDef, current: readonly string[], args: readonly string[]): LogPathDef[] | null {
+export function delLogpath(
+  def: JailDef,
+  current: readonly string[],
+  args: readonly string[],
+): LogPathDef[] | null {
   const file = oneArg(args);
   if (def.logpath.some((p) => p.pattern === file)) return def.logpath.filter((p) => p.pattern !== file);
   if (!current.includes(file)) return null;
@@ -205,7 +214,11 @@ const CONDITIONAL_RE = /^(.+)\?family=(inet[46])$/;
  * `set <jail> action ACT PROP VALUE`: the new definition and the stored value (fail2ban stores
  * `timeout` and `bantime` as seconds).
  */
-export function setActionProperty(def: ActionDef, prop: string, value: string): { def: ActionDef; value: string } {
+export function setActionProperty(
+  def: ActionDef,
+  prop: string,
+  value: string,
+): { def: ActionDef; value: string } {
   const v = prop === 'timeout' || prop === 'bantime' ? String(str2sec(value)) : value;
   const cond = CONDITIONAL_RE.exec(prop);
   const next: ActionDef = {
@@ -230,7 +243,11 @@ export function actionProperty(def: ActionDef, prop: string): string {
   const cmd = def.commands?.[prop];
   if (cmd !== undefined) return cmd;
   const cond = CONDITIONAL_RE.exec(prop);
-  const v = cond ? def.conditional[cond[2]!]?.[cond[1]!] : Object.hasOwn(def.options, prop) ? def.options[prop] : undefined;
+  const v = cond
+    ? def.conditional[cond[2]!]?.[cond[1]!]
+    : Object.hasOwn(def.options, prop)
+      ? def.options[prop]
+      : undefined;
   if (v !== undefined && !prop.startsWith('known/')) return v;
   if (ACTION_COMMANDS.has(prop)) return '';
   if (prop === 'timeout') return '60';
@@ -255,7 +272,8 @@ const BASE_PROPERTIES = [
 /** `get <jail> actionproperties ACT`: the properties fail2ban lists (sorted, as Python's dir()). */
 export function actionProperties(def: ActionDef): string[] {
   const keys = new Set<string>(BASE_PROPERTIES);
-  for (const k of def.initKeys ?? Object.keys(def.options)) if (!k.startsWith('known/') && !k.includes('/')) keys.add(k);
+  for (const k of def.initKeys ?? Object.keys(def.options))
+    if (!k.startsWith('known/') && !k.includes('/')) keys.add(k);
   for (const k of Object.keys(def.commands ?? {})) keys.add(k);
   return [...keys].sort();
 }

@@ -1,0 +1,195 @@
+/**
+ * The command stream fail2ban's client compiles a configuration into (anatomy §1.9), for
+ * `fail2ban-client -d`: global options, then per enabled jail `add`, the filter's and the jail's
+ * `set` commands, log paths and actions, then one `start` per jail. Values keep fail2ban's
+ * types (ints and bools where its reader converts them) so the printed lines match byte for byte.
+ */
+import { ACTION_COMMANDS } from '../config/action-reader.js';
+import { readConfigSet } from '../config/configset.js';
+import { getOption } from '../config/interpolate.js';
+import type { ActionDef, FullConfig, JailDef } from '../config/types.js';
+import { pyRepr } from '../control/pyrepr.js';
+import { pyBool, pyInt } from '../jail/time-value.js';
+import { expandGlob } from '../sources/file/glob.js';
+import { shellSplit } from '../sources/journal/shell-split.js';
+
+export type StreamValue = string | number | boolean | null | StreamValue[] | { [k: string]: StreamValue };
+export type Command = StreamValue[];
+
+/** Filter options, in the order fail2ban's filter reader lists them. */
+const FILTER_KEYS = [
+  'usedns',
+  'prefregex',
+  'ignoreregex',
+  'failregex',
+  'maxlines',
+  'datepattern',
+  'journalmatch',
+];
+/** fail2ban 1.0.2's jail options, in its order; the filter options follow them. */
+const JAIL_KEYS = [
+  'backend',
+  'maxretry',
+  'maxmatches',
+  'findtime',
+  'bantime',
+  'bantime.increment',
+  'bantime.factor',
+  'bantime.formula',
+  'bantime.multipliers',
+  'bantime.maxtime',
+  'bantime.rndtime',
+  'bantime.overalljails',
+  'ignorecommand',
+  'ignoreself',
+  'ignoreip',
+  'ignorecache',
+  'logtimezone',
+  'logencoding',
+  'logpath',
+];
+const INT_KEYS = new Set(['maxretry', 'maxmatches', 'maxlines']);
+const BOOL_KEYS = new Set([
+  'bantime.increment',
+  'bantime.overalljails',
+  'ignoreself',
+  'actionstart_on_demand',
+  'actionrepair_on_unban',
+  'norestored',
+]);
+
+function typed(key: string, v: string): StreamValue {
+  if (INT_KEYS.has(key)) return pyInt(v, key);
+  if (BOOL_KEYS.has(key)) return pyBool(v);
+  return v;
+}
+
+export interface StreamOptions {
+  /** Client command-line overrides (`--loglevel`, `--logtarget`). */
+  loglevel?: string | null;
+  logtarget?: string | null;
+  /** Receives the warnings fail2ban's client logs while converting. */
+  warn?: (msg: string) => void;
+}
+
+/** The global part, from fail2ban.conf (+ .d/, .local) as written (dbpurgeage stays `1d`). */
+export function serverStream(basedir: string, o: StreamOptions = {}): Command[] {
+  const cs = readConfigSet(basedir, 'fail2ban');
+  const get = (k: string): string | undefined => getOption({ cs, section: 'Definition' }, k);
+  const out: [number, ['set', string, StreamValue]][] = [];
+  const stack = cs.hasSection('Thread') ? getOption({ cs, section: 'Thread' }, 'stacksize') : undefined;
+  if (stack !== undefined) out.push([0, ['set', 'thread', { stacksize: pyInt(stack, 'stacksize') }]]);
+  out.push([11, ['set', 'syslogsocket', get('syslogsocket') ?? 'auto']]);
+  out.push([12, ['set', 'loglevel', o.loglevel ?? get('loglevel') ?? 'INFO']]);
+  out.push([13, ['set', 'logtarget', o.logtarget ?? get('logtarget') ?? '/var/log/fail2ban.log']]);
+  let ipv6 = get('allowipv6');
+  if (ipv6 === undefined) {
+    o.warn?.("'allowipv6' not defined in 'Definition'. Using default one: 'auto'");
+    ipv6 = 'auto';
+  }
+  out.push([14, ['set', 'allowipv6', ipv6]]);
+  out.push([50, ['set', 'dbfile', get('dbfile') ?? '/var/lib/fail2ban/fail2ban.sqlite3']]);
+  const maxm = get('dbmaxmatches');
+  if (maxm !== undefined) out.push([51, ['set', 'dbmaxmatches', pyInt(maxm, 'dbmaxmatches')]]);
+  out.push([51, ['set', 'dbpurgeage', get('dbpurgeage') ?? '1d']]);
+  // fail2ban sorts (order, command) pairs: equal orders fall back to the option names
+  return out.sort((a, b) => a[0] - b[0] || (a[1][1] < b[1][1] ? -1 : 1)).map(([, c]) => c);
+}
+
+/** fail2ban's FilterReader._fillStream: usedns first, prefregex/maxlines early, the rest in order. */
+function fillFilter(stream: Command[], entries: [string, string][], jail: string): void {
+  let early = 0;
+  for (const [opt, value] of entries) {
+    if (opt === 'failregex' || opt === 'ignoreregex') {
+      const list = value.split('\n').filter((r) => r !== '');
+      if (list.length > 1) stream.push(['multi-set', jail, `add${opt}`, list]);
+      else if (list.length === 1) stream.push(['set', jail, `add${opt}`, list[0]!]);
+    } else if (opt === 'usedns' || opt === 'maxlines' || opt === 'prefregex') {
+      stream.splice(opt === 'usedns' ? 0 : early, 0, ['set', jail, opt, typed(opt, value)]);
+      early++;
+    } else if (opt === 'datepattern') {
+      stream.push(['set', jail, opt, value]);
+    } else if (opt === 'journalmatch') {
+      for (const m of value.split('\n'))
+        if (m !== '') stream.push(['set', jail, 'addjournalmatch', ...shellSplit(m)]);
+    }
+  }
+}
+
+/** `addaction` and the action's properties: commands as substituted, parameters and [Init] as given. */
+export function actionStream(jail: string, a: ActionDef): Command[] {
+  const multi: [string, StreamValue][] = [];
+  const commands = a.commands ?? {};
+  for (const k of ACTION_COMMANDS) if (commands[k] !== undefined) multi.push([k, typed(k, commands[k])]);
+  for (const k of a.initKeys ?? []) {
+    if (ACTION_COMMANDS.has(k) || k.startsWith('known/')) continue;
+    const cond = /^(.+)\?family=(.+)$/.exec(k);
+    const v = cond ? a.conditional[cond[2]!]?.[cond[1]!] : a.options[k];
+    if (v !== undefined) multi.push([k, v]);
+  }
+  const out: Command[] = [['set', jail, 'addaction', a.actname]];
+  if (multi.length > 1) out.push(['multi-set', jail, 'action', a.actname, multi]);
+  else if (multi.length === 1) out.push(['set', jail, 'action', a.actname, ...multi[0]!]);
+  return out;
+}
+
+/** One jail's commands (without its `start`). */
+export async function jailStream(def: JailDef, o: StreamOptions = {}): Promise<Command[]> {
+  const name = def.name;
+  const opts = def.options;
+  const has = (k: string): boolean => Object.hasOwn(opts, k);
+  const stream: Command[] = [];
+  // the filter's own options, then those the jail sets itself
+  const f = def.filter;
+  if (f)
+    fillFilter(
+      stream,
+      FILTER_KEYS.filter((k) => !has(k) && Object.hasOwn(f.options, k)).map((k) => [k, f.options[k]!]),
+      name,
+    );
+  fillFilter(
+    stream,
+    FILTER_KEYS.filter(has).map((k) => [k, opts[k]!]),
+    name,
+  );
+  const backend = opts.backend ?? 'auto';
+  const logs: Command[] = [];
+  for (const key of JAIL_KEYS) {
+    if (!has(key) || key === 'backend') continue;
+    const value = opts[key]!;
+    if (key === 'logpath') {
+      if (backend.startsWith('systemd')) continue;
+      let found = 0;
+      for (const line of value.split('\n')) {
+        const cut = line.lastIndexOf(' ');
+        const [path, tail] = cut < 0 ? [line, 'head'] : [line.slice(0, cut), line.slice(cut + 1)];
+        if (path === '') continue;
+        const { files, dangling } = await expandGlob(path);
+        for (const d of dangling) o.warn?.(`File ${d} is a dangling link, thus cannot be monitored`);
+        for (const file of files) logs.push(['set', name, 'addlogpath', file, tail]);
+        found += files.length;
+      }
+      if (found === 0) o.warn?.(`Have not found any log file for ${name} jail`);
+    } else if (key === 'ignoreip') {
+      stream.push(['set', name, 'addignoreip', ...value.split(/[ ,\n]+/).filter((s) => s.trim() !== '')]);
+    } else stream.push(['set', name, key, typed(key, value)]);
+  }
+  stream.push(...logs);
+  for (const a of def.actions) stream.push(...actionStream(name, a));
+  stream.unshift(['add', name, backend]);
+  return stream;
+}
+
+/** The whole stream, as `fail2ban-client -d` prints it. */
+export async function configStream(cfg: FullConfig, o: StreamOptions = {}): Promise<Command[]> {
+  const jails = cfg.jails.filter((j) => j.enabled);
+  const out = serverStream(cfg.basedir, o);
+  for (const j of jails) out.push(...(await jailStream(j, o)));
+  for (const j of jails) out.push(['start', j.name]);
+  return out;
+}
+
+/** One line per command, in Python's repr (what fail2ban's client prints). */
+export function formatStream(stream: readonly Command[]): string {
+  return stream.map((c) => `${pyRepr(c)}\n`).join('');
+}
