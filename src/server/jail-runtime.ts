@@ -166,9 +166,7 @@ export class JailRuntime implements JailControl {
     const log = (level: string, msg: string): void => {
       slog.log(level.toUpperCase(), msg);
     };
-    const onLines = (lines: LogLine[], meta: LinesMeta): void => {
-      this.onLines(lines, meta);
-    };
+    const onLines = (lines: LogLine[], meta: LinesMeta): Promise<unknown> | undefined => this.onLines(lines, meta);
     if (def.backend === 'systemd') {
       return new JournalSource(
         {

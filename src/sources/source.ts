@@ -20,7 +20,11 @@ export interface LinesMeta {
   catchingUp: boolean;
 }
 
-export type OnLines = (lines: LogLine[], meta: LinesMeta) => void;
+/**
+ * A consumer that falls behind returns a promise (any other return value is ignored): the source reads nothing more until it settles
+ * (backpressure, so a catch-up of millions of lines does not pile up in memory).
+ */
+export type OnLines = (lines: LogLine[], meta: LinesMeta) => unknown;
 
 /**
  * A saved read position, as in fail2ban's `logs` table: the MD5 (hex) of the file's first

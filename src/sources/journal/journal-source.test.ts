@@ -121,7 +121,9 @@ async function startJournal(
       log: (l, m) => logs.push(`${l}: ${m}`),
       ...opts,
     },
-    (lines) => got.push(...lines),
+    (lines) => {
+      got.push(...lines);
+    },
   );
   sources.push(s);
   await s.start();

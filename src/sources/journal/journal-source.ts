@@ -176,10 +176,18 @@ export class JournalSource implements LogSource {
         // Old entries until one stamped after journalctl started shows up.
         if ((batch.at(-1)!.time ?? Infinity) >= spawnedAt) this.caughtUp = true;
         const catchingUp = !this.caughtUp;
-        try {
-          this.onLines(batch, { path: JOURNAL_PATH, catchingUp });
-        } catch (err) {
+        const fail = (err: unknown): void => {
           this.log('error', `Line consumer failed on the journal: ${errorMessage(err)}`);
+        };
+        try {
+          const wait = this.onLines(batch, { path: JOURNAL_PATH, catchingUp });
+          if (wait instanceof Promise) {
+            // backpressure: journalctl blocks on its pipe until the jail has caught up
+            child.stdout.pause();
+            void wait.then(undefined, fail).finally(() => child.stdout.resume());
+          }
+        } catch (err) {
+          fail(err);
         }
       }
     });
