@@ -216,6 +216,17 @@ export class Compiled implements CompiledRegex {
     return `/${b.re.source}/${b.re.flags}`;
   }
 
+  /**
+   * What stands between a hostile line and exponential backtracking in a variant: V8's linear
+   * fallback (the pattern has no lookaround/backreference), a linear-capable superset gate run
+   * first, or nothing. Machine-independent, so the adversarial suite can assert it.
+   */
+  guard(extent: Extent = 'ascii', clean = true): 'linear' | 'gated' | 'none' {
+    const b = this.build(extent, clean);
+    if (b.gate) return 'gated';
+    return linearCapable(b.re.source, b.re.flags) ? 'linear' : 'none';
+  }
+
   private reduction: Reduction | null | undefined;
 
   private reducer(): Reduction | null {

@@ -296,12 +296,15 @@ function emitNode(n: Node, ctx: Ctx): Out {
       if (n.track !== undefined) ctx.groupMap.push(-n.track);
       const body = emitNode(n.body, ctx);
       const b = body.atom ? body.src : `(?:${body.src})`;
+      // A gate only has to accept a superset: `{m,n}` → `{m,}` keeps V8's linear engine (it
+      // refuses nested repetitions whose bounds multiply past 16, e.g. cowrie's `(?:…){0,20}`).
+      const max = ctx.v.superset && n.max > 1 ? Infinity : n.max;
       let q: string;
-      if (n.min === 0 && n.max === Infinity) q = '*';
-      else if (n.min === 1 && n.max === Infinity) q = '+';
-      else if (n.min === 0 && n.max === 1) q = '?';
-      else if (n.min === n.max) q = `{${n.min}}`;
-      else q = `{${n.min},${n.max === Infinity ? '' : n.max}}`;
+      if (n.min === 0 && max === Infinity) q = '*';
+      else if (n.min === 1 && max === Infinity) q = '+';
+      else if (n.min === 0 && max === 1) q = '?';
+      else if (n.min === max) q = `{${n.min}}`;
+      else q = `{${n.min},${max === Infinity ? '' : max}}`;
       const src = `${b}${q}${n.greedy ? '' : '?'}`;
       return n.track === undefined ? { src, atom: false } : { src: `(${src})`, atom: true };
     }

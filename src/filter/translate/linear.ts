@@ -21,6 +21,23 @@ export const MAX_LINE_LENGTH = 4096;
  */
 const BACKTRACKS_BEFORE_FALLBACK = 20_000;
 
+/*
+ * ADR — hostile lines (issue 2). Measured on the 2-core shared machine with adversarial.test.ts:
+ * worst per-line time ≈ 7–20 ms at 1 KiB, 13–43 ms at 2 KiB, 90–160 ms at 4 KiB (noisy ±2×).
+ * What bounds a line today is only that every variant of every stock regex is *guarded*: either
+ * V8 may fall back to its linear engine (no lookaround/backreference: 375 of 441 ASCII variants) or
+ * a linear-eligible superset gate (emit.ts `superset`) rejects most near-misses first (66). The
+ * suite asserts exactly that, since it is machine-independent.
+ * Rejected, measured: running long lines on the linear engine directly (`l` flag) instead of
+ * backtracking first. That engine is a Pike VM whose cost is ~1 µs per live NFA thread per char:
+ * 1–3 ms per 4 KiB line for small patterns, but 30–60 ms for the `__prefix_line` ones (dovecot,
+ * postfix, assp) on lines that backtracking settles in microseconds — worse, not better.
+ * Also seen: V8's fallback recompiles the linear engine on every fallen-back call (~20 ms), so
+ * a fallback is far dearer than the same `l` RegExp reused. Meeting ≤10 ms at 4 KiB needs either a
+ * cheaper automaton (a lazy DFA over the AST for the match/no-match test, backtracking only to read
+ * the captures of a line known to match) or pattern-by-pattern rewrites of the quadratic shapes.
+ */
+
 let enabled = false;
 
 /** Must run before the RegExp objects are created (the limit is fixed at creation). Idempotent. */

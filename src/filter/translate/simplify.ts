@@ -78,11 +78,12 @@ function dropLeading(n: Node, before: Ranges): Node {
 /**
  * V8's linear engine refuses patterns whose nested bounded repetitions multiply past 16
  * (`(?:[0-9a-f]{1,4}::?|:){1,7}` is 28). `X{m,n}` of a single character equals X×m followed by
- * n−m nested optionals (same greedy/lazy order of tries), which replicates nothing.
+ * n−m nested optionals (same greedy/lazy order of tries), which replicates nothing. Up to 32
+ * copies: sendmail's `\w{14,20}` queue id needs 20.
  */
 function unroll(n: Node & { t: 'repeat' }): Node {
   const b = n.body;
-  if (n.max === Infinity || n.max <= 1 || n.max > 16 || !(b.t === 'lit' || b.t === 'set' || b.t === 'any')) return n;
+  if (n.max === Infinity || n.max <= 1 || n.max > 32 || !(b.t === 'lit' || b.t === 'set' || b.t === 'any')) return n;
   let tail: Node | null = null;
   for (let i = n.max - n.min; i > 0; i--) {
     tail = { t: 'repeat', body: tail ? seq([b, tail]) : b, min: 0, max: 1, greedy: n.greedy };
