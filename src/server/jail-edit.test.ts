@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { ActionDef, JailDef } from '../config/types.js';
+import { CommandError } from '../control/errors.js';
+import {
+  actionProperties,
+  actionProperty,
+  delLogpath,
+  editFilter,
+  editJournalmatch,
+  emptyFilter,
+  newAction,
+  setActionProperty,
+} from './jail-edit.js';
+
+function jail(over: Partial<JailDef> = {}): JailDef {
+  return {
+    name: 'j',
+    enabled: true,
+    backend: 'auto',
+    backendOptions: {},
+    filter: { ...emptyFilter('j'), failregex: [{ regex: 'a <HOST>', where: { file: 'f.conf', line: 3 } }] },
+    logpath: [{ pattern: '/l/a.log', position: 'head' }],
+    logencoding: 'auto',
+    logtimezone: null,
+    maxretry: 3,
+    maxmatches: 3,
+    findtime: 600,
+    bantime: 600,
+    increment: {
+      enabled: false,
+      factor: 1,
+      formula: null,
+      multipliers: [],
+      maxtime: null,
+      rndtime: null,
+      overalljails: false,
+    },
+    ignoreself: true,
+    ignoreip: [],
+    ignorecommand: '',
+    usedns: 'warn',
+    actions: [],
+    options: {},
+    where: { file: 'jail.conf', line: 1 },
+    ...over,
+  };
+}
+
+const errorOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(CommandError);
+    return (e as Error).message;
+  }
+  throw new Error('no error');
+};
+
+describe('filter edits', () => {
+  it('adds and deletes regexes like a Python list (negative index from the end, out of range ignored)', () => {
+    const d0 = jail();
+    const d1 = editFilter(d0, 'addfailregex', ['b <HOST>']).def;
+    expect(d1.filter!.failregex.map((r) => r.regex)).toEqual(['a <HOST>', 'b <HOST>']);
+    expect(d0.filter!.failregex).toHaveLength(1); // the running definition is untouched
+    expect(editFilter(d1, 'delfailregex', ['-1']).def.filter!.failregex.map((r) => r.regex)).toEqual([
+      'a <HOST>',
+    ]);
+    const out = editFilter(d1, 'delfailregex', ['5']);
+    expect(out.def).toBe(d1);
+    expect(out.warning).toMatch(/Index 5 is not valid/);
+    expect(errorOf(() => editFilter(d1, 'delfailregex', ['x']))).toBe(
+      "invalid literal for int() with base 10: 'x'",
+    );
+    expect(errorOf(() => editFilter(d1, 'addfailregex', []))).toBe('Invalid command');
+  });
+
+  it('gives a filterless jail an empty filter to edit', () => {
+    const d = editFilter(jail({ filter: null }), 'addignoreregex', ['^x']).def;
+    expect(d.filter).toMatchObject({ name: 'j', failregex: [], ignoreregex: [{ regex: '^x' }] });
+  });
+
+  it('checks maxlines and corrects usedns as fail2ban does', () => {
+    expect(editFilter(jail(), 'maxlines', [' 4 ']).def.filter!.maxlines).toBe(4);
+    expect(errorOf(() => editFilter(jail(), 'maxlines', ['0']))).toBe(
+      'maxlines must be integer greater than zero',
+    );
+    const u = editFilter(jail(), 'usedns', ['Maybe']);
+    expect(u.def.usedns).toBe('no');
+    expect(u.warning).toBe("Incorrect value 'Maybe' specified for usedns. Using safe 'no'");
+    expect(editFilter(jail(), 'usedns', ['RAW']).def.usedns).toBe('raw');
+    expect(editFilter(jail(), 'prefregex', ['']).def.filter!.prefregex).toBeNull();
+    expect(editFilter(jail(), 'datepattern', ['  ']).def.filter!.datepattern).toBeNull();
+    expect(editFilter(jail(), 'logtimezone', ['UTC']).def.logtimezone).toBe('UTC');
+  });
+});
+
+describe('log path and journal edits', () => {
+  it('drops a literal path, or a file that came from a glob by listing the others', () => {
+    const d = jail({
+      logpath: [
+        { pattern: '/l/a.log', position: 'head' },
+        { pattern: '/l/b*.log', position: 'tail' },
+      ],
+    });
+    expect(delLogpath(d, ['/l/a.log', '/l/b1.log'], ['/l/a.log'])).toEqual([
+      { pattern: '/l/b*.log', position: 'tail' },
+    ]);
+    expect(delLogpath(d, ['/l/a.log', '/l/b1.log', '/l/b2.log'], ['/l/b1.log'])).toEqual([
+      { pattern: '/l/a.log', position: 'head' },
+      { pattern: '/l/b2.log', position: 'head' },
+    ]);
+    expect(delLogpath(d, ['/l/a.log'], ['/l/none.log'])).toBeNull();
+  });
+
+  it('keeps journal matches as groups; deleting an unknown one is an error', () => {
+    const d = editJournalmatch(jail(), 'addjournalmatch', ['_COMM=a', '+', '_COMM=b']);
+    expect(d.filter!.journalmatch).toEqual(['_COMM=a + _COMM=b']);
+    expect(errorOf(() => editJournalmatch(d, 'deljournalmatch', ['_COMM=c']))).toBe(
+      "Match '_COMM=c' not found",
+    );
+    expect(editJournalmatch(d, 'deljournalmatch', ['_COMM=a', '+', '_COMM=b']).filter!.journalmatch).toEqual(
+      [],
+    );
+  });
+});
+
+describe('action properties', () => {
+  const def: ActionDef = {
+    actname: 'a',
+    file: 'a',
+    options: { actionban: 'run <name> <ip>', name: 'j', cmd: 'x', 'known/cmd': 'x' },
+    conditional: { inet6: { cmd: 'x6' } },
+    initKeys: ['name', 'actname', 'cmd', 'cmd?family=inet6'],
+    commands: { actionban: 'run j <ip>' },
+  };
+
+  it('shows commands as substituted, other properties as given, and fail2ban defaults', () => {
+    expect(actionProperty(def, 'actionban')).toBe('run j <ip>');
+    expect(actionProperty(def, 'cmd')).toBe('x');
+    expect(actionProperty(def, 'cmd?family=inet6')).toBe('x6');
+    expect(actionProperty(def, 'actionunban')).toBe('');
+    expect(actionProperty(def, 'timeout')).toBe('60');
+    expect(errorOf(() => actionProperty(def, 'known/cmd'))).toBe(
+      "'CommandAction' object has no attribute 'known/cmd'",
+    );
+    expect(actionProperties(def)).toContain('cmd');
+    expect(actionProperties(def)).not.toContain('known/cmd');
+  });
+
+  it('stores a set value as given (timeout in seconds) without touching the old definition', () => {
+    const t = setActionProperty(def, 'timeout', '2m');
+    expect(t.value).toBe('120');
+    expect(t.def.options.timeout).toBe('120');
+    expect(def.options.timeout).toBeUndefined();
+    const b = setActionProperty(def, 'actionban', 'other <ip>');
+    expect(actionProperty(b.def, 'actionban')).toBe('other <ip>');
+    expect(b.def.options.actionban).toBe('other <ip>');
+    const c = setActionProperty(def, 'cmd?family=inet6', 'y6');
+    expect(c.def.conditional.inet6).toEqual({ cmd: 'y6' });
+    expect(newAction('n', [])).toMatchObject({ actname: 'n', options: {}, commands: {} });
+    expect(errorOf(() => newAction('n', ['/x.py', '{}']))).toMatch(/Python actions/);
+  });
+});
