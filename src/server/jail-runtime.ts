@@ -7,6 +7,7 @@ import { badValue, invalidCommand } from '../control/errors.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { BanTicket, Failure, LogLine } from '../core/failure.js';
+import { DateDetector } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
 import { IgnoreList } from '../jail/ignore.js';
 import { INCREMENT_OPTIONS } from '../jail/increment.js';
@@ -182,9 +183,22 @@ export class JailRuntime implements JailControl {
     if (def.logpath.length === 0) return null;
     const backend = def.backend === 'polling' || def.backend === 'pyinotify' ? def.backend : 'auto';
     return new FileSource(
-      { patterns: def.logpath, backend, encoding: def.logencoding, positions, log },
+      { patterns: def.logpath, backend, encoding: def.logencoding, positions, log, headStart: this.headStart(def) },
       onLines,
     );
+  }
+
+  /** fail2ban's head start: a log read from 0 is entered at now - findtime (by the lines' dates). */
+  private headStart(def: JailDef): { since: () => number; dateOf: (line: string) => number | null } | undefined {
+    const filter = def.filter;
+    if (!filter || filter.datepattern?.trim().toUpperCase() === '{NONE}') return undefined;
+    const clock = this.deps.clock;
+    // its own detector: probing random lines must not disturb the filter's template order
+    const detector = new DateDetector({ datepattern: filter.datepattern, logtimezone: def.logtimezone, clock });
+    return {
+      since: () => clock.now() - def.findtime,
+      dateOf: (line) => detector.match(line)?.time ?? null,
+    };
   }
 
   async start(): Promise<void> {
@@ -617,7 +631,7 @@ export class JailRuntime implements JailControl {
       case 'ignoreregex':
         return f?.ignoreRegexes.map((r) => r.regex.source) ?? [];
       case 'datepattern':
-        return datePatternView(this.def.filter?.datepattern ?? null);
+        return datePatternView(this.def.filter?.datepattern ?? null, f?.dateDetector.templates.map((t) => t.name));
       case 'logtimezone':
         return this.def.logtimezone;
       case 'usedns':
@@ -746,12 +760,18 @@ export class JailRuntime implements JailControl {
  * `{^LN-BEG}`/`{DEFAULT}`/`{DATE}` line stands for the whole default set; no pattern or more
  * than two templates reads "Default Detectors", else the first template.
  */
-export function datePatternView(dp: string | null): [string | null, string] {
+export function datePatternView(dp: string | null, templates?: readonly string[]): [string | null, string] {
   const lines = (dp ?? '')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
   const expands = (l: string): boolean => /^\{(\^LN-BEG|DEFAULT)\}$/i.test(l) || /\{DATE\}/i.test(l);
   if (lines.length === 0 || lines.length > 2 || lines.some(expands)) return [null, 'Default Detectors'];
-  return [lines[0]!, lines[0]!];
+  const first = lines[0]!;
+  // the running detector's template names the pattern ("Year-Month-Day 24hour:Minute:Second");
+  // fail2ban's named templates (Epoch, TAI64N, ISO8601) have no pattern of their own
+  const name = templates?.length === 1 || templates?.length === 2 ? templates[0]! : first;
+  if (/^\{NONE\}$/i.test(first)) return ['{UNB}^', name];
+  if (/^(\{\^LN-BEG\})?(L?EPOCH|TAI64N|ISO8601)$/i.test(first)) return [null, name];
+  return [first, name];
 }

@@ -345,3 +345,44 @@ describe('FileSource: discovery and backends', () => {
     expect(texts(c)).toEqual(Array.from({ length: 50 }, (_, i) => `x${i}`));
   });
 });
+
+describe('FileSource: head start at now - findtime', () => {
+  const headStart = {
+    since: () => 2000,
+    dateOf: (line: string): number | null => {
+      const m = /^T=(\d+) /.exec(line);
+      return m ? Number(m[1]) : null;
+    },
+  };
+  const log = Array.from({ length: 3000 }, (_, i) => `T=${String(i)} line\n`).join('');
+
+  it('skips the lines older than since on a first read from the beginning', async () => {
+    const f = join(dir, 'old.log');
+    writeFileSync(f, log);
+    const c = collector();
+    await startSource(c, { patterns: [{ pattern: f, position: 'head' }], headStart });
+    await c.waitFor(1000);
+    await sleep(50);
+    expect(c.lines.length).toBe(1000);
+    expect(c.lines[0]!.text).toBe('T=2000 line');
+  });
+
+  it('does not apply over a saved position nor to a tail file', async () => {
+    const f = join(dir, 'saved.log');
+    writeFileSync(f, log);
+    const positions = new MemPositions();
+    const first = `${log.split('\n')[0]!}\n`;
+    positions.set(f, { firstLineMd5: createHash('md5').update(first).digest('hex'), pos: first.length * 10 });
+    const c = collector();
+    await startSource(c, { patterns: [{ pattern: f, position: 'head' }], positions, headStart });
+    await c.waitFor(2990);
+    expect(c.lines[0]!.text).toBe('T=10 line');
+    const g = join(dir, 'tail.log');
+    writeFileSync(g, log);
+    const d = collector();
+    await startSource(d, { patterns: [{ pattern: g, position: 'tail' }], headStart });
+    appendFileSync(g, 'T=1 late but new\n');
+    await d.waitFor(1);
+    expect(texts(d)).toEqual(['T=1 late but new']);
+  });
+});

@@ -13,6 +13,7 @@ import {
 import { resolveEncoding, type LineEncoding } from './encoding.js';
 import { FileCursor, fstatFd, type CursorLimits } from './file-cursor.js';
 import { expandGlob, hasMagic } from './glob.js';
+import { seekByTime, type DateOf } from './time-seek.js';
 
 export type FileBackend = 'auto' | 'pyinotify' | 'polling';
 
@@ -36,6 +37,11 @@ export interface FileSourceOptions {
   maxLineBytes?: number;
   /** How long a renamed-away file is still read for late writes (default 2000 ms). */
   retireMs?: number;
+  /**
+   * `head` files read from their beginning start at the first line dated `since()` or later
+   * (fail2ban: now - findtime), found by binary search; without it they are read from 0.
+   */
+  headStart?: { since: () => number; dateOf: DateOf };
 }
 
 /** At most this many chunks per file per turn, so one huge backlog does not starve the other files. */
@@ -223,9 +229,22 @@ export class FileSource implements LogSource {
       await r.cursor.seekEnd(r.size);
       t.caughtUp = true;
       t.posDirty = true;
-    } else this.applySavedPosition(t, r.cursor, r.size);
+    } else {
+      this.applySavedPosition(t, r.cursor, r.size);
+      this.applyHeadStart(t, r.cursor, r.size);
+    }
     this.log('info', `Added logfile: '${t.path}' (pos = ${r.cursor.pos}, hash = ${r.cursor.md5})`);
     this.watchFile(t);
+  }
+
+  private applyHeadStart(t: TrackedFile, c: FileCursor, size: number): void {
+    const hs = this.opts.headStart;
+    if (!hs || c.pos !== 0 || size === 0 || c.enc.unit !== 1) return;
+    const pos = seekByTime(c.fd, size, hs.since(), hs.dateOf, (b, s, e) => c.enc.decode(b, s, e));
+    if (pos === 0) return;
+    c.seek(pos);
+    t.posDirty = true;
+    this.log('debug', `Skipped ${String(pos)} bytes of ${t.path} older than findtime`);
   }
 
   /** Resume where the store says if the file still starts with the same line, else from 0. */
