@@ -11,6 +11,7 @@ import {
   newAction,
   setActionProperty,
 } from './jail-edit.js';
+import { datePatternView } from './jail-runtime.js';
 
 function jail(over: Partial<JailDef> = {}): JailDef {
   return {
@@ -159,5 +160,16 @@ describe('action properties', () => {
     expect(c.def.conditional.inet6).toEqual({ cmd: 'y6' });
     expect(newAction('n', [])).toMatchObject({ actname: 'n', options: {}, commands: {} });
     expect(errorOf(() => newAction('n', ['/x.py', '{}']))).toMatch(/Python actions/);
+  });
+});
+
+describe('get datepattern', () => {
+  it("names the pattern by the detector's template, as fail2ban 1.0.2 prints it", () => {
+    const ymd = 'Year-Month-Day 24hour:Minute:Second';
+    expect(datePatternView('%Y-%m-%d %H:%M:%S', [ymd])).toEqual(['%Y-%m-%d %H:%M:%S', ymd]);
+    expect(datePatternView('Epoch', ['Epoch'])).toEqual([null, 'Epoch']);
+    expect(datePatternView('{NONE}', ['^'])).toEqual(['{UNB}^', '^']);
+    expect(datePatternView('{^LN-BEG}', ['a', 'b', 'c'])).toEqual([null, 'Default Detectors']);
+    expect(datePatternView(null)).toEqual([null, 'Default Detectors']);
   });
 });

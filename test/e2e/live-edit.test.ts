@@ -105,7 +105,16 @@ describe.skipIf(!built())('live edits', () => {
       stdout: 'maxlines must be integer greater than zero\n',
     });
     expect(d.client(['set', 'test', 'maxlines', '2']).stdout).toBe('2\n');
+    expect(d.client(['set', 'test', 'datepattern', '%Y-%m-%d %H:%M:%S']).stdout).toBe(
+      'Current date pattern set to: %Y-%m-%d %H:%M:%S (Year-Month-Day 24hour:Minute:Second)\n',
+    );
+    expect(d.client(['set', 'test', 'datepattern', 'Epoch']).stdout).toBe(
+      'Current date pattern set to: Epoch\n',
+    );
     expect(d.client(['set', 'test', 'datepattern', '%Q'])).toMatchObject({ status: 255 });
+    expect(d.client(['set', 'test', 'datepattern', '']).stdout).toBe(
+      'Current date pattern set to: Default Detectors\n',
+    );
     expect(d.client(['get', 'test', 'datepattern']).stdout).toBe(
       'Current date pattern set to: Default Detectors\n',
     );
