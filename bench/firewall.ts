@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { sendCommand } from '../src/control/client.js';
 import { benchIp } from './logs.js';
 import type { Row } from './table.js';
-import { CLI, ROOT, sleep, until, which } from './util.js';
+import { CLI, NODE_FLAGS, ROOT, sleep, until, which } from './util.js';
 
 export function canFirewall(): boolean {
   return process.getuid?.() === 0 && which('ip') !== null && which('nft') !== null && which('ipset') !== null;
@@ -88,7 +88,7 @@ async function one(ns: string, fw: Fw, total: number, timeoutS: number): Promise
     `[fw]\nenabled = true\nfilter = none\nlogpath = ${join(dir, 'empty.log')}\nbantime = 1d\nignoreself = false\naction = ${fw.action}\n`,
   );
   const start = (): ChildProcess =>
-    spawn('ip', ['netns', 'exec', ns, process.execPath, CLI, 'server', '-f', '-x', '-c', conf], {
+    spawn('ip', ['netns', 'exec', ns, process.execPath, ...NODE_FLAGS, CLI, 'server', '-f', '-x', '-c', conf], {
       stdio: 'ignore',
     });
   const ping = async (): Promise<boolean> => {

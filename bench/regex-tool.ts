@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { GenLog } from './logs.js';
 import { corpusConfig } from './logs.js';
 import type { Row } from './table.js';
-import { CLI, measure, ROOT, which, type RunStats } from './util.js';
+import { CLI, measure, NODE_FLAGS, ROOT, which, type RunStats } from './util.js';
 
 /** 2024-12-31: genlog's default 2024 dates read as 2024 whatever today is. */
 const NOW = '1735603200';
@@ -56,7 +56,7 @@ export async function benchRegexTool(
       if (!cfg || !existsSync(join(cfg, 'filter.d', `${filter}.conf`))) continue;
       const r = await measure(
         process.execPath,
-        [CLI, 'regex', '-c', cfg, '--now', NOW, log.path, filter],
+        [...NODE_FLAGS, CLI, 'regex', '-c', cfg, '--now', NOW, log.path, filter],
         opts.timeoutS,
       );
       const x = row('regex tool', `logjail regex ${filter} (${label} filter)`, log, r, linesOf(r.stdout));

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 import { run } from './main.js';
 
 run(['client', ...process.argv.slice(2)]);
