@@ -63,6 +63,16 @@ const CONTROL_GROUPS = new Set(['nofail', 'mlfforget', 'mlfgained', 'mlfpending'
 // `host`: the pre-0.10 address group (`(?P<host>\S*)`), still found in tutorials' filters
 const ID_GROUPS = ['fid', 'ip4', 'ip6', 'dns', 'host', 'mlfid'];
 const EMPTY: never[] = [];
+
+/**
+ * Adds to a result list that is usually absent or a single item: `[v]` is allocated at its exact
+ * size, where `[]` + push reserves room for 17 (most of the engine's bytes per line before).
+ */
+function append<T>(list: T[] | undefined, v: T): T[] {
+  if (list === undefined || list === EMPTY) return [v];
+  list.push(v);
+  return list;
+}
 /** Seconds a date stays usable for following undated lines, and the live sanity window. */
 const DATE_REUSE = 60;
 
@@ -277,8 +287,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         fail = mergeIntoSession(this.sessions, mlfid, newFailData(groups), matched, now);
         if (fail.groups.nofail && !checkAll) {
           // not a hit, but the regex tool follows the session it changed (`-o row` key order)
-          (res.nofailHits ??= []).push(i);
-          (res.nofailIds ??= []).push(null);
+          res.nofailHits = append(res.nofailHits, i);
+          res.nofailIds = append(res.nofailIds, null);
           res.kind = 'ignored';
           return res;
         }
@@ -290,11 +300,10 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       const idr = extractFailureId(fail.groups, this.usedns);
       if (idr.kind === 'none') continue;
       slot.hits++;
-      if (res.failHits === EMPTY) res.failHits = [];
-      res.failHits.push(i);
+      res.failHits = append(res.failHits, i);
       if (fail.groups.nofail) {
-        (res.nofailHits ??= []).push(i);
-        (res.nofailIds ??= []).push(idr.kind === 'id' ? idr.id : null);
+        res.nofailHits = append(res.nofailHits, i);
+        res.nofailIds = append(res.nofailIds, idr.kind === 'id' ? idr.id : null);
       }
       if (idr.kind === 'pending') {
         fail.pending = true;
@@ -304,12 +313,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       }
       if (fail.groups.nofail) nofailHit = true;
       else {
-        if (res.failures === EMPTY) {
-          res.failures = [];
-          res.failureRegex = [];
-        }
-        res.failures.push(this.toFailure(fail, idr, date, now));
-        res.failureRegex!.push(i);
+        res.failures = append(res.failures, this.toFailure(fail, idr, date, now));
+        res.failureRegex = append(res.failureRegex, i);
       }
       if (!checkAll) break;
     }
@@ -326,8 +331,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       const slot = this.ignoreRegexes[j]!;
       if (!slot.regex.mayMatch(buf) || slot.regex.exec(buf) === null) continue;
       slot.hits++;
-      if (res.ignoreHits === EMPTY) res.ignoreHits = [];
-      res.ignoreHits.push(j);
+      res.ignoreHits = append(res.ignoreHits, j);
       found = j;
       if (!this.checkAll) break;
     }

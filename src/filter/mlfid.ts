@@ -32,6 +32,8 @@ interface Entry {
 /** Bounded session cache (fail2ban: 100 entries, 5 minutes). */
 export class MlfidCache {
   private readonly map = new Map<string, Entry>();
+  /** Expiry of the oldest entry, or earlier (deletions may leave it stale on the safe side). */
+  private headExpires = Infinity;
 
   constructor(
     private readonly maxCount = 100,
@@ -54,12 +56,21 @@ export class MlfidCache {
 
   set(key: string, data: FailData, now: number): void {
     this.map.delete(key);
-    // insertion order is expiry order (constant lifetime): purge from the front
-    for (const [k, e] of this.map) {
-      if (e.expires > now && this.map.size < this.maxCount) break;
-      this.map.delete(k);
+    // insertion order is expiry order (constant lifetime): purge from the front — only when the
+    // front may be due (headExpires is never later than the real front's expiry, only earlier)
+    if (this.map.size >= this.maxCount || this.headExpires <= now) {
+      this.headExpires = Infinity;
+      for (const [k, e] of this.map) {
+        if (e.expires > now && this.map.size < this.maxCount) {
+          this.headExpires = e.expires;
+          break;
+        }
+        this.map.delete(k);
+      }
     }
-    this.map.set(key, { data, expires: now + this.maxTime });
+    const expires = now + this.maxTime;
+    if (this.map.size === 0) this.headExpires = expires;
+    this.map.set(key, { data, expires });
   }
 
   delete(key: string): void {
