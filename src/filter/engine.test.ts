@@ -3,7 +3,7 @@ import { fixedClock } from '../core/clock.js';
 import { RegexTranslateError } from '../core/errors.js';
 import type { FilterDef } from '../config/types.js';
 import type { CompiledRegexLike, DateDetectorLike, DateMatchLike, FilterDeps, RegexCompileOptions } from './deps.js';
-import { FilterEngine, type FilterRuntimeOptions } from './engine.js';
+import { capLine, FilterEngine, type FilterRuntimeOptions } from './engine.js';
 
 // --- small fakes of the translator and the date detector (just enough fail2ban tags) ---
 
@@ -100,6 +100,15 @@ describe('FilterEngine single line', () => {
     expect(e.failRegexes[0]!.hits).toBe(1);
   });
 
+  it('matches an over-long line on its two ends: padding the middle cannot hide the address', () => {
+    const { e } = engine(def({ fail: ['^ sshd: invalid user \\S+ from <HOST>$'] }));
+    const line = `2005-08-14 11:59:00 sshd: invalid user ${'x'.repeat(500)} from 192.0.2.8`;
+    const r = e.processLine(line);
+    expect(r.failures[0]).toMatchObject({ id: '192.0.2.8' });
+    expect(r.failures[0]!.matches[0]).toHaveLength(200);
+    expect(capLine('abcdefghij', 4)).toBe('abij');
+  });
+
   it('misses lines no regex matches', () => {
     const { e } = engine(def({ fail: ['^fail from <HOST>$'] }));
     const r = e.processLine('2005-08-14 11:59:00 all good');
@@ -175,9 +184,10 @@ describe('FilterEngine single line', () => {
     expect(r).toMatchObject({ kind: 'ignored', failures: [], failHits: [0] });
   });
 
-  it('cuts overlong lines', () => {
-    const { e } = engine(def({ fail: ['from <HOST>$'] }));
-    expect(e.processLine(`2005-08-14 11:59:00 ${'x'.repeat(300)} from 192.0.2.1`).kind).toBe('missed');
+  it('cuts the middle out of overlong lines', () => {
+    const { e } = engine(def({ fail: ['from <HOST> '] }));
+    expect(e.processLine(`2005-08-14 11:59:00 ${'x'.repeat(150)} from 192.0.2.1 ${'y'.repeat(150)}`).kind).toBe('missed');
+    expect(e.processLine(`2005-08-14 11:59:00 ${'x'.repeat(50)} from 192.0.2.1 ${'y'.repeat(50)}`).kind).toBe('matched');
   });
 });
 

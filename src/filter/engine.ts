@@ -58,6 +58,16 @@ function leadChars(prefixes: readonly string[] | null | undefined): { lead: Uint
   return { lead, leadHigh };
 }
 
+/**
+ * An over-long line keeps its two ends (the date and daemon prefix at the start, the address and
+ * verdict usually at the end): padding the middle (a user name, a URL) cannot push the address
+ * out of reach, as a plain cut would let it.
+ */
+export function capLine(line: string, max: number): string {
+  const head = max >> 1;
+  return line.slice(0, head) + line.slice(line.length - (max - head));
+}
+
 /** Names the engine consumes itself; they never reach Failure.fields. */
 const CONTROL_GROUPS = new Set(['nofail', 'mlfforget', 'mlfgained', 'mlfpending', 'content']);
 // `host`: the pre-0.10 address group (`(?P<host>\S*)`), still found in tutorials' filters
@@ -155,7 +165,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   }
 
   processLine(rawLine: string, sourceTime?: number): LineResult {
-    const line = rawLine.length > this.maxLineLength ? rawLine.slice(0, this.maxLineLength) : rawLine;
+    const line = rawLine.length > this.maxLineLength ? capLine(rawLine, this.maxLineLength) : rawLine;
     const now = this.clock.now();
     let text = line;
     let date: number | null = null;

@@ -2,14 +2,15 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * Lines longer than this are cut by the filter engine before matching. Worst per-line time over
- * every stock filter with crafted lines (adversarial.test.ts) grows about quadratically with
- * length: ≤7 ms at 1 KiB, 13 ms at 2 KiB, 89 ms at 4 KiB, 255 ms at 8 KiB. 4 KiB keeps real log
- * lines whole (RFC 3164 syslog messages are ≤1 KiB, RFC 5424 asks receivers for ≥2 KiB) while
- * bounding what one hostile line can cost. A longer cap lets fewer padded lines slip past
- * `$`-anchored regexes but costs ~3× more per hostile line for each doubling.
+ * Lines longer than this are matched on their first and last MAX_LINE_LENGTH/2 characters (see
+ * capLine in engine.ts). Worst per-line time over every stock filter with crafted lines
+ * (adversarial.test.ts) grows about quadratically with length: ≈7 ms at 1 KiB, 13–43 ms at 2 KiB,
+ * 45–160 ms at 4 KiB on the loaded 2-core machine. 1 KiB is the largest power of two that meets
+ * the ≤10 ms goal; every annotated sample line of fail2ban's test corpus is shorter (≤700), as is
+ * an RFC 3164 syslog message. Longer lines (long URLs, ModSecurity) lose their middle, not the ends
+ * where fail2ban's regexes anchor, so padding cannot hide an address at either end.
  */
-export const MAX_LINE_LENGTH = 4096;
+export const MAX_LINE_LENGTH = 1024;
 
 /**
  * After this many backtracks V8 reruns the match on its linear-time engine (when the pattern has
