@@ -179,7 +179,8 @@ export class IgnoreList {
     };
 
     const addrText = canonicalIp(s.ip ?? s.id) ?? canonicalIp(s.id);
-    const addr = addrText !== null ? toAddr(addrText) : null;
+    // the numeric form only serves network entries; most jails have none (BigInt per failure)
+    const addr = addrText !== null && this.others.length > 0 ? toAddr(addrText) : null;
 
     if (this.ignoreself && addrText !== null && (await this.selfIps(now)).has(addrText)) {
       remember(true);
