@@ -20,6 +20,8 @@ export interface CompiledRegexLike {
   mayMatch(text: string): boolean;
   /** Start-anchored regexes: texts one of which a matching subject starts with (null/absent = unknown). */
   readonly prefixes?: readonly string[] | null;
+  /** Required literals: a match's text holds one string of every clause (absent = unknown). */
+  readonly literals?: readonly (readonly string[])[];
 }
 
 export interface RegexCompileOptions {

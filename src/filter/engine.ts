@@ -68,6 +68,32 @@ export function capLine(line: string, max: number): string {
   return line.slice(0, head) + line.slice(line.length - (max - head));
 }
 
+/**
+ * One search for "could any failregex match this line": per failregex its most selective
+ * required-literal clause, all joined into one alternation. Null when some failregex requires no
+ * literal at all. Most log lines match nothing, and this rejects them with one scan instead of a
+ * prefregex run plus a prefilter per failregex.
+ */
+function anyFailGate(regexes: readonly CompiledRegexLike[]): RegExp | null {
+  const alts = new Set<string>();
+  for (const r of regexes) {
+    const clauses = r.literals;
+    if (!clauses || clauses.length === 0) return null;
+    let best: readonly string[] | null = null;
+    let bestLen = 0;
+    for (const c of clauses) {
+      const shortest = Math.min(...c.map((x) => x.length));
+      if (shortest > bestLen) {
+        best = c;
+        bestLen = shortest;
+      }
+    }
+    if (best === null) return null;
+    for (const x of best) alts.add(x.replace(/[\\^$.*+?()[\]{}|-]/g, '\\$&'));
+  }
+  return alts.size > 0 ? new RegExp([...alts].join('|')) : null;
+}
+
 /** Names the engine consumes itself; they never reach Failure.fields. */
 const CONTROL_GROUPS = new Set(['nofail', 'mlfforget', 'mlfgained', 'mlfpending', 'content']);
 // `host`: the pre-0.10 address group (`(?P<host>\S*)`), still found in tutorials' filters
@@ -106,6 +132,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   private readonly findtime: number | undefined;
   private readonly maxLineLength: number;
   private readonly earlyIgnore: boolean;
+  /** anyFailGate, where skipping a line changes nothing observable (see constructor). */
+  private readonly gate: RegExp | null;
   private readonly sessions = new MlfidCache();
   private lineBuffer: BufferedLine[] = [];
   private lastDate: number | null = null;
@@ -144,6 +172,10 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     this.ignoreRegexes = def.ignoreregex.map(({ regex, where }) => ({ text: regex, regex: compile(regex, where), hits: 0 }));
     // fail2ban tests few ignoreregexes before the failregexes, many only after a hit
     this.earlyIgnore = this.ignoreRegexes.length > 0 && this.ignoreRegexes.length < this.fail.length - 2;
+    // The daemon only cares about failures. The regex tool also reports prefregex and early
+    // ignoreregex hits on lines no failregex matches, so there the gate needs neither.
+    const gateSafe = this.live || (this.prefRegex === null && !this.earlyIgnore);
+    this.gate = gateSafe && this.maxlines === 1 ? anyFailGate(this.fail.map((f) => f.regex)) : null;
     this.dateDetector = deps.createDateDetector({
       datepattern: opts.datepattern !== undefined ? opts.datepattern : def.datepattern,
       logtimezone: opts.logtimezone ?? null,
@@ -222,6 +254,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       orgBuffer = EMPTY;
       buf = text;
     }
+
+    if (this.gate !== null && !this.gate.test(buf)) return res;
 
     if (this.earlyIgnore && this.ignoreLine(buf, res) >= 0) {
       if (!checkAll || multi) this.lineBuffer = [];

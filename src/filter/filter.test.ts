@@ -71,3 +71,28 @@ describe('Filter with the real translator: anchored-regex prefilter', () => {
     expect(hits).toEqual([[0], [0], [1], [1], [2], []]);
   });
 });
+
+describe('Filter: the one-scan "could any failregex match" gate', () => {
+  const d = def([String.raw`^bad (?:login|auth) from <HOST>$`, String.raw`^denied for \S+ from <HOST>$`], {
+    prefregex: String.raw`^\s*<F-MLFID>\S+ demo\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$`,
+  });
+  const lines = [
+    'Aug 14 09:59:00 host demo[1]: all fine here',
+    'Aug 14 09:59:01 host demo[2]: bad login from 192.0.2.1',
+    'Aug 14 09:59:02 host other[3]: bad auth from 192.0.2.2',
+    'Aug 14 09:59:03 host demo[4]: denied for x from 192.0.2.3',
+    'Aug 14 09:59:04 host demo[5]: denied  for x from 192.0.2.4',
+  ];
+
+  it('live: the same failures as without it', () => {
+    const f = new Filter(d, { clock: fixedClock(NOW - 55), mode: 'live', usedns: 'raw', logtimezone: 'UTC' });
+    expect(lines.map((l) => f.processLine(l).failures.map((x) => x.id))).toEqual([[], ['192.0.2.1'], [], ['192.0.2.3'], []]);
+  });
+
+  it('regex tool: prefregex hits are still counted on lines no failregex matches', () => {
+    const f = new Filter(d, { clock: fixedClock(NOW), mode: 'test', checkAll: true, usedns: 'raw', logtimezone: 'UTC' });
+    for (const l of lines) f.processLine(l);
+    expect(f.prefRegex!.hits).toBe(4);
+    expect(f.failRegexes.map((r) => r.hits)).toEqual([1, 1]);
+  });
+});
