@@ -10,4 +10,4 @@ export { parseBool } from './values.js';
 export { readFilter, readFilterFull, FILTER_OPTS, type FilterReadOptions, type FilterRead } from './filter-reader.js';
 export { readAction, actionName, ESCAPED_TAGS } from './action-reader.js';
 export { readServer, SERVER_DEFAULTS } from './server-reader.js';
-export { readConfig, readJails, parseLogpath, JAIL_OPTS, FAIL2BAN_VERSION, type ReadConfigOptions } from './jail-reader.js';
+export { readConfig, readJails, parseLogpath, stubJail, JAIL_OPTS, FAIL2BAN_VERSION, type ReadConfigOptions } from './jail-reader.js';

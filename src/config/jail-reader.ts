@@ -268,7 +268,8 @@ export function parseLogpath(value: string): LogPathDef[] {
   return out;
 }
 
-function stubJail(name: string, where: Where): JailDef {
+/** A disabled jail with the server-side defaults and nothing configured (also `add <jail>`). */
+export function stubJail(name: string, where: Where): JailDef {
   return {
     name,
     enabled: false,
