@@ -1,8 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FailWindow, type FailInput } from './fail-window.js';
+import { pyRound } from './py-expr.js';
 
-const fail = (id: string, time: number, extra: Partial<FailInput> = {}): FailInput => ({ id, ip: id, time, matches: [`line ${time}`], fields: {}, ...extra });
+const fail = (id: string, time: number, extra: Partial<FailInput> = {}): FailInput => ({
+  id,
+  ip: id,
+  time,
+  matches: [`line ${time}`],
+  fields: {},
+  ...extra,
+});
 
 describe('FailWindow', () => {
   it('returns the entry at the maxretry-th failure and forgets it', () => {
@@ -102,9 +110,16 @@ describe('FailWindow', () => {
   it('agrees with a full-scan reference model on random workloads', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ id: fc.integer({ min: 0, max: 15 }), dt: fc.integer({ min: 0, max: 120 }), back: fc.integer({ min: 0, max: 60 }) }), {
-          maxLength: 300,
-        }),
+        fc.array(
+          fc.record({
+            id: fc.integer({ min: 0, max: 15 }),
+            dt: fc.integer({ min: 0, max: 120 }),
+            back: fc.integer({ min: 0, max: 60 }),
+          }),
+          {
+            maxLength: 300,
+          },
+        ),
         fc.integer({ min: 2, max: 6 }),
         (ops, maxretry) => {
           const findtime = 300;
@@ -147,5 +162,148 @@ describe('FailWindow', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('FailWindow records (ids, addresses, fields, lines)', () => {
+  it('keeps a differing address, fields equal to the id, non-ASCII ids and lines', () => {
+    const w = new FailWindow({ maxretry: 3, maxmatches: 2, findtime: 600 });
+    w.add({ id: 'jürgen', ip: null, time: 1, matches: ['α line'], fields: { user: 'jürgen' } }, 1, 1);
+    w.add({ id: 'jürgen', ip: '2001:db8::1', time: 2, matches: [], fields: { ip6: '2001:db8::1' } }, 1, 2);
+    expect(w.get('jürgen')).toMatchObject({
+      ip: '2001:db8::1',
+      matches: ['α line'],
+      fields: { user: 'jürgen', ip6: '2001:db8::1' },
+    });
+    expect(w.get('jurgen')).toBeUndefined();
+    w.add(
+      {
+        id: '10.0.0.1',
+        ip: '10.0.0.1',
+        time: 1,
+        matches: ['from 10.0.0.1 to 10.0.0.1', '10.0.0.1'],
+        fields: {},
+      },
+      1,
+      1,
+    );
+    expect(w.get('10.0.0.1')?.matches).toEqual(['from 10.0.0.1 to 10.0.0.1', '10.0.0.1']);
+    const e = w.add({ id: 'jürgen', ip: '192.0.2.1', time: 3, matches: ['β', 'γ', 'δ'], fields: {} }, 1, 3);
+    // the address seen first stays; only the latest maxmatches lines
+    expect(e).toMatchObject({ id: 'jürgen', ip: '2001:db8::1', failures: 3, matches: ['γ', 'δ'] });
+    expect(w.size).toBe(1);
+  });
+
+  it('agrees with a plain-object model under random adds, deletes and expiry', () => {
+    interface Ref {
+      ip: string | null;
+      first: number;
+      last: number;
+      retry: number;
+      failures: number;
+      matches: string[] | null;
+      fields: Record<string, string> | null;
+    }
+    const ids = ['10.0.0.1', '10.0.0.22', '2001:db8::abcd:1', 'user@example.org', 'ü', ''];
+    const op = fc.record({
+      id: fc.integer({ min: 0, max: ids.length - 1 }),
+      kind: fc.constantFrom('add', 'add', 'add', 'delete'),
+      dt: fc.integer({ min: 0, max: 90 }),
+      ip: fc.constantFrom<'none' | 'id' | 'other'>('none', 'id', 'other'),
+      // lines that carry the id (as log lines do) and lines that do not
+      lines: fc.array(
+        fc.oneof(
+          fc.string({ maxLength: 30 }),
+          fc
+            .tuple(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }))
+            .map(([x, y]) => `${x}\u0000ID${y}`),
+        ),
+        { maxLength: 3 },
+      ),
+      fields: fc.dictionary(fc.constantFrom('user', 'port', 'ip4', 'f-x'), fc.string({ maxLength: 12 }), {
+        maxKeys: 2,
+      }),
+      sameAsId: fc.boolean(),
+      count: fc.integer({ min: 1, max: 2 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), fc.integer({ min: 0, max: 3 }), (ops, maxmatches) => {
+        const findtime = 200;
+        const maxretry = 5;
+        const w = new FailWindow({ maxretry, maxmatches, findtime });
+        const ref = new Map<string, Ref>();
+        let now = 0;
+        for (const o of ops) {
+          now += o.dt;
+          const id = ids[o.id]!;
+          for (const [k, v] of ref) if (v.last <= now - findtime) ref.delete(k);
+          w.cleanup(now);
+          if (o.kind === 'delete') {
+            expect(w.delete(id)).toBe(ref.delete(id));
+            continue;
+          }
+          const ip = o.ip === 'none' ? null : o.ip === 'id' ? id : '198.51.100.7';
+          const lines = o.lines.map((l) => l.replace('\u0000ID', id));
+          const fields: Record<string, string> = { ...o.fields };
+          if (o.sameAsId) fields.ip4 = id;
+          let r = ref.get(id);
+          if (!r) {
+            r = { ip, first: now, last: now, retry: 0, failures: 0, matches: null, fields: null };
+            ref.set(id, r);
+          } else {
+            if (r.first < now - findtime) {
+              r.retry = pyRound((r.retry / (now - r.first)) * findtime);
+              r.first = now - findtime;
+            }
+            r.last = now;
+            if (r.ip === null) r.ip = ip;
+          }
+          r.retry += o.count;
+          r.failures++;
+          if (maxmatches > 0 && lines.length > 0)
+            r.matches = [...(r.matches ?? []), ...lines].slice(-maxmatches);
+          if (maxmatches === 0) r.matches = null;
+          for (const [k, v] of Object.entries(fields)) if (!(k in (r.fields ?? {}))) (r.fields ??= {})[k] = v;
+          const got = w.add({ id, ip, time: now, matches: lines, fields }, o.count, now);
+          if (r.retry >= maxretry) {
+            ref.delete(id);
+            expect(got).toEqual({ id, ...r });
+          } else expect(got).toBeNull();
+          expect(w.size).toBe(ref.size);
+          for (const [k, v] of ref) expect(w.get(k)).toEqual({ id: k, ...v });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds many ids through growth, removal and record compaction', () => {
+    const w = new FailWindow({ maxretry: 1000, maxmatches: 3, findtime: 1e9 });
+    const N = 20_000;
+    for (let round = 0; round < 3; round++)
+      for (let i = 0; i < N; i++) {
+        const id = `10.${i >> 8}.${i & 255}.${round}`.slice(0, -2);
+        w.add(
+          {
+            id,
+            ip: id,
+            time: round,
+            matches: [`r${round} ${id} ${'x'.repeat(i % 50)}`],
+            fields: { n: String(i) },
+          },
+          1,
+          round,
+        );
+      }
+    for (let i = 0; i < N; i += 2) expect(w.delete(`10.${i >> 8}.${i & 255}`)).toBe(true);
+    expect(w.size).toBe(N / 2);
+    for (let i = 1; i < N; i += 2) {
+      const id = `10.${i >> 8}.${i & 255}`;
+      const e = w.get(id)!;
+      expect(e.retry).toBe(3);
+      expect(e.fields).toEqual({ n: String(i) });
+      expect(e.matches).toEqual([0, 1, 2].map((r) => `r${r} ${id} ${'x'.repeat(i % 50)}`));
+    }
+    expect(w.get('10.0.0')).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { readConfig } from '../config/index.js';
+import { readConfig, stubJail } from '../config/index.js';
 import type { FullConfig, JailDef } from '../config/types.js';
 import type { ReloadOptions, ServerApi } from '../control/api.js';
 import type { AllStatus } from '../control/beautify.js';
@@ -10,6 +10,7 @@ import { socketAlive, startSocketServer, type ControlSocket } from '../control/s
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, LogjailError } from '../core/errors.js';
 import { enableLinearFallback } from '../filter/translate/index.js';
+import { MemorySettle } from './memory-settle.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { SqliteBanStore } from '../store/sqlite/sqlite-store.js';
@@ -39,30 +40,10 @@ export interface ServerOptions {
 export const COMPAT_VERSION = '1.0.2';
 const BACKENDS = ['auto', 'pyinotify', 'gamin', 'polling', 'systemd'];
 
-/** A jail made by `add`: fail2ban's server-side defaults, no filter, logs or actions yet. */
+/** A jail made by `add`: fail2ban's server-side defaults (maxretry 3 there), no filter, logs or actions yet. */
 function emptyJail(name: string, backend: string, backendOptions: Record<string, string>): JailDef {
-  return {
-    name,
-    enabled: true,
-    backend,
-    backendOptions,
-    filter: null,
-    logpath: [],
-    logencoding: 'auto',
-    logtimezone: null,
-    maxretry: 3,
-    maxmatches: 5,
-    findtime: 600,
-    bantime: 600,
-    increment: { enabled: false, factor: 1, formula: null, multipliers: [], maxtime: null, rndtime: null, overalljails: false },
-    ignoreself: true,
-    ignoreip: [],
-    ignorecommand: '',
-    usedns: 'warn',
-    actions: [],
-    options: {},
-    where: { file: '<command>', line: 0 },
-  };
+  const stub = stubJail(name, { file: '<command>', line: 0 });
+  return { ...stub, enabled: true, backend, backendOptions, maxretry: 3, maxmatches: 5, findtime: 600, bantime: 600 };
 }
 const PURGE_INTERVAL_MS = 3600_000;
 
@@ -77,6 +58,7 @@ export class Server implements ServerApi {
   private stopping: Promise<void> | null = null;
   private purgeTimer: NodeJS.Timeout | null = null;
   private positionsTimer: NodeJS.Timeout | null = null;
+  private readonly memory = new MemorySettle();
   private dbmaxmatches = 10;
   private dbpurgeage = 86400;
   socketPath = '';
@@ -92,6 +74,7 @@ export class Server implements ServerApi {
   /** Read the config (nothing starts if it is broken), then open everything and start the jails. */
   async start(): Promise<void> {
     enableLinearFallback();
+    this.memory.start();
     this.config = readConfig(this.opts.confdir);
     const s = this.config.server;
     this.logger = createLogger({
@@ -256,6 +239,7 @@ export class Server implements ServerApi {
     this.jails.clear();
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     if (this.positionsTimer) clearInterval(this.positionsTimer);
+    this.memory.stop();
     if (this.store) {
       this.store.close();
       this.logger.child('database').info('Connection to database closed.');
