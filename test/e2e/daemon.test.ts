@@ -1,25 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { built, DaemonRoot, waitFor } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { built, daemonRoots, waitFor } from './harness.js';
 
 /**
  * The real daemon and client, as a user runs them: config tree in a temp dir, log lines
  * appended to a file, bans observed through a recording action and the client's output.
  */
-const roots: DaemonRoot[] = [];
-function root(opts?: ConstructorParameters<typeof DaemonRoot>[0]): DaemonRoot {
-  const r = new DaemonRoot(opts);
-  roots.push(r);
-  return r;
-}
-
-afterEach(async () => {
-  for (const r of roots.splice(0)) {
-    await r.stop();
-    r.cleanup();
-  }
-});
+const root = daemonRoots();
 
 describe.skipIf(!built())('daemon', () => {
   it('bans at the maxretry-th failure and shows it in status', async () => {

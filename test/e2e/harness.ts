@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 
 /**
  * Runs the real, built daemon (`dist/`) in a temp root: its own config tree, log files, socket,
@@ -29,6 +30,22 @@ export interface DaemonOptions {
   jailLocal?: string;
   /** Options of the default `test` jail, e.g. { maxretry: '3' }. */
   jail?: Record<string, string>;
+}
+
+/** A factory for DaemonRoots that are stopped and removed after each test of the calling file. */
+export function daemonRoots(): (opts?: DaemonOptions) => DaemonRoot {
+  const roots: DaemonRoot[] = [];
+  afterEach(async () => {
+    for (const r of roots.splice(0)) {
+      await r.stop();
+      r.cleanup();
+    }
+  });
+  return (opts) => {
+    const r = new DaemonRoot(opts);
+    roots.push(r);
+    return r;
+  };
 }
 
 /** A config tree with one jail `test` reading `auth.log` with a simple filter. */

@@ -1,27 +1,15 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { askValue } from './daemon-tools.js';
-import { built, DaemonRoot, syslogNow, waitFor } from './harness.js';
+import { built, daemonRoots, syslogNow, waitFor, type DaemonRoot } from './harness.js';
 
 /**
  * Live edits through the client on the real daemon (anatomy §5.4): filter regexes, log paths,
  * a jail made by `add` and configured by `set`, action properties — the jail keeps running and a
  * rejected edit changes nothing.
  */
-const roots: DaemonRoot[] = [];
-function root(opts?: ConstructorParameters<typeof DaemonRoot>[0]): DaemonRoot {
-  const r = new DaemonRoot(opts);
-  roots.push(r);
-  return r;
-}
-
-afterEach(async () => {
-  for (const r of roots.splice(0)) {
-    await r.stop();
-    r.cleanup();
-  }
-});
+const root = daemonRoots();
 
 const APP_RE = '^\\s*\\S+ myapp: bad login from <HOST>$';
 const appLines = (ip: string, n: number): string =>

@@ -7,9 +7,9 @@ import {
   renameSync,
   writeSync,
 } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addressOf, rng, sleep, totalFailed, waitForAsync } from './daemon-tools.js';
-import { built, DaemonRoot, syslogNow } from './harness.js';
+import { built, daemonRoots, syslogNow } from './harness.js';
 
 /**
  * Log rotation under the real daemon: the test appends failure lines fast and rotates the log
@@ -29,18 +29,11 @@ import { built, DaemonRoot, syslogNow } from './harness.js';
 const TOTAL = Number(process.env.LOGJAIL_ROTATION_LINES ?? 30_000);
 const ROTATE_EVERY = Number(process.env.LOGJAIL_ROTATION_EVERY ?? 400);
 
-const roots: DaemonRoot[] = [];
-afterEach(async () => {
-  for (const r of roots.splice(0)) {
-    await r.stop();
-    r.cleanup();
-  }
-});
+const root = daemonRoots();
 
 async function torture(backend: string, seed: number): Promise<void> {
   // Nobody gets banned: every line is just a counted failure.
-  const d = new DaemonRoot({ jail: { backend, maxretry: '1000000', findtime: '1h' } });
-  roots.push(d);
+  const d = root({ jail: { backend, maxretry: '1000000', findtime: '1h' } });
   await d.start();
   const rand = rng(seed);
   const counted = (): Promise<number> => totalFailed(d.sock, 'test');
