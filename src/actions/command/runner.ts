@@ -1,9 +1,11 @@
 /**
  * Runs one command: `/bin/sh -c` (or a batch tool) in its own process group, with a timeout that
  * kills the whole group, output captured for the log. Never throws for a failing command.
+ * Plain `sh -c` commands go to a pre-forked shell (shell-pool.ts) when one is free.
  */
 import { spawn } from 'node:child_process';
 import { ConfigError } from '../../core/errors.js';
+import { runOnZygote } from './shell-pool.js';
 
 export interface RunRequest {
   /** Program to start; `/bin/sh` unless a batch tool is run directly. */
@@ -40,6 +42,8 @@ export interface ProcessRunnerOptions {
   killGrace?: number;
   /** Bytes of stdout/stderr kept for the log. */
   maxOutput?: number;
+  /** Run `sh -c` commands on a pre-forked shell (shell-pool.ts); default true. */
+  zygote?: boolean;
 }
 
 export class ProcessRunner implements CommandRunner {
@@ -52,6 +56,27 @@ export class ProcessRunner implements CommandRunner {
     const logMax = this.opts.maxOutput ?? 64 * 1024;
     const limit = { stdout: req.maxOutput ?? logMax, stderr: logMax };
     const graceMs = (this.opts.killGrace ?? 1) * 1000;
+    const a = req.args;
+    if (
+      this.opts.zygote !== false &&
+      file === '/bin/sh' &&
+      req.stdin === undefined &&
+      a[0] === '-c' &&
+      a.length >= 2 &&
+      (a.length === 2 || a[2] === 'sh')
+    ) {
+      const env = this.opts.env ?? process.env;
+      const job = {
+        script: a[1]!,
+        args: a.slice(3),
+        timeout: req.timeout,
+        graceMs,
+        maxStdout: limit.stdout,
+        maxStderr: limit.stderr,
+      };
+      const warm = runOnZygote(job, prefix, env);
+      if (warm) return warm;
+    }
     return new Promise((resolve) => {
       const out = { stdout: '', stderr: '' };
       let timedOut = false;
