@@ -93,6 +93,9 @@ export class FailWindow {
   private readonly fieldIndex = new Map<string, number>();
   /** Short captured values seen first (user names repeat across a scan); bounded, never freed. */
   private readonly values: string[] = [];
+  // reused by merge()
+  private readonly scratchA: number[] = [];
+  private readonly scratchB: number[] = [];
   private readonly valueIndex = new Map<string, number>();
 
   constructor(opts: FailWindowOptions) {
@@ -234,13 +237,15 @@ export class FailWindow {
     this.count--;
   }
 
-  /** Fold a further failure's address, fields and lines into slot `s`'s record. */
+  /**
+   * Fold a further failure's address, fields and lines into slot `s`'s record (the id is
+   * f.id, still encoded in `this.key` by find()).
+   */
   private merge(s: number, f: FailInput): void {
     const newIp = this.ipKind[s] === IP_NONE && f.ip !== null;
     const keepMatches = this.maxmatches > 0;
     const addMatches = keepMatches && f.matches.length > 0;
-    const fieldKeys = this.fieldKeys(f.fields);
-    if (!newIp && !addMatches && fieldKeys.length === 0 && keepMatches) return;
+    if (!newIp && !addMatches && keepMatches && !hasKeys(f.fields)) return;
     const buf = this.arena.bufferOf(s);
     const r = this.r.at(buf, this.arena.offset(s));
     const [idA, idB] = r.skipStr();
@@ -248,24 +253,30 @@ export class FailWindow {
     // existing fields: which names, and where their bytes are
     const nf = r.uint();
     const fieldsStart = r.pos;
-    const have = new Set<number>();
+    const have = this.scratchA;
     for (let i = 0; i < nf; i++) {
-      have.add(r.uint());
+      have[i] = r.uint();
       this.skipFieldValue(r);
     }
     const fieldsEnd = r.pos;
-    const add = fieldKeys.filter((k) => !have.has(this.fieldIndex.get(k) ?? -1));
+    let add: string[] | null = null;
+    for (const k in f.fields) {
+      const i = this.fieldIndex.get(k);
+      let found = false;
+      for (let j = 0; j < nf && !found; j++) found = have[j] === i;
+      if (!found) (add ??= []).push(k);
+    }
     const nm = r.uint();
-    const spans: [number, number][] = [];
+    const spans = this.scratchB;
     for (let i = 0; i < nm; i++) {
-      const a = r.pos;
+      spans[i] = r.pos;
       r.uint();
       r.skipStr();
-      spans.push([a, r.pos]);
     }
-    if (!newIp && !addMatches && add.length === 0 && (keepMatches || nm === 0)) return;
+    spans[nm] = r.pos;
+    if (!newIp && !addMatches && add === null && (keepMatches || nm === 0)) return;
 
-    const id = buf.toString('utf8', idA, idB);
+    const id = f.id;
     const w = this.w.reset();
     w.uint(idB - idA);
     w.raw(buf, idA, idB);
@@ -276,16 +287,16 @@ export class FailWindow {
       this.ipKind[s] = f.ip === id ? IP_IS_ID : IP_OWN;
       if (f.ip !== id) w.str(f.ip!);
     }
-    w.uint(nf + add.length);
+    w.uint(nf + (add?.length ?? 0));
     w.raw(buf, fieldsStart, fieldsEnd);
-    for (const k of add) this.writeField(k, f.fields[k]!, id);
+    if (add) for (const k of add) this.writeField(k, f.fields[k]!, id);
     if (!keepMatches) w.uint(0);
     else {
-      const fresh = f.matches.length > this.maxmatches ? f.matches.slice(-this.maxmatches) : f.matches;
-      const old = spans.slice(Math.max(0, spans.length - (this.maxmatches - fresh.length)));
-      w.uint(old.length + fresh.length);
-      for (const [a, b] of old) w.raw(buf, a, b);
-      for (const m of fresh) this.writeLine(m, id);
+      const fresh = Math.min(f.matches.length, this.maxmatches);
+      const keep = Math.min(nm, this.maxmatches - fresh);
+      w.uint(keep + fresh);
+      w.raw(buf, spans[nm - keep]!, spans[nm]);
+      for (let i = f.matches.length - fresh; i < f.matches.length; i++) this.writeLine(f.matches[i]!, id);
     }
     this.arena.store(s, w.buf, w.pos);
   }
@@ -341,16 +352,29 @@ export class FailWindow {
     return v;
   }
 
-  /** A matched line, with the id cut out when it contains it. */
+  /**
+   * A matched line, with the id cut out when it contains it: the line is written whole and the
+   * id's bytes closed over (no string slicing). `id` is the one encoded in `this.key`.
+   */
   private writeLine(line: string, id: string): void {
+    const w = this.w;
     const at = id === '' ? -1 : line.indexOf(id);
     if (at < 0) {
-      this.w.uint(0);
-      this.w.str(line);
+      w.uint(0);
+      w.str(line);
       return;
     }
-    this.w.uint(at + 1);
-    this.w.str(line.slice(0, at) + line.slice(at + id.length));
+    const total = Buffer.byteLength(line, 'utf8');
+    const idBytes = this.key.pos;
+    const n = total - idBytes;
+    w.uint(at + 1);
+    w.uint(n);
+    w.ensure(total);
+    const start = w.pos;
+    w.buf.write(line, start, total, 'utf8');
+    const byteAt = total === line.length ? at : Buffer.byteLength(line.slice(0, at), 'utf8');
+    w.buf.copyWithin(start + byteAt, start + byteAt + idBytes, start + total);
+    w.pos = start + n;
   }
 
   private readLine(r: RecordReader, id: string): string {
@@ -428,7 +452,21 @@ export class FailWindow {
   /** Slot of `id`, or -1; leaves `id` encoded in `this.key` and its hash in `keyHash`. */
   private find(id: string): number {
     const k = this.key.reset();
-    k.utf8(id);
+    // short ASCII ids (addresses) by hand: cheaper than a native call per lookup
+    let ascii = id.length <= 64;
+    if (ascii) {
+      k.ensure(id.length);
+      for (let i = 0; i < id.length; i++) {
+        const c = id.charCodeAt(i);
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        k.buf[i] = c;
+      }
+    }
+    if (ascii) k.pos = id.length;
+    else k.utf8(id);
     // FNV-1a over the UTF-8 bytes
     let h = 0x811c9dc5;
     const kb = k.buf;
@@ -445,8 +483,11 @@ export class FailWindow {
       if (this.hashOf[s] !== h) continue;
       const buf = this.arena.bufferOf(s);
       const r = this.r.at(buf, this.arena.offset(s));
-      const len = r.uint();
-      if (len === n && buf.compare(kb, 0, n, r.pos, r.pos + n) === 0) return s;
+      if (r.uint() !== n) continue;
+      let j = 0;
+      const at = r.pos;
+      while (j < n && buf[at + j] === kb[j]) j++;
+      if (j === n) return s;
     }
   }
 

@@ -11,6 +11,17 @@
  */
 
 const PAGE = 1 << 20;
+
+/**
+ * dst[at…] = src[from, to). Buffer#copy builds a view per call, which dominates for the short
+ * copies records are made of; a loop is faster below ~64 bytes.
+ */
+export function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
+  const n = to - from;
+  if (n > 64) dst.set(new Uint8Array(src.buffer, src.byteOffset + from, n), at);
+  else for (let i = 0; i < n; i++) dst[at + i] = src[from + i]!;
+  return n;
+}
 /** Records above this get a buffer of their own (a page would waste too much of its tail). */
 const BIG = PAGE >> 2;
 const SPARE_PAGES = 2;
@@ -24,7 +35,9 @@ export class SlotArena {
   /** Bytes of page space handed out (records, holes, skipped page tails). */
   private usedBytes = 0;
   private liveBytes = 0;
-  /** Per slot: page * PAGE + offset, or -1 for a record in `big`. */
+  /** Written length of each page (records with their headers, and holes). */
+  private pageEnd: number[] = [];
+  /** Per slot: page * PAGE + offset of the record (after its header), or -1 for a record in `big`. */
   private off = new Int32Array(1024);
   private len = new Int32Array(1024);
   private readonly big = new Map<number, Buffer>();
@@ -62,16 +75,22 @@ export class SlotArena {
     this.len[slot] = n;
     if (n > BIG) {
       const b = Buffer.allocUnsafeSlow(n);
-      src.copy(b, 0, 0, n);
+      copyBytes(src, 0, n, b, 0);
       this.big.set(slot, b);
       this.off[slot] = -1;
       return;
     }
-    if (this.top + n > PAGE) this.nextPage();
-    src.copy(this.pages[this.cur]!, this.top, 0, n);
-    this.off[slot] = this.cur * PAGE + this.top;
-    this.top += n;
-    this.usedBytes += n;
+    // header: slot and length, so compaction can walk a page without an index
+    const need = n + varintSize(slot) + varintSize(n);
+    if (this.top + need > PAGE) this.nextPage();
+    const page = this.pages[this.cur]!;
+    let at = putVarint(page, this.top, slot);
+    at = putVarint(page, at, n);
+    copyBytes(src, 0, n, page, at);
+    this.off[slot] = this.cur * PAGE + at;
+    this.top += need;
+    this.pageEnd[this.cur] = this.top;
+    this.usedBytes += need;
   }
 
   free(slot: number): void {
@@ -86,6 +105,7 @@ export class SlotArena {
   clear(): void {
     this.spare = this.pages.slice(0, SPARE_PAGES);
     this.pages = [];
+    this.pageEnd = [];
     this.big.clear();
     this.cur = -1;
     this.top = PAGE;
@@ -110,12 +130,13 @@ export class SlotArena {
     const holes = this.usedBytes - this.paged();
     if (holes > 2 * PAGE && holes > this.paged()) {
       this.compact();
-      if (this.top + BIG <= PAGE) return;
+      if (this.top + BIG + 10 <= PAGE) return;
       this.usedBytes += PAGE - this.top;
     }
     if (this.cur + 1 >= 0x7fffffff / PAGE) throw new RangeError('failure store over 2 GiB');
     this.pages.push(this.spare.pop() ?? Buffer.allocUnsafeSlow(PAGE));
     this.cur = this.pages.length - 1;
+    this.pageEnd[this.cur] = 0;
     this.top = 0;
   }
 
@@ -126,31 +147,65 @@ export class SlotArena {
     return n;
   }
 
-  /** Slide live records down in address order (a record never moves up), keep emptied pages. */
+  /**
+   * Slide live records down in address order (a record never moves up), keep emptied pages.
+   * Each page is walked through its record headers; a record is live when its slot still
+   * points at it.
+   */
   private compact(): void {
-    const slots: number[] = [];
-    for (let s = 0; s < this.len.length; s++) if (this.len[s]! > 0 && this.off[s]! >= 0) slots.push(s);
     const off = this.off;
-    slots.sort((a, b) => off[a]! - off[b]!);
+    const hdr = new RecordReader();
     let p = 0;
     let at = 0;
-    for (const s of slots) {
-      const n = this.len[s]!;
-      if (at + n > PAGE) {
-        p++;
-        at = 0;
+    for (let q = 0; q < this.pages.length; q++) {
+      const src = this.pages[q]!;
+      const end = this.pageEnd[q]!;
+      for (let pos = 0; pos < end;) {
+        hdr.at(src, pos);
+        const slot = hdr.uint();
+        const n = hdr.uint();
+        const rec = hdr.pos;
+        const next = rec + n;
+        if (slot < this.len.length && off[slot] === q * PAGE + rec && this.len[slot] === n) {
+          const span = next - pos;
+          if (at + span > PAGE) {
+            this.pageEnd[p] = at;
+            p++;
+            at = 0;
+          }
+          copyBytes(src, pos, next, this.pages[p]!, at);
+          off[slot] = p * PAGE + at + (rec - pos);
+          at += span;
+        }
+        pos = next;
       }
-      const o = off[s]!;
-      this.pages[Math.floor(o / PAGE)]!.copy(this.pages[p]!, at, o % PAGE, (o % PAGE) + n);
-      off[s] = p * PAGE + at;
-      at += n;
     }
+    this.pageEnd[p] = at;
     const emptied = this.pages.splice(p + 1);
+    this.pageEnd.length = p + 1;
     this.spare = this.spare.concat(emptied).slice(0, SPARE_PAGES);
     this.cur = p;
     this.top = at;
     this.usedBytes = p * PAGE + at;
   }
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+function putVarint(b: Uint8Array, at: number, v: number): number {
+  while (v >= 0x80) {
+    b[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  b[at++] = v;
+  return at;
 }
 
 /** A growable scratch buffer with LEB128 varints and UTF-8 strings, for building records. */
@@ -163,7 +218,7 @@ export class RecordWriter {
     return this;
   }
 
-  private ensure(n: number): void {
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
@@ -194,9 +249,9 @@ export class RecordWriter {
   }
 
   /** Raw bytes copied from another buffer. */
-  raw(src: Buffer, from: number, to: number): void {
+  raw(src: Uint8Array, from: number, to: number): void {
     this.ensure(to - from);
-    this.pos += src.copy(this.buf, this.pos, from, to);
+    this.pos += copyBytes(src, from, to, this.buf, this.pos);
   }
 }
 
