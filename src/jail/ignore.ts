@@ -212,6 +212,28 @@ export class IgnoreList {
     return null;
   }
 
+  /**
+   * check() decided on the spot when nothing asynchronous is involved — addresses and networks
+   * only, own addresses already known, no cache or command — which is nearly every jail; undefined
+   * when check() must run. Saves a promise chain per failure on busy logs.
+   */
+  checkNow(s: IgnoreSubject): string | null | undefined {
+    if (this.cacheSpec !== null || (this.ignorecommand && this.deps.runCommand)) return undefined;
+    for (const e of this.others) if (e.kind !== 'net') return undefined;
+    const addrText = canonicalIp(s.ip ?? s.id) ?? canonicalIp(s.id);
+    if (this.ignoreself && addrText !== null) {
+      const self = this.selfCache;
+      if (!self || self.exp <= this.deps.clock.now()) return undefined;
+      if (self.ips.has(addrText)) return 'ignoreself rule';
+    }
+    if (addrText === null) return null;
+    if (this.singles.has(addrText)) return 'ip';
+    if (this.others.length === 0) return null;
+    const addr = toAddr(addrText);
+    for (const e of this.others) if (e.kind === 'net' && inNet(addr, e.net)) return 'ip';
+    return null;
+  }
+
   private async matchEntry(e: Entry, s: IgnoreSubject, addrText: string | null, addr: Addr | null, now: number): Promise<string | null> {
     switch (e.kind) {
       case 'net':

@@ -228,3 +228,35 @@ describe('Jail options', () => {
     expect(jail.getOption('bantime')).toBe(3600);
   });
 });
+
+describe('Jail.addFailureNow (the daemon\'s busy path)', () => {
+  it('counts and bans exactly like addFailure, synchronously when the ignore rules allow', async () => {
+    const a = setup({}, { ignoreip: ['198.51.100.0/24', '192.0.2.99'] });
+    const b = setup({}, { ignoreip: ['198.51.100.0/24', '192.0.2.99'] });
+    const ids = ['192.0.2.1', '198.51.100.7', '192.0.2.99', '192.0.2.1', '2001:db8::1', '192.0.2.1', 'user-x'];
+    for (const [i, id] of ids.entries()) {
+      const now = a.jail.addFailureNow(failure(id, T0 + i, id === 'user-x' ? { ip: null } : {}));
+      expect(now instanceof Promise).toBe(false);
+      expect(now).toEqual(await b.jail.addFailure(failure(id, T0 + i, id === 'user-x' ? { ip: null } : {})));
+    }
+    expect(a.logs).toEqual(b.logs);
+    expect(a.logs.filter((l) => l.includes('Ban'))).toEqual(['NOTICE [sshd] Ban 192.0.2.1']);
+    expect(a.logs).toContain('INFO [sshd] Ignore 198.51.100.7 by ip');
+  });
+
+  it('falls back to the promise path when a rule needs DNS or a command', async () => {
+    const { jail } = setup({}, { deps: { resolve: () => Promise.resolve(['192.0.2.5']) }, ignoreip: ['gw.example'] });
+    const r = jail.addFailureNow(failure('192.0.2.5', T0));
+    expect(r instanceof Promise).toBe(true);
+    expect(await r).toBeNull();
+  });
+
+  it('does not even build the messages the logger would drop', async () => {
+    const quiet = setup({ logThreshold: () => 25 });
+    await quiet.jail.addFailure(failure('192.0.2.1', T0));
+    expect(quiet.logs).toEqual([]);
+    const loud = setup({ logThreshold: () => 20 });
+    await loud.jail.addFailure(failure('192.0.2.1', T0));
+    expect(loud.logs).toEqual(['INFO [sshd] Found 192.0.2.1 - 2025-11-25 06:19:28']);
+  });
+});

@@ -16,6 +16,9 @@ import { pyInt, sec2str, str2sec, time2str } from './time-value.js';
  * Returned tickets are what the caller hands to actions and to the store.
  */
 
+/** fail2ban's level numbers for the levels a jail logs at. */
+const LEVELS: Readonly<Record<LogLevel, number>> = { DEBUG: 10, INFO: 20, NOTICE: 25, WARNING: 30, ERROR: 40 };
+
 export interface JailOptions {
   name: string;
   maxretry: number;
@@ -31,6 +34,8 @@ export interface JailOptions {
   /** DNS for `unban <hostname>` (fail2ban unbans the banned addresses a name resolves to). */
   resolve?: (name: string) => Promise<readonly string[]>;
   log?: LogFn;
+  /** The logger's current level number (fail2ban's: INFO 20, NOTICE 25 …); absent = log everything. */
+  logThreshold?: () => number;
   /** For bantime.rndtime (tests inject a fixed one). */
   random?: () => number;
   /**
@@ -70,6 +75,7 @@ export class Jail {
   private readonly previousBan: JailOptions['previousBan'];
   private readonly resolve: JailOptions['resolve'];
   private readonly logFn: LogFn | undefined;
+  private readonly logThreshold: (() => number) | undefined;
 
   constructor(opts: JailOptions) {
     this.name = opts.name;
@@ -81,11 +87,18 @@ export class Jail {
     this.previousBan = opts.previousBan;
     this.resolve = opts.resolve;
     this.logFn = opts.log;
+    this.logThreshold = opts.logThreshold;
     this.checkFindTime = opts.checkFindTime ?? true;
   }
 
   private log(level: LogLevel, msg: string): void {
     this.logFn?.(level, `[${this.name}] ${msg}`);
+  }
+
+  /** Whether a message of `level` would be written (so busy paths skip building it). */
+  private logs(level: LogLevel): boolean {
+    if (!this.logFn) return false;
+    return this.logThreshold === undefined || LEVELS[level] >= this.logThreshold();
   }
 
   /** A failure found by the filter. Resolves to the ticket to hand to actions when it caused a new ban. */
@@ -94,7 +107,29 @@ export class Jail {
     const time = f.time > now ? now : f.time; // estimated future dates count as now
     if (this.checkFindTime && time < now - this.fails.findtime) return null;
     if (await this.ignored({ id: f.id, ip: f.ip, time, failures: 1, matches: f.matches, fields: f.fields })) return null;
-    this.log('INFO', `Found ${f.id} - ${time2str(time)}`);
+    return this.count(f, time, now);
+  }
+
+  /**
+   * addFailure, without a promise when the ignore rules can answer at once (IgnoreList.checkNow):
+   * the daemon counts hundreds of thousands of failures per second on a catch-up.
+   */
+  addFailureNow(f: Failure): BanTicket | null | Promise<BanTicket | null> {
+    const now = this.clock.now();
+    const time = f.time > now ? now : f.time;
+    if (this.checkFindTime && time < now - this.fails.findtime) return null;
+    const src = this.ignore.checkNow({ id: f.id, ip: f.ip, time, failures: 1, matches: f.matches, fields: f.fields });
+    if (src === undefined) return this.addFailure(f);
+    if (src !== null) {
+      this.log('INFO', `Ignore ${f.id} by ${src}`);
+      return null;
+    }
+    return this.count(f, time, now);
+  }
+
+  /** Counts a failure that passed the ignore rules; the ticket when it caused a new ban. */
+  private count(f: Failure, time: number, now: number): BanTicket | null {
+    if (this.logs('INFO')) this.log('INFO', `Found ${f.id} - ${time2str(time)}`);
 
     let count = f.count;
     const prev = this.increment.enabled && this.previousBan ? this.previousBan(f.id, false) : null;

@@ -103,6 +103,7 @@ export class JailRuntime implements JailControl {
       ignore,
       previousBan: deps.store ? (id, all) => deps.store!.previousBan(id, all ? null : def.name) : undefined,
       resolve: hostIo.resolve,
+      logThreshold: () => deps.logger.levelNo(),
       log: (level, msg) => {
         (/^\[[^\]]+\] (Ban|Unban|Restore|Increase|.* already banned)/.test(msg)
           ? deps.logger.child('actions')
@@ -278,10 +279,16 @@ export class JailRuntime implements JailControl {
     this.work = this.work.then(async () => {
       for (const f of batch) {
         try {
-          for (const one of f.resolveDns ? await this.resolveFailure(f) : [f]) {
-            const t = await this.jail.addFailure(one);
-            if (t) this.queueBan(t);
+          if (f.resolveDns) {
+            for (const one of await this.resolveFailure(f)) {
+              const t = await this.jail.addFailure(one);
+              if (t) this.queueBan(t);
+            }
+            continue;
           }
+          const r = this.jail.addFailureNow(f);
+          const t = r instanceof Promise ? await r : r;
+          if (t) this.queueBan(t);
         } catch (e) {
           this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
         }
