@@ -7,6 +7,7 @@
 import { ACTION_COMMANDS } from '../config/action-reader.js';
 import { readConfigSet } from '../config/configset.js';
 import { getOption } from '../config/interpolate.js';
+import { JAIL_OPTS } from '../config/jail-reader.js';
 import type { ActionDef, FullConfig, JailDef } from '../config/types.js';
 import { pyRepr } from '../control/pyrepr.js';
 import { pyBool, pyInt } from '../jail/time-value.js';
@@ -26,28 +27,11 @@ const FILTER_KEYS = [
   'datepattern',
   'journalmatch',
 ];
-/** fail2ban 1.0.2's jail options, in its order; the filter options follow them. */
-const JAIL_KEYS = [
-  'backend',
-  'maxretry',
-  'maxmatches',
-  'findtime',
-  'bantime',
-  'bantime.increment',
-  'bantime.factor',
-  'bantime.formula',
-  'bantime.multipliers',
-  'bantime.maxtime',
-  'bantime.rndtime',
-  'bantime.overalljails',
-  'ignorecommand',
-  'ignoreself',
-  'ignoreip',
-  'ignorecache',
-  'logtimezone',
-  'logencoding',
-  'logpath',
-];
+/**
+ * fail2ban 1.0.2's jail options as its stream sends them: the reader's options up to `logpath`,
+ * without `enabled` and `filter` (those become `add` and the filter lines); filter options follow.
+ */
+const JAIL_KEYS = JAIL_OPTS.slice(0, JAIL_OPTS.indexOf('logpath') + 1).filter((k) => k !== 'enabled' && k !== 'filter');
 const INT_KEYS = new Set(['maxretry', 'maxmatches', 'maxlines']);
 const BOOL_KEYS = new Set([
   'bantime.increment',
