@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { sendCommand } from '../src/control/client.js';
 import type { StatusPair, StatusValue } from '../src/control/beautify.js';
 import { benchIp, corpusConfig, syslogStamp, type GenLog } from './logs.js';
-import type { Row } from './table.js';
+import { failed, type Row } from './table.js';
 import { CLI, percentile, procCpu, procMemKiB, sleep, until, which } from './util.js';
 
 export type Kind = 'logjail' | 'fail2ban';
@@ -376,16 +376,3 @@ export async function latencyAndMemory(
   }
 }
 
-export function failed(section: string, what: string, why: string): Row {
-  return {
-    section,
-    what,
-    lines: NaN,
-    wall: NaN,
-    cpu: NaN,
-    linesPerS: NaN,
-    linesPerCpuS: NaN,
-    rssMiB: NaN,
-    note: `FAILED: ${why.trim().split('\n').slice(-2).join(' | ')}`,
-  };
-}

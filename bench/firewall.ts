@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { sendCommand } from '../src/control/client.js';
 import { benchIp } from './logs.js';
-import type { Row } from './table.js';
+import { failed, type Row } from './table.js';
 import { CLI, NODE_FLAGS, ROOT, sleep, until, which } from './util.js';
 
 export function canFirewall(): boolean {
@@ -61,7 +61,7 @@ export async function benchFirewall(total: number, timeoutS: number): Promise<Ro
   const ns = `lj-bench-${String(process.pid)}`;
   const rows: Row[] = [];
   const add = spawnSync('ip', ['netns', 'add', ns], { encoding: 'utf8' });
-  if (add.status !== 0) return [fail('firewall', 'netns', add.stderr)];
+  if (add.status !== 0) return [failed('firewall', 'netns', add.stderr)];
   try {
     spawnSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
     for (const fw of FWS) rows.push(...(await one(ns, fw, total, timeoutS)));
@@ -111,13 +111,13 @@ async function one(ns: string, fw: Fw, total: number, timeoutS: number): Promise
   const rows: Row[] = [];
   let p = start();
   try {
-    if (!(await until(ping, 30_000, 100))) return [fail('firewall', fw.label, 'daemon did not start')];
+    if (!(await until(ping, 30_000, 100))) return [failed('firewall', fw.label, 'daemon did not start')];
     const ips = Array.from({ length: total }, (_, i) => benchIp(i));
     const t0 = process.hrtime.bigint();
     // 20k per command keeps each request under the protocol's 1 MiB message limit
     for (let i = 0; i < ips.length; i += 20_000) {
       const r = await sendCommand(sock, ['set', 'fw', 'banip', ...ips.slice(i, i + 20_000)], timeoutS * 1000);
-      if (!r.ok) return [fail('firewall', fw.label, r.error)];
+      if (!r.ok) return [failed('firewall', fw.label, r.error)];
     }
     const banS = Number(process.hrtime.bigint() - t0) / 1e9;
     const n1 = fw.count(ns);
@@ -165,16 +165,3 @@ function row(what: string, n: number, s: number, note: string): Row {
   };
 }
 
-function fail(section: string, what: string, why: string): Row {
-  return {
-    section,
-    what,
-    lines: NaN,
-    wall: NaN,
-    cpu: NaN,
-    linesPerS: NaN,
-    linesPerCpuS: NaN,
-    rssMiB: NaN,
-    note: `FAILED: ${why.trim()}`,
-  };
-}

@@ -12,10 +12,10 @@
  * load average at start and end.
  */
 import { benchRegexTool } from './regex-tool.js';
-import { catchUp, failed, haveFail2banServer, latencyAndMemory } from './daemon.js';
+import { catchUp, haveFail2banServer, latencyAndMemory } from './daemon.js';
 import { benchFirewall, canFirewall } from './firewall.js';
 import { genLog, genlogScript, type GenLog } from './logs.js';
-import { printTable, type Row } from './table.js';
+import { failed, printTable, type Row } from './table.js';
 import { load } from './util.js';
 
 interface Opts {

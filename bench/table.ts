@@ -20,6 +20,21 @@ const fmt = (v: number | undefined, digits = 0): string =>
   v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
 const big = (v: number): string => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '-');
 
+/** A row for a measurement that could not run: the last lines of its error as the note. */
+export function failed(section: string, what: string, why: string): Row {
+  return {
+    section,
+    what,
+    lines: NaN,
+    wall: NaN,
+    cpu: NaN,
+    linesPerS: NaN,
+    linesPerCpuS: NaN,
+    rssMiB: NaN,
+    note: `FAILED: ${why.trim().split('\n').slice(-2).join(' | ')}`,
+  };
+}
+
 export function printTable(rows: readonly Row[], out: (s: string) => void): void {
   const head = [
     'section',

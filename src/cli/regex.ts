@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { promises as dns } from 'node:dns';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { readFilter } from '../config/index.js';
+import { emptyFilter, readFilter } from '../config/index.js';
 import type { FilterDef } from '../config/types.js';
 import { fixedClock, systemClock, type Clock } from '../core/clock.js';
 import { UsageError, errorMessage } from '../core/errors.js';
@@ -343,19 +343,7 @@ function paramsOf(s: string): Record<string, string> {
 }
 
 function literalFilter(regex: string): FilterDef {
-  const where = { file: '<command line>', line: 0 };
-  return {
-    name: 'command-line',
-    file: '<command line>',
-    prefregex: null,
-    failregex: [{ regex, where }],
-    ignoreregex: [],
-    maxlines: 1,
-    datepattern: null,
-    journalmatch: [],
-    usedns: null,
-    options: {},
-  };
+  return { ...emptyFilter('command-line', '<command line>'), failregex: [{ regex, where: { file: '<command line>', line: 0 } }] };
 }
 
 // ---------------------------------------------------------------------------------------------

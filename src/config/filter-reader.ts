@@ -17,6 +17,22 @@ import type { FilterDef, Where } from './types.js';
 /** Filter options a jail may set itself (they replace the filter's). */
 export const FILTER_OPTS = ['usedns', 'prefregex', 'ignoreregex', 'failregex', 'maxlines', 'datepattern', 'journalmatch'] as const;
 
+/** A filter with no regexes (a jail made by `add`, the regex tool's literal regex starts from it). */
+export function emptyFilter(name: string, file = ''): FilterDef {
+  return {
+    name,
+    file,
+    prefregex: null,
+    failregex: [],
+    ignoreregex: [],
+    maxlines: 1,
+    datepattern: null,
+    journalmatch: [],
+    usedns: null,
+    options: {},
+  };
+}
+
 export interface Traced {
   text: string;
   where: Where;

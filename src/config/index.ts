@@ -7,7 +7,7 @@ export { substituteTags, substituteText, MAX_TAG_REPLACE_COUNT, type TagOptions 
 export { parseSpec, splitActions, type Spec } from './params.js';
 export { str2sec, parseTime } from './timespec.js';
 export { parseBool } from './values.js';
-export { readFilter, readFilterFull, FILTER_OPTS, type FilterReadOptions, type FilterRead } from './filter-reader.js';
+export { emptyFilter, readFilter, readFilterFull, FILTER_OPTS, type FilterReadOptions, type FilterRead } from './filter-reader.js';
 export { readAction, actionName, ESCAPED_TAGS } from './action-reader.js';
 export { readServer, SERVER_DEFAULTS } from './server-reader.js';
 export { readConfig, readJails, parseLogpath, stubJail, JAIL_OPTS, FAIL2BAN_VERSION, type ReadConfigOptions } from './jail-reader.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyFilter } from '../config/filter-reader.js';
 import type { ActionDef, JailDef } from '../config/types.js';
 import { CommandError } from '../control/errors.js';
 import {
@@ -7,7 +8,6 @@ import {
   delLogpath,
   editFilter,
   editJournalmatch,
-  emptyFilter,
   newAction,
   setActionProperty,
 } from './jail-edit.js';

@@ -11,6 +11,7 @@ import { LogjailError, errorMessage } from '../core/errors.js';
 import { pyInt } from '../jail/time-value.js';
 import { str2sec } from '../config/timespec.js';
 import { ACTION_COMMANDS } from '../config/action-reader.js';
+import { emptyFilter } from '../config/filter-reader.js';
 
 /** Keys that change the filter (the engine is rebuilt for them). */
 export const FILTER_EDITS: ReadonlySet<string> = new Set([
@@ -47,21 +48,6 @@ export const EDIT_VIEW: Readonly<Record<string, string>> = {
 const BY_COMMAND = { file: '', line: 0 };
 const USEDNS = new Set(['yes', 'warn', 'no', 'raw']);
 
-/** The filter of a jail created by `add` (or one without `filter =`): nothing matches yet. */
-export function emptyFilter(jail: string): FilterDef {
-  return {
-    name: jail,
-    file: '',
-    prefregex: null,
-    failregex: [],
-    ignoreregex: [],
-    maxlines: 1,
-    datepattern: null,
-    journalmatch: [],
-    usedns: null,
-    options: {},
-  };
-}
 
 /** Python's int() with its error text (what fail2ban replies to `maxlines abc`). */
 export function commandInt(v: string): number {
