@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnText } from '../../test/compat/differential-run.js';
 import { parseRegexArgs, regexMain } from './regex.js';
 
 /**
@@ -41,19 +41,7 @@ async function ours(args: string[]): Promise<Run> {
   }
 }
 
-function theirs(args: string[]): Promise<Run> {
-  return new Promise((res, rej) => {
-    const p = spawn(F2B, args, { env: { ...process.env, PYTHONHASHSEED: '0' } });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    p.stdout.on('data', (b: Buffer) => out.push(b));
-    p.stderr.on('data', (b: Buffer) => err.push(b));
-    p.on('error', rej);
-    p.on('close', (code) => {
-      res({ code: code ?? -1, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() });
-    });
-  });
-}
+const theirs = (args: string[]): Promise<Run> => spawnText(F2B, args);
 
 /**
  * What may differ:
