@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { built, CLI, ROOT, waitFor } from './harness.js';
+import { built, ROOT, waitFor } from './harness.js';
 import { LAB, Lab, labUnavailable } from './lab/lab.js';
+import { LabDaemon } from './lab/lab-daemon.js';
 
 /**
  * Scenario B: the sshd jail with the set-based nftables action against real OpenSSH, plus a
@@ -25,15 +25,8 @@ describe.skipIf(why !== null)(
     const lab = new Lab(DIR, 'ljssh');
     const conf = join(DIR, 'etc-logjail');
     const run = join(DIR, 'lj');
-    let daemon: ChildProcess | null = null;
-    let err = '';
-    const client = (...args: string[]): { status: number | null; stdout: string } => {
-      const r = spawnSync(process.execPath, [CLI, 'client', '-c', conf, ...args], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      return { status: r.status, stdout: r.stdout };
-    };
+    const daemon = new LabDaemon(lab, conf, DIR);
+    const client = (...args: string[]): { status: number | null; stdout: string } => daemon.client(...args);
     const inSet = (ip: string): boolean => {
       try {
         return lab.execSrv(['nft', 'list', 'set', 'inet', 'f2b-table', 'addr-set-sshd']).includes(ip);
@@ -73,25 +66,11 @@ action    = %(action_)s
 `,
       );
       await lab.startMail(SMTP_PORT);
-      daemon = spawn(
-        'ip',
-        ['netns', 'exec', lab.ns.srv, process.execPath, CLI, 'server', '-f', '-x', '-c', conf],
-        {
-          env: { ...process.env, HOME: DIR },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
-      daemon.stderr!.setEncoding('utf8');
-      daemon.stderr!.on('data', (d: string) => (err += d));
-      await waitFor(
-        () => client('ping').stdout.includes('pong'),
-        20_000,
-        () => `daemon did not start: ${err}`,
-      );
+      await daemon.start();
     }, 120_000);
 
     afterAll(() => {
-      if (daemon && daemon.exitCode === null) daemon.kill('SIGTERM');
+      daemon.kill();
       lab.down();
     });
 

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
@@ -14,6 +14,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { built, CLI, ROOT, waitFor } from './harness.js';
 import { LAB, Lab, labUnavailable } from './lab/lab.js';
+import { LabDaemon } from './lab/lab-daemon.js';
 
 /**
  * The classic Dovecot tutorial, for real: logjail installed with its shipped config, the
@@ -45,16 +46,10 @@ describe.skipIf(why !== null)(
     const conf = join(DIR, 'etc-logjail');
     const run = join(DIR, 'lj');
     const sock = join(run, 'lj.sock');
-    let daemon: ChildProcess | null = null;
-    let daemonErr = '';
+    const daemon = new LabDaemon(lab, conf, DIR);
 
-    const client = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
-      const r = spawnSync(process.execPath, [CLI, 'client', '-c', conf, ...args], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
+    const client = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
+      daemon.client(...args);
     const ipt = (...args: string[]): string => lab.execSrv(['iptables', ...args]);
     const chainHas = (ip: string): boolean => {
       try {
@@ -77,37 +72,6 @@ describe.skipIf(why !== null)(
       readdirSync(join(DIR, 'mails'))
         .sort()
         .map((f) => /^Subject: (.*)$/m.exec(readFileSync(join(DIR, 'mails', f), 'utf8'))?.[1] ?? '');
-    const startDaemon = async (): Promise<void> => {
-      daemonErr = '';
-      // HOME carries msmtp's config: sendmail delivers to the sink on the server's loopback.
-      daemon = spawn(
-        'ip',
-        ['netns', 'exec', lab.ns.srv, process.execPath, CLI, 'server', '-f', '-x', '-c', conf],
-        {
-          env: { ...process.env, HOME: DIR },
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
-      daemon.stderr!.setEncoding('utf8');
-      daemon.stderr!.on('data', (d: string) => (daemonErr += d));
-      await waitFor(
-        () => client('ping').stdout.includes('pong'),
-        20_000,
-        () => `daemon did not start: ${daemonErr}`,
-      );
-    };
-    const stopDaemon = async (): Promise<void> => {
-      if (!daemon || daemon.exitCode !== null) return;
-      const d = daemon;
-      const exited = new Promise<void>((r) =>
-        d.once('exit', () => {
-          r();
-        }),
-      );
-      expect(client('stop').stdout).toBe('Shutdown successful\n');
-      await exited;
-    };
-
     beforeAll(async () => {
       rmSync(DIR, { recursive: true, force: true });
       lab.up();
@@ -123,11 +87,11 @@ describe.skipIf(why !== null)(
       mkdirSync(join(conf, 'jail.d'), { recursive: true });
       writeFileSync(join(conf, 'jail.d', 'no-sshd.local'), '[sshd]\nenabled = false\n');
       await lab.startMail(SMTP_PORT);
-      await startDaemon();
+      await daemon.start();
     }, 120_000);
 
     afterAll(async () => {
-      if (daemon && daemon.exitCode === null) daemon.kill('SIGTERM');
+      daemon.kill();
       lab.down();
       await new Promise((r) => setTimeout(r, 200));
     });
@@ -208,7 +172,7 @@ describe.skipIf(why !== null)(
       for (let i = 0; i < 10; i++) lab.mailLogin('att', 'imap');
       await waitFor(() => chainHas(LAB.att), 5000, 'ban');
       expect(client('get', 'dovecot', 'banip', '--with-time').stdout).toContain(LAB.att);
-      await stopDaemon();
+      expect(await daemon.stop()).toBe('Shutdown successful\n');
       // step 6: the stop mail
       await waitFor(
         () => subjects().some((x) => /^\[Fail2Ban\] dovecot: stopped/.test(x)),
@@ -216,7 +180,7 @@ describe.skipIf(why !== null)(
         'stop mail',
       );
       expect(chainHas(LAB.att)).toBe(false); // actionstop removed the chain
-      await startDaemon();
+      await daemon.start();
       await waitFor(() => chainHas(LAB.att), 10_000, 'restored ban');
       const count = ipt('-S', 'f2b-dovecot')
         .split('\n')
