@@ -103,11 +103,7 @@ export class Jail {
 
   /** A failure found by the filter. Resolves to the ticket to hand to actions when it caused a new ban. */
   async addFailure(f: Failure): Promise<BanTicket | null> {
-    const now = this.clock.now();
-    const time = f.time > now ? now : f.time; // estimated future dates count as now
-    if (this.checkFindTime && time < now - this.fails.findtime) return null;
-    if (await this.ignored({ id: f.id, ip: f.ip, time, failures: 1, matches: f.matches, fields: f.fields })) return null;
-    return this.count(f, time, now);
+    return this.addFailureNow(f);
   }
 
   /**
@@ -116,10 +112,11 @@ export class Jail {
    */
   addFailureNow(f: Failure): BanTicket | null | Promise<BanTicket | null> {
     const now = this.clock.now();
-    const time = f.time > now ? now : f.time;
+    const time = f.time > now ? now : f.time; // estimated future dates count as now
     if (this.checkFindTime && time < now - this.fails.findtime) return null;
-    const src = this.ignore.checkNow({ id: f.id, ip: f.ip, time, failures: 1, matches: f.matches, fields: f.fields });
-    if (src === undefined) return this.addFailure(f);
+    const subject: IgnoreSubject = { id: f.id, ip: f.ip, time, failures: 1, matches: f.matches, fields: f.fields };
+    const src = this.ignore.checkNow(subject);
+    if (src === undefined) return this.ignored(subject).then((ignored) => (ignored ? null : this.count(f, time, now)));
     if (src !== null) {
       this.log('INFO', `Ignore ${f.id} by ${src}`);
       return null;
