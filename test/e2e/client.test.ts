@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killForked, waitForAsync } from './daemon-tools.js';
+import { killForked, waitForAsync, waitGone } from './daemon-tools.js';
 import { built, CLI, DaemonRoot, ROOT } from './harness.js';
 
 /**
@@ -147,18 +147,7 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     expect(stop).toMatchObject({ status: 0, stdout: 'Shutdown successful\n' });
     expect(existsSync(d.sock)).toBe(false);
     expect(existsSync(d.pid)).toBe(false);
-    await waitForAsync(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      10_000,
-      'server process gone after stop',
-    );
+    await waitGone(pid, 'server process gone after stop');
     expect(readFileSync(d.record, 'utf8')).toMatch(/^start (sshd|dovecot)\n/);
     expect(readFileSync(d.record, 'utf8')).toMatch(/stop sshd\n/);
   }, 120_000);

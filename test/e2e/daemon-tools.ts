@@ -24,6 +24,22 @@ export function killForked(d: { pid: string; conf: string }): void {
   }
 }
 
+/** Waits until process `pid` no longer exists. */
+export async function waitGone(pid: number, what: string, timeoutMs = 10_000): Promise<void> {
+  await waitForAsync(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    timeoutMs,
+    what,
+  );
+}
+
 export async function ask(sock: string, cmd: string[], timeoutMs = 30_000): Promise<Reply> {
   return sendCommand(sock, cmd, timeoutMs);
 }

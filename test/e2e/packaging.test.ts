@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killForked, waitForAsync } from './daemon-tools.js';
+import { killForked, waitGone } from './daemon-tools.js';
 import { built, CLI, DaemonRoot, ROOT } from './harness.js';
 
 /**
@@ -181,18 +181,7 @@ describe.skipIf(!built())('SysV script status / start / stop', () => {
     expect(init(d, 'start')).toMatchObject({ status: 0, stdout: 'logjail is already running\n' });
     expect(init(d, 'reload')).toMatchObject({ status: 0, stdout: 'OK\n' });
     expect(init(d, 'stop')).toMatchObject({ status: 0, stdout: 'Shutdown successful\n' });
-    await waitForAsync(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      10_000,
-      'daemon gone',
-    );
+    await waitGone(pid, 'daemon gone');
     expect(init(d, 'status')).toMatchObject({ status: 3, stdout: 'logjail is stopped\n' });
     expect(init(d, 'stop')).toMatchObject({ status: 0, stdout: 'logjail is not running\n' });
   }, 120_000);
