@@ -268,6 +268,36 @@ describe('-o json and --now', () => {
   });
 });
 
+describe('file reader', () => {
+  it('a file gives what the same text given as lines gives (CRLF, non-ASCII, chunk edges, no final newline)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logjail-regex-'));
+    const log = join(dir, 'mixed.log');
+    const lines: string[] = [];
+    // ~330 KB: lines cross the reader's 256 KiB chunk edge; non-ASCII and CR lines come after it
+    for (let i = 0; i < 4200; i++) {
+      const user = i % 97 === 0 ? `jos\u00e9${String(i)}` : i % 89 === 0 ? `u\u{1f600}${String(i)}` : `u${String(i)}`;
+      const tail = i % 7 === 0 ? ' x' : '';
+      lines.push(`auth failure user=${user} rhost=192.0.2.${String(i % 250)}${tail}${i % 61 === 0 ? '\r' : ''}`);
+      if (i % 5 === 0) lines.push(`unrelated line ${String(i)}`);
+    }
+    writeFileSync(log, lines.join('\n'));
+    // \\w is Unicode-aware (Python 3): only right if the reader flags non-ASCII lines as such
+    const regex = '^auth failure user=(?P<user>\\w+) rhost=<HOST>$';
+    const args = ['--now', '1735603200', '-o', 'json'];
+    const fromFile = await ours([...args, log, regex]);
+    const fromText = await ours([...args, lines.join('\n'), regex]);
+    expect(fromFile.code).toBe(0);
+    expect(fromText.code).toBe(0);
+    const rows = fromFile.out.trim().split('\n');
+    // every line without the trailing " x" matches ($ anchored), CR lines included; an emoji is no \\w
+    const expected = lines.filter((l) => l.startsWith('auth') && !/ x\r?$/.test(l) && !l.includes('\u{1f600}'));
+    expect(rows.length).toBe(expected.length);
+    expect(rows.filter((r) => r.includes('jos\u00e9')).length).toBe(expected.filter((l) => l.includes('jos\u00e9')).length);
+    expect(expected.filter((l) => l.includes('jos\u00e9')).length).toBeGreaterThan(10);
+    expect(fromFile.out).toBe(fromText.out);
+  });
+});
+
 describe('parseRegexArgs (optparse-style)', () => {
   it('clusters, attached values and --opt=value', () => {
     const p = parseRegexArgs(['-rvv', '-L2', '--out=row', '-d', '%s', 'log', 're']);

@@ -350,13 +350,27 @@ function literalFilter(regex: string): FilterDef {
 // Log input
 
 /**
- * Reads a file in chunks and yields complete lines; memory stays flat for any file size.
+ * Reads a file in chunks and yields complete lines, each with its "\n" (the subject fail2ban
+ * matches: the filter then makes no copy), the last one without when the file lacks it. Sets
+ * `info.ascii` for the line it yields when it is plain ASCII without "\r". Memory stays flat
+ * for any file size.
  * Pure-ASCII UTF-8 runs (nearly all logs) are decoded line by line as latin1, which is the same
  * text and faster than decode + split; each line is its own small heap string, so nothing pins a
  * chunk. Chunks stay under 1 MB: Node hands out bigger decoded strings as malloc'ed external
  * strings, whose freed memory glibc kept as RSS (+65 MB on a 1M-line log).
  */
-function* fileLines(path: string, encoding: string, onProgress?: (bytes: number) => void): Generator<string> {
+/** What the reader knows of the line it just yielded. */
+interface LineInfo {
+  /** Plain ASCII without "\r": the filter may skip its own scan. */
+  ascii: boolean;
+}
+
+function* fileLines(
+  path: string,
+  encoding: string,
+  info: LineInfo,
+  onProgress?: (bytes: number) => void,
+): Generator<string> {
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(256 << 10);
   const decoder = new TextDecoder(encodingLabel(encoding), { fatal: false });
@@ -364,6 +378,7 @@ function* fileLines(path: string, encoding: string, onProgress?: (bytes: number)
   // the decoder holds no partial character, so the next chunk may bypass it
   let decoderEmpty = true;
   let carry = '';
+  let carryClean = true;
   let total = 0;
   try {
     for (;;) {
@@ -372,29 +387,37 @@ function* fileLines(path: string, encoding: string, onProgress?: (bytes: number)
       total += n;
       const chunk = buf.subarray(0, n);
       if (utf8 && decoderEmpty && isAscii(chunk)) {
+        const clean = chunk.indexOf(13) < 0;
         let start = 0;
         let nl = chunk.indexOf(10);
-        if (nl < 0) carry += chunk.toString('latin1');
-        else {
-          yield carry === '' ? chunk.toString('latin1', 0, nl) : carry + chunk.toString('latin1', 0, nl);
+        if (nl < 0) {
+          carry += chunk.toString('latin1');
+          carryClean &&= clean;
+        } else {
+          info.ascii = clean && carryClean;
+          yield carry === '' ? chunk.toString('latin1', 0, nl + 1) : carry + chunk.toString('latin1', 0, nl + 1);
+          info.ascii = clean;
           start = nl + 1;
           while ((nl = chunk.indexOf(10, start)) >= 0) {
-            yield chunk.toString('latin1', start, nl);
+            yield chunk.toString('latin1', start, nl + 1);
             start = nl + 1;
           }
           carry = chunk.toString('latin1', start, n);
+          carryClean = clean;
         }
       } else {
+        info.ascii = false;
+        carryClean = false;
         const text = decoder.decode(chunk, { stream: true });
         decoderEmpty = !utf8 || chunk[n - 1]! < 0x80;
         // no `carry + text`: only the first line of a chunk needs the carried part
         let nl = text.indexOf('\n');
         if (nl < 0) carry += text;
         else {
-          yield carry === '' ? text.slice(0, nl) : carry + text.slice(0, nl);
+          yield carry === '' ? text.slice(0, nl + 1) : carry + text.slice(0, nl + 1);
           let start = nl + 1;
           while ((nl = text.indexOf('\n', start)) >= 0) {
-            yield text.slice(start, nl);
+            yield text.slice(start, nl + 1);
             start = nl + 1;
           }
           carry = text.slice(start);
@@ -403,6 +426,7 @@ function* fileLines(path: string, encoding: string, onProgress?: (bytes: number)
       onProgress?.(total);
     }
     carry += decoder.decode();
+    info.ascii = false;
     if (carry !== '') yield carry;
   } finally {
     closeSync(fd);
@@ -854,10 +878,11 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   const filter = probe(def, o.datepattern ?? undefined);
 
   let source: Iterable<string>;
+  const lineInfo: LineInfo = { ascii: false };
   if (isFile) {
     say(`Use         log file : ${logArg}`);
     say(`Use         encoding : ${o.encoding}`);
-    source = fileLines(logArg, o.encoding, progressBar(statSync(logArg).size));
+    source = fileLines(logArg, o.encoding, lineInfo, progressBar(statSync(logArg).size));
   } else if (filter.maxlines <= 1 && !logArg.includes('\n')) {
     say(`Use      single line : ${shortstr(logArg)}`);
     source = [logArg];
@@ -910,10 +935,15 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   for (const raw of source) {
     lineNo++;
     const last = raw.charCodeAt(raw.length - 1);
-    const line = last === 13 || last === 10 ? raw.replace(/[\r\n]+$/, '') : raw;
+    let line = raw;
+    let withNewline: string | undefined;
+    if (last === 10 && raw.charCodeAt(raw.length - 2) !== 13) {
+      withNewline = raw;
+      line = raw.slice(0, -1);
+    } else if (last === 13 || last === 10) line = raw.replace(/[\r\n]+$/, '');
     if (line === '' || line.startsWith('#')) continue;
     const before = multi ? filter.bufferedLines.slice() : null;
-    const r = filter.processLine(line);
+    const r = filter.processLine(line, undefined, withNewline, lineInfo.ascii);
     let resolved: Map<string, string[]> | null = null;
     if (resolveHost && needsDns(r)) {
       resolved = new Map();

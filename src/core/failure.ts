@@ -11,6 +11,10 @@ export interface LogLine {
   source: string;
   /** Timestamp given by the source itself (journal entries); files leave it undefined. */
   time?: number;
+  /** `text + "\n"` when the reader had it as one string anyway (the filter matches that, copy-free). */
+  withNewline?: string;
+  /** Plain ASCII without "\r" (the filter skips its own scan). */
+  ascii?: boolean;
 }
 
 /** One failure found by a filter (possibly spanning several lines). */

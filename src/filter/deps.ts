@@ -15,7 +15,8 @@ export interface RegexMatchLike {
 export interface CompiledRegexLike {
   readonly source: string;
   readonly groupNames: readonly string[];
-  exec(text: string): RegexMatchLike | null;
+  /** Matches the subject as the filter hands it over: in single-line mode the line plus "\n" (see compile.ts). */
+  execSubject(subject: string, ascii: boolean): RegexMatchLike | null;
   /** Cheap literal prefilter: false means exec() cannot match. */
   mayMatch(text: string): boolean;
   /** Start-anchored regexes: texts one of which a matching subject starts with (null/absent = unknown). */

@@ -33,8 +33,9 @@ function fakeCompile(regex: string, opts: RegexCompileOptions): CompiledRegexLik
     source: src,
     groupNames,
     mayMatch: () => true,
-    exec(text) {
-      const m = re.exec(text);
+    execSubject(subject) {
+      // single-line subjects end in the "\n" fail2ban appends; JS `$` would not match before it
+      const m = re.exec(opts.multiline ? subject : subject.slice(0, -1));
       if (!m) return null;
       return { index: m.index, end: m.index + m[0].length, groups: { ...m.groups } };
     },

@@ -109,6 +109,17 @@ function append<T>(list: T[] | undefined, v: T): T[] {
   list.push(v);
   return list;
 }
+/**
+ * `part + "\n"` where `subject` (ending in "\n") ends with `part`: then it is the tail of the
+ * subject, taken without a copy (the prefregex's `content` nearly always is).
+ */
+function withNewline(subject: string, part: string): string {
+  const end = subject.length - 1;
+  return end >= part.length && subject.charCodeAt(end) === 10 && subject.endsWith(part, end)
+    ? subject.slice(end - part.length)
+    : part + '\n';
+}
+
 /** Seconds a date stays usable for following undated lines, and the live sanity window. */
 const DATE_REUSE = 60;
 
@@ -196,10 +207,17 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     this.lastDate = null;
   }
 
-  processLine(rawLine: string, sourceTime?: number): LineResult {
-    const line = rawLine.length > this.maxLineLength ? capLine(rawLine, this.maxLineLength) : rawLine;
+  /**
+   * One line (without its newline). Readers that have the line followed by "\n" as one string
+   * pass it as `withNewline` (the subject fail2ban matches, so the engine makes no copy), and
+   * `ascii` when they know the line is plain ASCII without "\r".
+   */
+  processLine(rawLine: string, sourceTime?: number, withNewline?: string, ascii = false): LineResult {
+    const capped = rawLine.length > this.maxLineLength;
+    const line = capped ? capLine(rawLine, this.maxLineLength) : rawLine;
     const now = this.clock.now();
     let text = line;
+    let subject = capped ? undefined : withNewline;
     let date: number | null = null;
     let templateName: string | null = null;
     if (sourceTime !== undefined) {
@@ -208,7 +226,14 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     } else {
       const dm = this.dateDetector.isNone ? null : this.dateDetector.match(line);
       if (dm !== null && dm.end > dm.start) {
-        text = line.slice(0, dm.start) + line.slice(dm.end);
+        if (dm.start === 0) {
+          // single-line mode with the reader's subject: the regexes only need the subject
+          if (subject !== undefined && this.maxlines === 1) subject = subject.slice(dm.end);
+          else text = line.slice(dm.end);
+        } else {
+          text = line.slice(0, dm.start) + line.slice(dm.end);
+          subject = undefined;
+        }
         templateName = dm.template.name;
         if (Number.isFinite(dm.time)) {
           date = dm.time;
@@ -221,6 +246,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       if (date === null) {
         if (this.lastDate !== null && this.lastDate > now - DATE_REUSE) {
           text = line;
+          subject = capped ? undefined : withNewline;
           date = this.lastDate;
         } else if (this.live && this.inOperation) date = now;
       }
@@ -236,28 +262,41 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         return { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date };
       }
     }
-    return this.findFailures(text, line, date, templateName, now);
+    return this.findFailures(text, subject, ascii, line, date, templateName, now);
   }
 
-  private findFailures(text: string, orig: string, date: number | null, templateName: string | null, now: number): LineResult {
+  /** `subject`: `text + "\n"` when the reader had it at hand (single-line mode only). */
+  private findFailures(
+    text: string,
+    subject: string | undefined,
+    ascii: boolean,
+    orig: string,
+    date: number | null,
+    templateName: string | null,
+    now: number,
+  ): LineResult {
     const res: LineResult = { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date };
     const multi = this.maxlines > 1;
     const checkAll = this.checkAll;
     let orgBuffer: BufferedLine[];
+    // what the regexes run on: single-line mode matches `text + "\n"`, as fail2ban does
     let buf: string | null;
+    let lineSubject = '';
     if (multi) {
       this.lineBuffer.push({ text, orig });
       if (this.lineBuffer.length > this.maxlines) this.lineBuffer = this.lineBuffer.slice(-this.maxlines);
       orgBuffer = this.lineBuffer;
       buf = joinLines(orgBuffer);
+      ascii = false;
     } else {
       orgBuffer = EMPTY;
-      buf = text;
+      lineSubject = subject ?? text + '\n';
+      buf = lineSubject;
     }
 
     if (this.gate !== null && !this.gate.test(buf)) return res;
 
-    if (this.earlyIgnore && this.ignoreLine(buf, res) >= 0) {
+    if (this.earlyIgnore && this.ignoreLine(buf, ascii, res) >= 0) {
       if (!checkAll || multi) this.lineBuffer = [];
       res.kind = 'ignored';
       return res;
@@ -265,15 +304,17 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
 
     let preGroups: Record<string, string | undefined> | null = null;
     if (this.prefRegex) {
-      const pm = this.prefRegex.regex.mayMatch(buf) ? this.prefRegex.regex.exec(buf) : null;
+      const pm = this.prefRegex.regex.mayMatch(buf) ? this.prefRegex.regex.execSubject(buf, ascii) : null;
       if (pm === null) return res;
       this.prefRegex.hits++;
       preGroups = pm.groups; // a fresh object per exec, left intact for the regex tool's report
       res.prefGroups = preGroups;
       const content = preGroups.content;
       if (content) {
-        buf = content;
-        if (multi) this.lineBuffer = [{ text: content, orig: content }];
+        if (multi) {
+          buf = content;
+          this.lineBuffer = [{ text: content, orig: content }];
+        } else buf = withNewline(buf, content);
       }
     }
 
@@ -281,14 +322,14 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     let pendingHit = false;
     for (let i = 0; i < this.fail.length; i++) {
       const slot = this.fail[i]!;
-      buf ??= multi ? joinLines(this.lineBuffer) : text;
+      buf ??= multi ? joinLines(this.lineBuffer) : lineSubject;
       if (slot.lead !== null) {
         // most lines cannot start the way this anchored regex does: skip without any search
         const c = buf.charCodeAt(0);
         if (c < 128 ? slot.lead[c] === 0 : !slot.leadHigh) continue;
       }
       if (!slot.regex.mayMatch(buf)) continue;
-      const m = slot.regex.exec(buf);
+      const m = slot.regex.execSubject(buf, ascii);
       if (m === null) continue;
 
       let matched: readonly string[];
@@ -304,7 +345,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       if (this.ignoreRegexes.length > 0 && !this.earlyIgnore) {
         // multi-line: only the lines this failregex matched are checked
         const ignoreBuf = multi ? joinLines(matchedLines) : buf;
-        if (this.ignoreLine(ignoreBuf, res) >= 0) {
+        if (this.ignoreLine(ignoreBuf, ascii, res) >= 0) {
           if (!checkAll || multi) this.lineBuffer = unmatched;
           buf = null;
           if (!checkAll) break;
@@ -369,11 +410,11 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   }
 
   /** Runs the ignoreregexes on `buf`; returns the index of the last one that matched, or -1. */
-  private ignoreLine(buf: string, res: LineResult): number {
+  private ignoreLine(buf: string, ascii: boolean, res: LineResult): number {
     let found = -1;
     for (let j = 0; j < this.ignoreRegexes.length; j++) {
       const slot = this.ignoreRegexes[j]!;
-      if (!slot.regex.mayMatch(buf) || slot.regex.exec(buf) === null) continue;
+      if (!slot.regex.mayMatch(buf) || slot.regex.execSubject(buf, ascii) === null) continue;
       slot.hits++;
       res.ignoreHits = append(res.ignoreHits, j);
       found = j;

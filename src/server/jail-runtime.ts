@@ -265,7 +265,7 @@ export class JailRuntime implements JailControl {
     this.deps.metrics.add(this.name, 'linesRead', lines.length);
     let found: Failure[] | null = null;
     for (const line of lines) {
-      const r = filter.processLine(line.text, line.time);
+      const r = filter.processLine(line.text, line.time, line.withNewline, line.ascii);
       if (r.failures.length === 0) continue;
       found ??= [];
       for (const f of r.failures) found.push(f);

@@ -40,7 +40,14 @@ export interface RegexMatch {
 export interface CompiledRegex {
   readonly source: string;
   readonly groupNames: readonly string[];
+  /** Matches `text` as Python matches it (single-line mode: `text + "\n"`). */
   exec(text: string): RegexMatch | null;
+  /**
+   * Same, on the subject itself: in single-line mode `s` already ends in that "\n" (readers hand
+   * it over with the line, so no copy is made per line). `ascii`: the caller knows `s` is plain
+   * ASCII without "\r" or inner "\n" (skips a scan).
+   */
+  execSubject(s: string, ascii: boolean): RegexMatch | null;
   mayMatch(text: string): boolean;
   /** Start-anchored patterns: texts one of which the subject must start with (null = unknown). */
   readonly prefixes?: readonly string[] | null;
@@ -155,36 +162,34 @@ function indexGroups(groupMap: number[]): Map<number, number[]> {
 }
 
 const EXTENTS: Extent[] = ['ascii', 'bmp', 'full'];
-// Any char that is not plain ASCII or is a line terminator besides what the mode expects.
-const FAST_SINGLE = /[^\x00-\x09\x0b\x0c\x0e-\x7f]/;
+// Subjects end in the "\n" fail2ban appends (single-line mode): any char that is not plain ASCII
+// or is a line terminator besides that final one, or besides what multi-line buffers hold.
+const FAST_SINGLE = /[^\x00-\x09\x0b\x0c\x0e-\x7f](?=[^])/;
 const FAST_MULTI = /[^\x00-\x0c\x0e-\x7f]/;
 const NON_ASCII = /[^\x00-\x7f]/;
 const SURROGATE = /[\ud800-\udfff]/;
-const DIRTY_SINGLE = /[\n\r\u2028\u2029]/;
+const DIRTY_SINGLE = /[\r\u2028\u2029]|\n(?=[^])/;
 const DIRTY_MULTI = /[\r\u2028\u2029]/;
 
-// The last subject classified: a filter runs several regexes on the same text in a row, so the
-// variant choice and the `text + "\n"` subject are worked out once per text, not once per regex.
-let lastText: string | null = null;
+// The last subject classified: a filter runs several regexes on the same subject in a row, so the
+// variant choice is worked out once per subject, not once per regex.
+let lastSubject: string | null = null;
 let lastMulti = false;
 let lastExtent: Extent = 'ascii';
 let lastClean = true;
-let lastSubject = '';
 
-function classify(text: string, multiline: boolean): void {
-  if (text === lastText && multiline === lastMulti) return;
+function classify(subject: string, multiline: boolean, ascii: boolean): void {
+  if (subject === lastSubject && multiline === lastMulti) return;
   let extent: Extent = 'ascii';
   let clean = true;
-  if ((multiline ? FAST_MULTI : FAST_SINGLE).test(text)) {
-    if (NON_ASCII.test(text)) extent = SURROGATE.test(text) ? 'full' : 'bmp';
-    clean = !(multiline ? DIRTY_MULTI : DIRTY_SINGLE).test(text);
+  if (!ascii && (multiline ? FAST_MULTI : FAST_SINGLE).test(subject)) {
+    if (NON_ASCII.test(subject)) extent = SURROGATE.test(subject) ? 'full' : 'bmp';
+    clean = !(multiline ? DIRTY_MULTI : DIRTY_SINGLE).test(subject);
   }
-  lastText = text;
+  lastSubject = subject;
   lastMulti = multiline;
   lastExtent = extent;
   lastClean = clean;
-  // fail2ban matches `line + "\n"` in single-line mode; multi-line buffers already end in "\n".
-  lastSubject = multiline ? text : text + '\n';
 }
 
 export class Compiled implements CompiledRegex {
@@ -358,9 +363,13 @@ export class Compiled implements CompiledRegex {
   }
 
   exec(text: string): RegexMatch | null {
-    classify(text, this.multiline);
+    // fail2ban matches `line + "\n"` in single-line mode; multi-line buffers already end in "\n"
+    return this.execSubject(this.multiline ? text : text + '\n', false);
+  }
+
+  execSubject(s: string, ascii: boolean): RegexMatch | null {
+    classify(s, this.multiline, ascii && !this.multiline);
     const extent = lastExtent;
-    const s = lastSubject;
     const b = this.build(extent, lastClean);
     let m: RegExpExecArray | null;
     const red = extent === 'bmp' ? this.reducer() : null;

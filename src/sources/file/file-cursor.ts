@@ -201,8 +201,7 @@ export class FileCursor {
         return { lines, badBytes };
       }
       if (this.overlong) {
-        const text = this.decodeLines(this.overlong, 0, this.overlong.length, -1);
-        lines.push({ text: text[0] ?? '', source });
+        lines.push({ text: this.decodeLines(this.overlong, 0, this.overlong.length, -1, source)[0]?.text ?? '', source });
       }
       this.overlong = null;
       this.skipToNewline = false;
@@ -211,9 +210,8 @@ export class FileCursor {
     }
     const last = enc.lastNewlineEnd(buf, start, len);
     if (last > start) {
-      const texts = this.decodeLines(buf, start, last, base + start);
+      for (const l of this.decodeLines(buf, start, last, base + start, source)) lines.push(l);
       badBytes = this.sawBadBytes;
-      for (const t of texts) lines.push({ text: t, source });
       this.pos = base + last;
       start = last;
     }
@@ -234,22 +232,30 @@ export class FileCursor {
    * jail (matches, tickets) does not pin the whole chunk it came from, and pure-ASCII chunks skip
    * the UTF-8 decoder. (One decode + split was also twice as slow.)
    */
-  private decodeLines(buf: Buffer, start: number, end: number, fileOffset: number): string[] {
+  private decodeLines(buf: Buffer, start: number, end: number, fileOffset: number, source: string): LogLine[] {
     const enc = this.enc;
-    if (enc.unit === 2) return this.decodeWide(buf, start, end, fileOffset);
-    const out: string[] = [];
+    if (enc.unit === 2) return this.decodeWide(buf, start, end, fileOffset).map((text) => ({ text, source }));
+    const out: LogLine[] = [];
     const ascii = isAscii(buf.subarray(start, end));
+    const max = this.limits.maxLineBytes;
     let bad = false;
     for (let s = start; s < end; ) {
       let nl = buf.indexOf(10, s);
       if (nl < 0 || nl >= end) nl = end;
       const e = nl > s && buf[nl - 1] === 13 ? nl - 1 : nl;
+      if (ascii && e === nl && nl < end && nl - s <= max) {
+        // the line with its newline is the filter's subject; the line itself is a slice of it
+        const withNewline = buf.toString('latin1', s, nl + 1);
+        out.push({ text: withNewline.slice(0, -1), source, withNewline, ascii: true });
+        s = nl + 1;
+        continue;
+      }
       let t = ascii ? buf.toString('latin1', s, e) : enc.decode(buf, s, e);
       if (!ascii) {
         if (s === start && fileOffset === 0 && t.charCodeAt(0) === 0xfeff) t = t.slice(1);
         if (t.includes('\ufffd')) bad = true;
       }
-      out.push(this.capped(t));
+      out.push({ text: this.capped(t), source });
       s = nl + 1;
     }
     this.sawBadBytes = bad;
@@ -280,8 +286,7 @@ export class FileCursor {
     const p = this.partial;
     this.partial = null;
     if (!p || p.length === 0) return null;
-    const t = this.decodeLines(p, 0, p.length, -1)[0] ?? '';
-    return { text: t, source };
+    return { text: this.decodeLines(p, 0, p.length, -1, source)[0]?.text ?? '', source };
   }
 
   async close(): Promise<void> {
