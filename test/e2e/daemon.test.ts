@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { built, daemonRoots, waitFor } from './harness.js';
+import { built, daemonRoots, syslogNow, waitFor } from './harness.js';
 
 /**
  * The real daemon and client, as a user runs them: config tree in a temp dir, log lines
@@ -109,6 +109,24 @@ describe.skipIf(!built())('daemon', () => {
     expect(d.client(['get', 'test', 'ignoreip']).stdout).toBe(
       'These IP addresses/networks are ignored:\n|- 192.0.2.0/28\n`- 127.0.0.1\n',
     );
+  });
+
+  it('counts failures in log order while an ignorecommand check is still running', async () => {
+    // the check is slow for .51 only: .52's failures, read in the same chunk, must wait for it
+    const d = root({});
+    const cmd = join(d.dir, 'slow-ignore.sh');
+    writeFileSync(cmd, '#!/bin/sh\ncase "$1" in 192.0.2.51) sleep 0.3;; esac\nexit 1\n', { mode: 0o755 });
+    d.writeConf('jail.local', `[test]\nignorecommand = ${cmd} <ip>\n`);
+    await d.start();
+    const line = (ip: string): string => `${syslogNow()} host sshd[123]: Failed password for root from ${ip} port 22 ssh2\n`;
+    appendFileSync(d.log, line('192.0.2.51') + line('192.0.2.52') + line('192.0.2.51') + line('192.0.2.52') + line('192.0.2.51') + line('192.0.2.52'));
+    await waitFor(() => d.records().filter((l) => l.startsWith('+')).length === 2, 10_000, 'two bans');
+    const found = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .map((l) => /\] Found (\S+)/.exec(l)?.[1])
+      .filter(Boolean);
+    expect(found).toEqual(['192.0.2.51', '192.0.2.52', '192.0.2.51', '192.0.2.52', '192.0.2.51', '192.0.2.52']);
+    expect(d.records().filter((l) => l.startsWith('+'))).toEqual(['+192.0.2.51 600 root', '+192.0.2.52 600 root']);
   });
 
   it('usedns = yes: a host name in the log is banned by its address', async () => {
