@@ -266,7 +266,12 @@ export class JailRuntime implements JailControl {
     let failures = 0;
     // failures that must wait for earlier ones still being counted asynchronously
     let waiting: Failure[] | null = null;
-    for (const line of lines) {
+    // The batch is ours (see OnLines): each line is let go once filtered, so a chunk's lines die
+    // young instead of all surviving the scavenges that run while the batch is filtered.
+    const batch: (LogLine | undefined)[] = lines;
+    for (let i = 0; i < batch.length; i++) {
+      const line = batch[i]!;
+      batch[i] = undefined;
       const r = filter.processLine(line.text, line.time, line.withNewline, line.ascii);
       if (r.failures.length === 0) continue;
       failures += r.failures.length;

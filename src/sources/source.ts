@@ -23,6 +23,7 @@ export interface LinesMeta {
 /**
  * A consumer that falls behind returns a promise (any other return value is ignored): the source reads nothing more until it settles
  * (backpressure, so a catch-up of millions of lines does not pile up in memory).
+ * The array is handed over: sources never look at it again, so the consumer may clear entries.
  */
 export type OnLines = (lines: LogLine[], meta: LinesMeta) => unknown;
 
