@@ -332,7 +332,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       const m = slot.regex.execSubject(buf, ascii);
       if (m === null) continue;
 
-      let matched: readonly string[];
+      let matched: string[];
       let matchedLines: BufferedLine[] = EMPTY;
       let unmatched: BufferedLine[] = EMPTY;
       if (multi) {
@@ -379,7 +379,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         }
       } else {
         fail = newFailData(groups);
-        fail.matches = matched.slice();
+        fail.matches = matched; // a fresh array per hit
       }
 
       const idr = extractFailureId(fail.groups, this.usedns);
@@ -432,7 +432,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     // live: no failure lies in the future
     const time = date === null ? NaN : this.live && date > now ? now : date;
     const f: Failure = { id: idr.id, ip: idr.ip, time, matches: fail.matches ? fail.matches.slice() : [], fields, count: 1 };
-    if (fail.users) f.users = [...fail.users];
+    if (fail.users) f.users = fail.users.slice();
     if (idr.resolveDns) f.resolveDns = idr.resolveDns;
     return f;
   }

@@ -14,8 +14,8 @@ export interface FailData {
   matches: string[] | null;
   /** Lines of no-failure matches, kept until the session turns into a failure. */
   nofailMatches: string[] | null;
-  /** Every user seen in the session. */
-  users: Set<string> | null;
+  /** Every user seen in the session, once each (a list: sessions see one or two; a Set costs ~5×). */
+  users: string[] | null;
   /** A failure without address is waiting for one. */
   pending: boolean;
 }
@@ -82,14 +82,16 @@ export class MlfidCache {
   }
 }
 
+const NONE: readonly string[] = [];
 const NOFAIL = 1;
 const FORGET = 2;
 const WAS_NOFAIL = 4;
 const GAINED = 8;
 
-function addUser(data: FailData, user: string | undefined): Set<string> | null {
+function addUser(data: FailData, user: string | undefined): string[] | null {
   if (!user) return data.users;
-  (data.users ??= new Set()).add(user);
+  if (data.users === null) data.users = [user];
+  else if (!data.users.includes(user)) data.users.push(user);
   return data.users;
 }
 
@@ -113,7 +115,7 @@ export function mergeIntoSession(
   if (g.mlfforget) flags |= FORGET;
   g.mlfforget = undefined;
 
-  let users: Set<string> | null = null;
+  let users: string[] | null = null;
   const session = cache.get(mlfid, now);
   let data = fail;
   if (session) {
@@ -137,20 +139,18 @@ export function mergeIntoSession(
     cache.set(mlfid, fail, now);
   }
   // pending failures or several users in one session: not a "no failure" any more
-  if (data.pending || (users !== null && users.size > 1)) {
+  if (data.pending || (users !== null && users.length > 1)) {
     data.pending = false;
     data.groups.nofail = undefined;
     data.groups.mlfgained = undefined;
     flags &= ~(GAINED | NOFAIL);
   }
   if ((flags & NOFAIL) === 0) {
-    const m = data.nofailMatches ?? [];
+    // concat: arrays of their exact size (sessions are cached, so these outlive a scavenge)
+    data.matches = (data.nofailMatches ?? NONE).concat(data.matches ?? NONE, (flags & GAINED) === 0 ? matchedLines : NONE);
     data.nofailMatches = null;
-    if (data.matches) m.push(...data.matches);
-    if ((flags & GAINED) === 0) m.push(...matchedLines);
-    data.matches = m;
   } else if ((flags & FORGET) === 0) {
-    (data.nofailMatches ??= []).push(...matchedLines);
+    data.nofailMatches = (data.nofailMatches ?? NONE).concat(matchedLines);
   }
   return data;
 }
