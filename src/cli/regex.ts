@@ -858,6 +858,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       clock,
       mode: 'test',
       checkAll: o.checkAll && !fmt,
+      // the report shows prefregex groups only with -v; otherwise it counts its hits
+      prefGroups: o.verbose > 0,
       usedns,
       logtimezone: o.timezone,
       ...(o.maxlines > 0 ? { maxlines: o.maxlines } : {}),
@@ -973,7 +975,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       continue;
     }
     // prefregex: fail2ban reads the state of its last search, which an early ignoreregex hit skips
-    if (r.prefGroups) {
+    if (r.prefMatched) {
       prefMatched = true;
       lastPref = r.prefGroups;
     } else if (!(r.ignoreHits.length > 0 && r.failHits.length === 0 && isEarlyIgnore(filter)))

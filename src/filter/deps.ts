@@ -17,6 +17,8 @@ export interface CompiledRegexLike {
   readonly groupNames: readonly string[];
   /** Matches the subject as the filter hands it over: in single-line mode the line plus "\n" (see compile.ts). */
   execSubject(subject: string, ascii: boolean): RegexMatchLike | null;
+  /** execSubject(…) !== null, without building the match. */
+  testSubject(subject: string, ascii: boolean): boolean;
   /** Cheap literal prefilter: false means exec() cannot match. */
   mayMatch(text: string): boolean;
   /** Start-anchored regexes: texts one of which a matching subject starts with (null/absent = unknown). */

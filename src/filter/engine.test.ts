@@ -33,6 +33,9 @@ function fakeCompile(regex: string, opts: RegexCompileOptions): CompiledRegexLik
     source: src,
     groupNames,
     mayMatch: () => true,
+    testSubject(subject, ascii) {
+      return this.execSubject(subject, ascii) !== null;
+    },
     execSubject(subject) {
       // single-line subjects end in the "\n" fail2ban appends; JS `$` would not match before it
       const m = re.exec(opts.multiline ? subject : subject.slice(0, -1));

@@ -28,6 +28,12 @@ export interface FilterRuntimeOptions {
   datepattern?: string | null;
   /** Live mode, while catching up (inOperation = false): lines older than now - findtime are dropped. */
   findtime?: number;
+  /**
+   * Test mode: false when the caller only needs to know whether the prefregex matched a line no
+   * failregex can match (not its groups): such lines are then rejected by a literal scan and the
+   * prefregex is only tested, not run for its captures (default true).
+   */
+  prefGroups?: boolean;
 }
 
 export interface RegexSlot<R> {
@@ -145,6 +151,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   private readonly earlyIgnore: boolean;
   /** anyFailGate, where skipping a line changes nothing observable (see constructor). */
   private readonly gate: RegExp | null;
+  /** A line the gate rejects still needs its prefregex tested (test mode, prefGroups: false). */
+  private readonly gateTestsPref: boolean;
   private readonly sessions = new MlfidCache();
   private lineBuffer: BufferedLine[] = [];
   private lastDate: number | null = null;
@@ -185,7 +193,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     this.earlyIgnore = this.ignoreRegexes.length > 0 && this.ignoreRegexes.length < this.fail.length - 2;
     // The daemon only cares about failures. The regex tool also reports prefregex and early
     // ignoreregex hits on lines no failregex matches, so there the gate needs neither.
-    const gateSafe = this.live || (this.prefRegex === null && !this.earlyIgnore);
+    // Without the prefregex's groups, its hit count only needs a test() on rejected lines.
+    this.gateTestsPref = !this.live && this.prefRegex !== null && opts.prefGroups === false;
+    const gateSafe = this.live || (!this.earlyIgnore && (this.prefRegex === null || this.gateTestsPref));
     this.gate = gateSafe && this.maxlines === 1 ? anyFailGate(this.fail.map((f) => f.regex)) : null;
     this.dateDetector = deps.createDateDetector({
       datepattern: opts.datepattern !== undefined ? opts.datepattern : def.datepattern,
@@ -259,7 +269,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
           this.lastDate = now;
         }
       } else if (this.findtime !== undefined && date < now - this.findtime) {
-        return { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date };
+        return { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date, prefMatched: false };
       }
     }
     return this.findFailures(text, subject, ascii, line, date, templateName, now);
@@ -275,7 +285,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     templateName: string | null,
     now: number,
   ): LineResult {
-    const res: LineResult = { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date };
+    const res: LineResult = { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date, prefMatched: false };
     const multi = this.maxlines > 1;
     const checkAll = this.checkAll;
     let orgBuffer: BufferedLine[];
@@ -294,7 +304,14 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       buf = lineSubject;
     }
 
-    if (this.gate !== null && !this.gate.test(buf)) return res;
+    if (this.gate !== null && !this.gate.test(buf)) {
+      const pref = this.prefRegex;
+      if (this.gateTestsPref && pref !== null && pref.regex.mayMatch(buf) && pref.regex.testSubject(buf, ascii)) {
+        pref.hits++;
+        res.prefMatched = true;
+      }
+      return res;
+    }
 
     if (this.earlyIgnore && this.ignoreLine(buf, ascii, res) >= 0) {
       if (!checkAll || multi) this.lineBuffer = [];
@@ -307,6 +324,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       const pm = this.prefRegex.regex.mayMatch(buf) ? this.prefRegex.regex.execSubject(buf, ascii) : null;
       if (pm === null) return res;
       this.prefRegex.hits++;
+      res.prefMatched = true;
       preGroups = pm.groups; // a fresh object per exec, left intact for the regex tool's report
       res.prefGroups = preGroups;
       const content = preGroups.content;

@@ -15,7 +15,12 @@ export interface LineResult {
   nofailHits?: number[];
   /** The failure id of each no-failure hit (null while an MLFID session waits for one). */
   nofailIds?: (string | null)[];
-  /** The prefregex's captured groups (content included) when it matched. */
+  /** The prefregex matched (filters with a prefregex). */
+  prefMatched: boolean;
+  /**
+   * The prefregex's captured groups (content included) when it matched; absent for a line no
+   * failregex could match when the filter was built with `prefGroups: false`.
+   */
   prefGroups?: Record<string, string | undefined>;
   /** Indices of ignoreregexes that matched. */
   ignoreHits: number[];

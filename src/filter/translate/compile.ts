@@ -48,6 +48,8 @@ export interface CompiledRegex {
    * ASCII without "\r" or inner "\n" (skips a scan).
    */
   execSubject(s: string, ascii: boolean): RegexMatch | null;
+  /** execSubject(…) !== null, without building the match (no result array, no groups). */
+  testSubject(s: string, ascii: boolean): boolean;
   mayMatch(text: string): boolean;
   /** Start-anchored patterns: texts one of which the subject must start with (null = unknown). */
   readonly prefixes?: readonly string[] | null;
@@ -365,6 +367,19 @@ export class Compiled implements CompiledRegex {
   exec(text: string): RegexMatch | null {
     // fail2ban matches `line + "\n"` in single-line mode; multi-line buffers already end in "\n"
     return this.execSubject(this.multiline ? text : text + '\n', false);
+  }
+
+  testSubject(s: string, ascii: boolean): boolean {
+    classify(s, this.multiline, ascii && !this.multiline);
+    // the reduced search (non-ASCII BMP text) and loop replays live in execSubject
+    if (lastExtent !== 'ascii') return this.execSubject(s, ascii) !== null;
+    const b = this.build(lastExtent, lastClean);
+    if (b.gate) {
+      b.gate.lastIndex = 0;
+      if (!b.gate.test(s)) return false;
+    }
+    b.re.lastIndex = 0;
+    return b.re.test(s);
   }
 
   execSubject(s: string, ascii: boolean): RegexMatch | null {
