@@ -531,6 +531,8 @@ function needsDns(r: LineResult): boolean {
 }
 
 /** Expands the line result into fail2ban's entry list (regex order); DNS names become one entry per address. */
+const NO_ENTRIES: Entry[] = [];
+
 function entriesOf(r: LineResult, resolved: Map<string, string[]> | null, now: number): Entry[] {
   const out: Entry[] = [];
   let fi = 0;
@@ -952,12 +954,14 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       for (const f of r.failures)
         if (f.resolveDns && !resolved.has(f.id)) resolved.set(f.id, await resolveHost(f.id));
     }
-    const now = clock.now();
-    const entries = entriesOf(r, resolved, now);
-    if (rowKeys)
-      for (const e of entries) e.keys = rowKeys.entry(e, e.failure?.fields.mlfid ?? r.prefGroups?.mlfid);
-    if (intTime || r.dateTemplate?.includes('TAI64N')) for (const e of entries) e.intTime = true;
-    const ret: Entry[] = [];
+    // most lines hit nothing: no entry lists for them
+    const entries = r.failHits.length === 0 && r.nofailHits === undefined ? NO_ENTRIES : entriesOf(r, resolved, clock.now());
+    if (entries.length > 0) {
+      if (rowKeys)
+        for (const e of entries) e.keys = rowKeys.entry(e, e.failure?.fields.mlfid ?? r.prefGroups?.mlfid);
+      if (intTime || r.dateTemplate?.includes('TAI64N')) for (const e of entries) e.intTime = true;
+    }
+    const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;
     let isIgnored = r.ignoreHits.length > 0;
     for (const e of entries) {
       if (!fmt) {
