@@ -14,6 +14,59 @@ describe('MlfidCache', () => {
     expect(c.get('a', 3)).toBeUndefined();
     expect(c.get('c', 3)).toBeDefined();
   });
+
+  it('behaves like fail2ban\'s cache (oldest first out) over a long random run', () => {
+    // the model: a Map in insertion order, purged from its front on every set, as fail2ban does
+    const model = new Map<string, { v: number; expires: number }>();
+    const modelSet = (k: string, v: number, now: number): void => {
+      model.delete(k);
+      for (const [key, e] of model) {
+        if (e.expires > now && model.size < 5) break;
+        model.delete(key);
+      }
+      model.set(k, { v, expires: now + 30 });
+    };
+    const modelGet = (k: string, now: number): number | undefined => {
+      const e = model.get(k);
+      if (!e) return undefined;
+      if (e.expires <= now) {
+        model.delete(k);
+        return undefined;
+      }
+      return e.v;
+    };
+    const c = new MlfidCache(5, 30);
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % n;
+    };
+    let now = 0;
+    const seen: (number | undefined)[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      now += rnd(3);
+      // a few hot keys (replaced over and over behind long-lived ones) and many cold ones
+      const k = rnd(4) === 0 ? `hot${String(rnd(2))}` : `k${String(rnd(8))}`;
+      const op = rnd(10);
+      if (op < 5) {
+        const data = newFailData({ v: String(i) });
+        c.set(k, data, now);
+        modelSet(k, i, now);
+      } else if (op < 9) {
+        const got = c.get(k, now)?.groups.v;
+        const want = modelGet(k, now);
+        expect(got === undefined ? undefined : Number(got)).toBe(want);
+        seen.push(want);
+      } else {
+        c.delete(k);
+        model.delete(k);
+      }
+      expect(c.size).toBe(model.size);
+    }
+    // the run exercised both hits and misses
+    expect(seen.filter((x) => x !== undefined).length).toBeGreaterThan(1000);
+    expect(seen.filter((x) => x === undefined).length).toBeGreaterThan(1000);
+  });
 });
 
 describe('mergeIntoSession', () => {
