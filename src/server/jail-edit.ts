@@ -12,6 +12,8 @@ import { pyInt } from '../jail/time-value.js';
 import { str2sec } from '../config/timespec.js';
 import { ACTION_COMMANDS } from '../config/action-reader.js';
 import { emptyFilter } from '../config/filter-reader.js';
+import { canonicalIp } from '../core/ip.js';
+import type { BanTicket } from '../core/failure.js';
 
 /** Keys that change the filter (the engine is rebuilt for them). */
 export const FILTER_EDITS: ReadonlySet<string> = new Set([
@@ -266,3 +268,62 @@ export function actionProperties(def: ActionDef): string[] {
 
 /** `get <jail> actionmethods ACT`: what a command action can be asked to do. */
 export const ACTION_METHODS = ['ban', 'flush', 'prolong', 'reban', 'reload', 'start', 'stop', 'unban'];
+
+/** Methods whose one keyword argument is fail2ban's `aInfo` (the data of a ban). */
+const TICKET_METHODS = new Set(['ban', 'unban', 'prolong', 'reban']);
+
+function pyTypeName(v: unknown): string {
+  if (v === null) return 'NoneType';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  return Number.isInteger(v) ? 'int' : 'float';
+}
+
+/**
+ * `set <jail> action ACT METHOD [JSON]`: fail2ban calls the method with the JSON object as its
+ * keyword arguments. Checks them as Python would (same messages) and, for the ban-type methods,
+ * builds the ticket from `aInfo` (`ip` required; `failures`, `time`, `bantime`, `bancount`,
+ * `matches` optional). Null for the methods without arguments (start, stop, flush, reload).
+ */
+export function methodCall(
+  method: string,
+  args: readonly string[],
+  base: { jail: string; bantime: number; now: number },
+): BanTicket | null {
+  if (args.length > 1) throw invalidCommand();
+  let kwargs: Record<string, unknown> = {};
+  if (args[0] !== undefined) {
+    let v: unknown;
+    try {
+      v = JSON.parse(args[0]);
+    } catch (e) {
+      throw badValue(errorMessage(e));
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw badValue(`CommandAction.${method}() argument after ** must be a mapping, not ${pyTypeName(v)}`);
+    kwargs = v as Record<string, unknown>;
+  }
+  const takesInfo = TICKET_METHODS.has(method);
+  const extra = Object.keys(kwargs).find((k) => !(takesInfo && k === 'aInfo'));
+  if (extra !== undefined) throw badValue(`CommandAction.${method}() got an unexpected keyword argument '${extra}'`);
+  if (!takesInfo) return null;
+  const info = kwargs.aInfo;
+  if (info === undefined) throw badValue(`CommandAction.${method}() missing 1 required positional argument: 'aInfo'`);
+  const i = (typeof info === 'object' && info !== null ? info : {}) as Record<string, unknown>;
+  if (typeof i.ip !== 'string' || i.ip === '') throw badValue(`aInfo needs an "ip" (got ${JSON.stringify(info)})`);
+  const num = (k: string, dflt: number): number => (typeof i[k] === 'number' ? i[k] : dflt);
+  const ip = canonicalIp(i.ip);
+  return {
+    jail: base.jail,
+    id: ip ?? i.ip,
+    ip,
+    time: num('time', base.now),
+    bantime: num('bantime', base.bantime),
+    banCount: num('bancount', 0),
+    failures: num('failures', 0),
+    matches: Array.isArray(i.matches) ? i.matches.map(String) : [],
+    fields: {},
+    restored: false,
+  };
+}

@@ -32,6 +32,7 @@ import {
   editFilter,
   editJournalmatch,
   FILTER_EDITS,
+  methodCall,
   newAction,
   setActionProperty,
 } from './jail-edit.js';
@@ -607,11 +608,11 @@ export class JailRuntime implements JailControl {
       }
       return null;
     }
-    // action ACT PROP VALUE
+    // action ACT PROP VALUE, or action ACT METHOD [JSON]
     const [act, prop, value, ...rest] = args;
     if (prop === undefined) throw invalidCommand();
     const i = this.actionIndex(act);
-    if (ACTION_METHODS.includes(prop)) throw badValue(`Calling action methods (${prop}) is not supported`);
+    if (ACTION_METHODS.includes(prop)) return this.callAction(act!, prop, args.slice(2));
     if (value === undefined || rest.length > 0) throw invalidCommand();
     let edited: { def: ActionDef; value: string };
     try {
@@ -624,6 +625,25 @@ export class JailRuntime implements JailControl {
     const a = this.actions.find((x) => x.name === act);
     if (a instanceof CommandAction) a.reconfigure(this.runDef(edited.def));
     return edited.value;
+  }
+
+  /** Runs one method of a running action, as fail2ban's method call does (replies True or None). */
+  private async callAction(name: string, method: string, args: string[]): Promise<unknown> {
+    const t = methodCall(method, args, { jail: this.name, bantime: this.jail.bantime, now: this.deps.clock.now() });
+    const a = this.actions.find((x) => x.name === name);
+    if (!a) throw badValue(`Action ${name} is not running (start the jail first)`);
+    if (t === null) {
+      if (method === 'start') await a.start();
+      else if (method === 'stop') await a.stop();
+      else if (method === 'flush') await a.flush();
+      else await a.reload();
+      return true;
+    }
+    if (method === 'ban') await a.ban(t);
+    else if (method === 'unban') await a.unban(t);
+    else if (method === 'prolong') await (a.prolong ?? a.ban).call(a, t);
+    else await (a.reban ?? a.ban).call(a, t);
+    return null;
   }
 
   // ---- control view -------------------------------------------------------------------

@@ -236,4 +236,35 @@ describe.skipIf(!built())('live edits', () => {
     d.client(['set', 'test', 'unbanip', '192.0.2.70']);
     await waitFor(() => d.records().includes('-192.0.2.70'), 15_000, 'unban after set action');
   }, 120_000);
+
+  it('action methods: run that action only and answer like fail2ban 1.0.2 (True / None / errors)', async () => {
+    const d = root();
+    await d.start();
+    const call = (...args: string[]): { status: number | null; stdout: string } =>
+      d.client(['set', 'test', 'action', 'record', ...args]);
+    expect(call('ban', '{"aInfo": {"ip": "192.0.2.77", "failures": 4}}')).toMatchObject({ status: 0, stdout: 'None\n' });
+    await waitFor(() => d.records().some((l) => l.startsWith('+192.0.2.77 600')), 10_000, 'ban by method call');
+    // the jail's own ban list is not touched, as in fail2ban
+    expect(d.client(['status', 'test']).stdout).toContain('Currently banned:\t0\n');
+    expect(call('unban', '{"aInfo": {"ip": "192.0.2.77"}}').stdout).toBe('None\n');
+    await waitFor(() => d.records().includes('-192.0.2.77'), 10_000, 'unban by method call');
+    expect(call('stop').stdout).toBe('True\n');
+    expect(call('start', '{}').stdout).toBe('True\n');
+    expect(call('flush').stdout).toBe('True\n');
+    expect(d.records().filter((l) => l === 'stop test' || l === 'start test')).toEqual(['start test', 'stop test', 'start test']);
+    expect(call('ban')).toMatchObject({
+      status: 255,
+      stdout: "CommandAction.ban() missing 1 required positional argument: 'aInfo'\n",
+    });
+    expect(call('start', '{"x": 1}')).toMatchObject({
+      status: 255,
+      stdout: "CommandAction.start() got an unexpected keyword argument 'x'\n",
+    });
+    expect(d.client(['set', 'test', 'action', 'nope', 'start'])).toMatchObject({
+      status: 255,
+      stdout: "'Invalid Action name: nope'\n",
+    });
+    // still serving
+    expect(d.client(['ping']).stdout).toContain('pong');
+  }, 60_000);
 });
