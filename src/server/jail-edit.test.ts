@@ -8,6 +8,7 @@ import {
   delLogpath,
   editFilter,
   editJournalmatch,
+  methodCall,
   newAction,
   setActionProperty,
 } from './jail-edit.js';
@@ -171,5 +172,44 @@ describe('get datepattern', () => {
     expect(datePatternView('{NONE}', ['^'])).toEqual(['{UNB}^', '^']);
     expect(datePatternView('{^LN-BEG}', ['a', 'b', 'c'])).toEqual([null, 'Default Detectors']);
     expect(datePatternView(null)).toEqual([null, 'Default Detectors']);
+  });
+});
+
+describe('methodCall (set JAIL action ACT METHOD [JSON])', () => {
+  const base = { jail: 'j', bantime: 600, now: 1000 };
+  const msg = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CommandError);
+      return (e as Error).message;
+    }
+    throw new Error('no error');
+  };
+
+  it('methods without arguments take none; ban-type methods build the ticket from aInfo', () => {
+    expect(methodCall('start', [], base)).toBeNull();
+    expect(methodCall('flush', ['{}'], base)).toBeNull();
+    expect(methodCall('ban', ['{"aInfo": {"ip": "2001:DB8:0:0::1", "failures": 3, "matches": ["a", 2]}}'], base)).toEqual({
+      jail: 'j',
+      id: '2001:db8::1',
+      ip: '2001:db8::1',
+      time: 1000,
+      bantime: 600,
+      banCount: 0,
+      failures: 3,
+      matches: ['a', '2'],
+      fields: {},
+      restored: false,
+    });
+    expect(methodCall('unban', ['{"aInfo": {"ip": "host.example"}}'], base)).toMatchObject({ id: 'host.example', ip: null });
+  });
+
+  it('rejects arguments as Python would', () => {
+    expect(msg(() => methodCall('ban', [], base))).toBe("CommandAction.ban() missing 1 required positional argument: 'aInfo'");
+    expect(msg(() => methodCall('stop', ['{"aInfo": {}}'], base))).toBe("CommandAction.stop() got an unexpected keyword argument 'aInfo'");
+    expect(msg(() => methodCall('start', ['[1]'], base))).toBe('CommandAction.start() argument after ** must be a mapping, not list');
+    expect(msg(() => methodCall('ban', ['{"aInfo": {"failures": 1}}'], base))).toMatch(/aInfo needs an "ip"/);
+    expect(msg(() => methodCall('start', ['not json'], base))).toMatch(/JSON/);
   });
 });
