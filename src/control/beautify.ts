@@ -60,6 +60,9 @@ export function beautify(cmd: readonly string[], value: unknown): string {
       return `logs: ${String(value)}`;
     case 'echo':
       return (value as string[]).join(' ');
+    case 'multi-set':
+      // fail2ban's beautifier has no form for it and falls back to the plain value (True)
+      return pyPrint(value);
     case 'status': {
       if (cmd.includes('--all')) {
         const all = value as AllStatus;

@@ -17,6 +17,30 @@ const SERVER_KEYS = new Set([
   'thread',
 ]);
 
+/** A JSON list of strings sent as one argument (the socket stringifies lists), else the arguments. */
+function listArg(rest: readonly string[]): string[] {
+  const v = rest.length === 1 ? jsonOf(rest[0]!) : undefined;
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : [...rest];
+}
+
+/** `[[key, value], …]` sent as one argument, else the arguments as one key and its value. */
+function pairsArg(rest: readonly string[]): string[][] {
+  const v = rest.length === 1 ? jsonOf(rest[0]!) : undefined;
+  const scalar = (x: unknown): boolean => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+  if (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length > 0 && p.every(scalar)))
+    return (v as unknown[][]).map((p) => p.map(String));
+  if (rest.length === 0) throw invalidCommand();
+  return [[...rest]];
+}
+
+function jsonOf(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function execute(api: ServerApi, cmd: readonly string[]): Promise<unknown> {
   const [c0, ...args] = cmd;
   const jail = (name: string | undefined): JailControl => {
@@ -97,6 +121,23 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
       const [jkey, ...jargs] = rest;
       if (jkey === undefined) throw invalidCommand();
       return j.get(jkey, jargs);
+    }
+    case 'multi-set': {
+      // the start-up stream's form (`-d` prints it): regex lists, an action's [[key, value], …]
+      const [name, key, ...rest] = args;
+      const j = jail(name);
+      if (key === 'addfailregex' || key === 'addignoreregex') {
+        for (const v of listArg(rest)) await j.set(key, [v]);
+        return true;
+      }
+      if (key === 'action') {
+        const [act, ...pairs] = rest;
+        if (act === undefined) throw invalidCommand();
+        for (const p of pairsArg(pairs)) await j.set('action', [act, ...p]);
+        return true;
+      }
+      if (key === undefined) throw invalidCommand();
+      return j.set(key, rest);
     }
     case 'set': {
       const [key, ...rest] = args;

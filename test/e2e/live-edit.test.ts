@@ -237,6 +237,25 @@ describe.skipIf(!built())('live edits', () => {
     await waitFor(() => d.records().includes('-192.0.2.70'), 15_000, 'unban after set action');
   }, 120_000);
 
+  it('multi-set: regex lists and action properties as the start-up stream sends them', async () => {
+    const d = root();
+    await d.start();
+    // the stream's lists, straight on the socket (the client cannot type a list)
+    const other = '^\\s*\\S+ other: denied <HOST>$';
+    expect(await askValue(d.sock, ['multi-set', 'test', 'addfailregex', JSON.stringify([APP_RE, other])])).toBe(true);
+    const regexes = d.client(['get', 'test', 'failregex']).stdout;
+    expect(regexes).toContain('myapp: bad login from');
+    expect(regexes).toContain('other: denied');
+    const pairs = JSON.stringify([['name', 'renamed'], ['timeout', 90]]);
+    expect(await askValue(d.sock, ['multi-set', 'test', 'action', 'record', pairs])).toBe(true);
+    expect(d.client(['get', 'test', 'action', 'record', 'name']).stdout).toBe('renamed\n');
+    // from the command line: one value
+    expect(d.client(['multi-set', 'test', 'addignoreregex', 'bad login from 192\\.0\\.2\\.99']).stdout).toBe('True\n');
+    appendFileSync(d.log, appLines('192.0.2.99', 3) + appLines('192.0.2.98', 3));
+    await waitFor(() => bans(d).some((l) => l.startsWith('+192.0.2.98 ')), 10_000, 'ban via a multi-set regex');
+    expect(bans(d).some((l) => l.startsWith('+192.0.2.99 '))).toBe(false);
+  }, 60_000);
+
   it('action methods: run that action only and answer like fail2ban 1.0.2 (True / None / errors)', async () => {
     const d = root();
     await d.start();
