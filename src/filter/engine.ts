@@ -119,7 +119,7 @@ function append<T>(list: T[] | undefined, v: T): T[] {
  * `part + "\n"` where `subject` (ending in "\n") ends with `part`: then it is the tail of the
  * subject, taken without a copy (the prefregex's `content` nearly always is).
  */
-function withNewline(subject: string, part: string): string {
+function tailWithNewline(subject: string, part: string): string {
   const end = subject.length - 1;
   return end >= part.length && subject.charCodeAt(end) === 10 && subject.endsWith(part, end)
     ? subject.slice(end - part.length)
@@ -332,7 +332,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         if (multi) {
           buf = content;
           this.lineBuffer = [{ text: content, orig: content }];
-        } else buf = withNewline(buf, content);
+        } else buf = tailWithNewline(buf, content);
       }
     }
 
