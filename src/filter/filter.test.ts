@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../core/clock.js';
 import { LogjailError } from '../core/errors.js';
+import { emptyFilter } from '../config/filter-reader.js';
 import type { FilterDef } from '../config/types.js';
 import { Filter } from './filter.js';
 
@@ -8,16 +9,8 @@ const NOW = Date.UTC(2005, 7, 14, 10, 0, 0) / 1000;
 
 function def(failregex: string[], extra: Partial<FilterDef> = {}): FilterDef {
   return {
-    name: 'demo',
-    file: 'filter.d/demo.conf',
-    prefregex: null,
+    ...emptyFilter('demo', 'filter.d/demo.conf'),
     failregex: failregex.map((regex, i) => ({ regex, where: { file: 'filter.d/demo.conf', line: 5 + i } })),
-    ignoreregex: [],
-    maxlines: 1,
-    datepattern: null,
-    journalmatch: [],
-    usedns: null,
-    options: {},
     ...extra,
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FailWindow, type FailInput } from './fail-window.js';
+import { FailWindow, type FailEntry, type FailInput } from './fail-window.js';
 import { pyRound } from './py-expr.js';
 
 const fail = (id: string, time: number, extra: Partial<FailInput> = {}): FailInput => ({
@@ -195,15 +195,7 @@ describe('FailWindow records (ids, addresses, fields, lines)', () => {
   });
 
   it('agrees with a plain-object model under random adds, deletes and expiry', () => {
-    interface Ref {
-      ip: string | null;
-      first: number;
-      last: number;
-      retry: number;
-      failures: number;
-      matches: string[] | null;
-      fields: Record<string, string> | null;
-    }
+    type Ref = Omit<FailEntry, 'id' | 'fields'> & { fields: Record<string, string> | null };
     const ids = ['10.0.0.1', '10.0.0.22', '2001:db8::abcd:1', 'user@example.org', 'ü', ''];
     const op = fc.record({
       id: fc.integer({ min: 0, max: ids.length - 1 }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyFilter } from '../config/filter-reader.js';
+import { stubJail } from '../config/jail-reader.js';
 import type { ActionDef, JailDef } from '../config/types.js';
 import { CommandError } from '../control/errors.js';
 import {
@@ -16,34 +17,14 @@ import { datePatternView } from './jail-runtime.js';
 
 function jail(over: Partial<JailDef> = {}): JailDef {
   return {
-    name: 'j',
+    ...stubJail('j', { file: 'jail.conf', line: 1 }),
     enabled: true,
-    backend: 'auto',
-    backendOptions: {},
     filter: { ...emptyFilter('j'), failregex: [{ regex: 'a <HOST>', where: { file: 'f.conf', line: 3 } }] },
     logpath: [{ pattern: '/l/a.log', position: 'head' }],
-    logencoding: 'auto',
-    logtimezone: null,
     maxretry: 3,
     maxmatches: 3,
     findtime: 600,
     bantime: 600,
-    increment: {
-      enabled: false,
-      factor: 1,
-      formula: null,
-      multipliers: [],
-      maxtime: null,
-      rndtime: null,
-      overalljails: false,
-    },
-    ignoreself: true,
-    ignoreip: [],
-    ignorecommand: '',
-    usedns: 'warn',
-    actions: [],
-    options: {},
-    where: { file: 'jail.conf', line: 1 },
     ...over,
   };
 }
@@ -177,15 +158,6 @@ describe('get datepattern', () => {
 
 describe('methodCall (set JAIL action ACT METHOD [JSON])', () => {
   const base = { jail: 'j', bantime: 600, now: 1000 };
-  const msg = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(CommandError);
-      return (e as Error).message;
-    }
-    throw new Error('no error');
-  };
 
   it('methods without arguments take none; ban-type methods build the ticket from aInfo', () => {
     expect(methodCall('start', [], base)).toBeNull();
@@ -206,10 +178,10 @@ describe('methodCall (set JAIL action ACT METHOD [JSON])', () => {
   });
 
   it('rejects arguments as Python would', () => {
-    expect(msg(() => methodCall('ban', [], base))).toBe("CommandAction.ban() missing 1 required positional argument: 'aInfo'");
-    expect(msg(() => methodCall('stop', ['{"aInfo": {}}'], base))).toBe("CommandAction.stop() got an unexpected keyword argument 'aInfo'");
-    expect(msg(() => methodCall('start', ['[1]'], base))).toBe('CommandAction.start() argument after ** must be a mapping, not list');
-    expect(msg(() => methodCall('ban', ['{"aInfo": {"failures": 1}}'], base))).toMatch(/aInfo needs an "ip"/);
-    expect(msg(() => methodCall('start', ['not json'], base))).toMatch(/JSON/);
+    expect(errorOf(() => methodCall('ban', [], base))).toBe("CommandAction.ban() missing 1 required positional argument: 'aInfo'");
+    expect(errorOf(() => methodCall('stop', ['{"aInfo": {}}'], base))).toBe("CommandAction.stop() got an unexpected keyword argument 'aInfo'");
+    expect(errorOf(() => methodCall('start', ['[1]'], base))).toBe('CommandAction.start() argument after ** must be a mapping, not list');
+    expect(errorOf(() => methodCall('ban', ['{"aInfo": {"failures": 1}}'], base))).toMatch(/aInfo needs an "ip"/);
+    expect(errorOf(() => methodCall('start', ['not json'], base))).toMatch(/JSON/);
   });
 });

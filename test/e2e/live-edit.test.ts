@@ -16,6 +16,14 @@ const appLines = (ip: string, n: number): string =>
   Array.from({ length: n }, () => `${syslogNow()} host myapp: bad login from ${ip}\n`).join('');
 const bans = (d: DaemonRoot): string[] => d.records().filter((l) => l.startsWith('+'));
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 700));
+/** The file holds exactly `text` (false while it does not exist yet). */
+const fileIs = (path: string, text: string): boolean => {
+  try {
+    return readFileSync(path, 'utf8') === text;
+  } catch {
+    return false;
+  }
+};
 
 describe.skipIf(!built())('live edits', () => {
   it('addfailregex bans on lines only the new regex matches; delfailregex stops it; a bad regex changes nothing', async () => {
@@ -183,17 +191,7 @@ describe.skipIf(!built())('live edits', () => {
     expect(run('get', 'app', 'actions')).toBe('The jail app has the following actions:\nrec\n');
     expect(run('start', 'app')).toBe('Jail started\n');
     appendFileSync(log, appLines('192.0.2.60', 2));
-    await waitFor(
-      () => {
-        try {
-          return readFileSync(out, 'utf8') === 'ban 192.0.2.60 myapp\n';
-        } catch {
-          return false;
-        }
-      },
-      15_000,
-      'ban through the action built by commands',
-    );
+    await waitFor(() => fileIs(out, 'ban 192.0.2.60 myapp\n'), 15_000, 'ban through the action built by commands');
     expect(run('set', 'app', 'delaction', 'rec')).toBe('None\n');
     expect(d.client(['set', 'app', 'delaction', 'rec'])).toMatchObject({
       status: 255,
@@ -221,17 +219,7 @@ describe.skipIf(!built())('live edits', () => {
     const alt = join(d.dir, 'alt.txt');
     d.client(['set', 'test', 'action', 'record', 'actionban', `echo "alt <ip>" >> ${alt}`]);
     d.client(['set', 'test', 'banip', '192.0.2.70']);
-    await waitFor(
-      () => {
-        try {
-          return readFileSync(alt, 'utf8') === 'alt 192.0.2.70\n';
-        } catch {
-          return false;
-        }
-      },
-      15_000,
-      'ban with the changed command',
-    );
+    await waitFor(() => fileIs(alt, 'alt 192.0.2.70\n'), 15_000, 'ban with the changed command');
     // unban still runs: the action kept its state across the property change
     d.client(['set', 'test', 'unbanip', '192.0.2.70']);
     await waitFor(() => d.records().includes('-192.0.2.70'), 15_000, 'unban after set action');
