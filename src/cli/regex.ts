@@ -349,6 +349,12 @@ function literalFilter(regex: string): FilterDef {
 // ---------------------------------------------------------------------------------------------
 // Log input
 
+/** What the reader knows of the line it just yielded. */
+interface LineInfo {
+  /** Plain ASCII without "\r": the filter may skip its own scan. */
+  ascii: boolean;
+}
+
 /**
  * Reads a file in chunks and yields complete lines, each with its "\n" (the subject fail2ban
  * matches: the filter then makes no copy), the last one without when the file lacks it. Sets
@@ -359,12 +365,6 @@ function literalFilter(regex: string): FilterDef {
  * chunk. Chunks stay under 1 MB: Node hands out bigger decoded strings as malloc'ed external
  * strings, whose freed memory glibc kept as RSS (+65 MB on a 1M-line log).
  */
-/** What the reader knows of the line it just yielded. */
-interface LineInfo {
-  /** Plain ASCII without "\r": the filter may skip its own scan. */
-  ascii: boolean;
-}
-
 function* fileLines(
   path: string,
   encoding: string,
@@ -530,9 +530,9 @@ function needsDns(r: LineResult): boolean {
   return false;
 }
 
-/** Expands the line result into fail2ban's entry list (regex order); DNS names become one entry per address. */
 const NO_ENTRIES: Entry[] = [];
 
+/** Expands the line result into fail2ban's entry list (regex order); DNS names become one entry per address. */
 function entriesOf(r: LineResult, resolved: Map<string, string[]> | null, now: number): Entry[] {
   const out: Entry[] = [];
   let fi = 0;

@@ -226,8 +226,11 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     const capped = rawLine.length > this.maxLineLength;
     const line = capped ? capLine(rawLine, this.maxLineLength) : rawLine;
     const now = this.clock.now();
-    let text = line;
-    let subject = capped ? undefined : withNewline;
+    const single = this.maxlines === 1;
+    // single-line mode matches `text + "\n"` (fail2ban's subject): the reader's, when it has one
+    const whole = single && !capped ? withNewline : undefined;
+    let text = whole ?? line;
+    let hasNewline = whole !== undefined;
     let date: number | null = null;
     let templateName: string | null = null;
     if (sourceTime !== undefined) {
@@ -236,13 +239,10 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     } else {
       const dm = this.dateDetector.isNone ? null : this.dateDetector.match(line);
       if (dm !== null && dm.end > dm.start) {
-        if (dm.start === 0) {
-          // single-line mode with the reader's subject: the regexes only need the subject
-          if (subject !== undefined && this.maxlines === 1) subject = subject.slice(dm.end);
-          else text = line.slice(dm.end);
-        } else {
+        if (dm.start === 0) text = text.slice(dm.end);
+        else {
           text = line.slice(0, dm.start) + line.slice(dm.end);
-          subject = undefined;
+          hasNewline = false;
         }
         templateName = dm.template.name;
         if (Number.isFinite(dm.time)) {
@@ -255,8 +255,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       }
       if (date === null) {
         if (this.lastDate !== null && this.lastDate > now - DATE_REUSE) {
-          text = line;
-          subject = capped ? undefined : withNewline;
+          text = whole ?? line;
+          hasNewline = whole !== undefined;
           date = this.lastDate;
         } else if (this.live && this.inOperation) date = now;
       }
@@ -272,13 +272,12 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         return { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date, prefMatched: false };
       }
     }
-    return this.findFailures(text, subject, ascii, line, date, templateName, now);
+    return this.findFailures(single && !hasNewline ? text + '\n' : text, ascii, line, date, templateName, now);
   }
 
-  /** `subject`: `text + "\n"` when the reader had it at hand (single-line mode only). */
+  /** `text`: the line without its date; in single-line mode followed by "\n", what the regexes match. */
   private findFailures(
     text: string,
-    subject: string | undefined,
     ascii: boolean,
     orig: string,
     date: number | null,
@@ -289,9 +288,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     const multi = this.maxlines > 1;
     const checkAll = this.checkAll;
     let orgBuffer: BufferedLine[];
-    // what the regexes run on: single-line mode matches `text + "\n"`, as fail2ban does
+    // what the regexes run on
     let buf: string | null;
-    let lineSubject = '';
     if (multi) {
       this.lineBuffer.push({ text, orig });
       if (this.lineBuffer.length > this.maxlines) this.lineBuffer = this.lineBuffer.slice(-this.maxlines);
@@ -300,8 +298,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       ascii = false;
     } else {
       orgBuffer = EMPTY;
-      lineSubject = subject ?? text + '\n';
-      buf = lineSubject;
+      buf = text;
     }
 
     if (this.gate !== null && !this.gate.test(buf)) {
@@ -340,7 +337,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     let pendingHit = false;
     for (let i = 0; i < this.fail.length; i++) {
       const slot = this.fail[i]!;
-      buf ??= multi ? joinLines(this.lineBuffer) : lineSubject;
+      buf ??= multi ? joinLines(this.lineBuffer) : text;
       if (slot.lead !== null) {
         // most lines cannot start the way this anchored regex does: skip without any search
         const c = buf.charCodeAt(0);

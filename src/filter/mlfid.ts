@@ -96,6 +96,7 @@ function joined(a: readonly string[], b: readonly string[], c: readonly string[]
   for (const x of c) out[i++] = x;
   return out;
 }
+
 const NOFAIL = 1;
 const FORGET = 2;
 const WAS_NOFAIL = 4;

@@ -278,9 +278,7 @@ export class JailRuntime implements JailControl {
       failures += r.failures.length;
       for (const f of r.failures) {
         if (waiting === null && this.backlog === 0 && !f.resolveDns) {
-          // Nothing queued: count it now. Order is kept, and the failure's objects die young
-          // instead of surviving a batch-long wait (that made a third of a catch-up's
-          // allocations survive a scavenge).
+          // nothing queued: count it now (order kept; its objects die young, not after the batch)
           const t = this.countNow(f);
           if (t === undefined) continue;
           waiting = [];
@@ -297,19 +295,20 @@ export class JailRuntime implements JailControl {
 
   /** Counts one failure at once; a promise when its ignore check must wait (DNS, a command). */
   private countNow(f: Failure): Promise<BanTicket | null> | undefined {
-    const fail = (e: unknown): null => {
-      this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
-      return null;
-    };
     try {
       const r = this.jail.addFailureNow(f);
       // handled at once: it may settle before the queued step awaits it
-      if (r instanceof Promise) return r.catch(fail);
+      if (r instanceof Promise) return r.catch((e: unknown) => this.failureError(e));
       if (r) this.queueBan(r);
     } catch (e) {
-      fail(e);
+      this.failureError(e);
     }
     return undefined;
+  }
+
+  private failureError(e: unknown): null {
+    this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
+    return null;
   }
 
   /**
@@ -337,7 +336,7 @@ export class JailRuntime implements JailControl {
           const t = r instanceof Promise ? await r : r;
           if (t) this.queueBan(t);
         } catch (e) {
-          this.deps.logger.child('jail').error(`[${this.name}] failure handling: ${errorMessage(e)}`);
+          this.failureError(e);
         }
       }
       this.backlog--;

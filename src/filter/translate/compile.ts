@@ -194,6 +194,13 @@ function classify(subject: string, multiline: boolean, ascii: boolean): void {
   lastClean = clean;
 }
 
+/** The variant's linear gate lets `text` through (always, without a gate). */
+function gateOpen(b: Built, text: string): boolean {
+  if (!b.gate) return true;
+  b.gate.lastIndex = 0;
+  return b.gate.test(text);
+}
+
 export class Compiled implements CompiledRegex {
   readonly source: string;
   readonly groupNames: readonly string[];
@@ -371,13 +378,10 @@ export class Compiled implements CompiledRegex {
 
   testSubject(s: string, ascii: boolean): boolean {
     classify(s, this.multiline, ascii && !this.multiline);
-    // the reduced search (non-ASCII BMP text) and loop replays live in execSubject
-    if (lastExtent !== 'ascii') return this.execSubject(s, ascii) !== null;
+    // the reduced search of BMP text lives in execSubject
+    if (lastExtent === 'bmp' && this.reducer()) return this.execSubject(s, ascii) !== null;
     const b = this.build(lastExtent, lastClean);
-    if (b.gate) {
-      b.gate.lastIndex = 0;
-      if (!b.gate.test(s)) return false;
-    }
+    if (!gateOpen(b, s)) return false;
     b.re.lastIndex = 0;
     return b.re.test(s);
   }
@@ -392,10 +396,7 @@ export class Compiled implements CompiledRegex {
       // search the reduced text (few-member classes), then read the captures on the real text
       const rb = this.build(extent, lastClean, true);
       const reduced = reduceText(s, red.map);
-      if (rb.gate) {
-        rb.gate.lastIndex = 0;
-        if (!rb.gate.test(reduced)) return null;
-      }
+      if (!gateOpen(rb, reduced)) return null;
       const r = rb.re;
       r.lastIndex = 0;
       const found = r.exec(reduced);
@@ -403,10 +404,7 @@ export class Compiled implements CompiledRegex {
       b.sticky.lastIndex = found.index;
       m = b.sticky.exec(s);
     } else {
-      if (b.gate) {
-        b.gate.lastIndex = 0;
-        if (!b.gate.test(s)) return null;
-      }
+      if (!gateOpen(b, s)) return null;
       b.re.lastIndex = 0;
       m = b.re.exec(s);
     }
