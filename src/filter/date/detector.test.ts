@@ -1,5 +1,6 @@
 process.env.TZ = 'Europe/Zurich';
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../core/clock.js';
 import { ConfigError } from '../../core/errors.js';
@@ -347,5 +348,56 @@ describe('template cache and hit counts', () => {
       if (Number.isNaN(t)) expect(m).toBeNull();
       else expect(m?.time).toBe(t);
     }
+  });
+});
+
+describe('reusing the date of a line with the same start', () => {
+  /** Everything the detector tells and keeps, after each line of `lines`. */
+  function trace(lines: readonly string[], reuse: boolean, now = NOW): unknown[] {
+    const dd = new DateDetector({ datepattern: null, clock: fixedClock(now), reuse });
+    const out: unknown[] = lines.map((l) => {
+      const m = dd.match(l);
+      return m && [m.time, m.start, m.end, m.template.name];
+    });
+    out.push(dd.templates.map((t) => [t.name, t.hits, t.rawHits]));
+    return out;
+  }
+
+  it('gives what a fresh search gives, hit counts and template order included', () => {
+    const stamp = fc.constantFrom('Aug 14 11:00:02', 'Sun Aug 14 11:00:02', 'Aug 14 11:00:0', 'Aug  4 11:00:59', '[Aug 14 11:00:02', '2005-08-14 11:00:02');
+    // tails that change what the optional fraction and year parts take, near and far from the date
+    const tail = fc.constantFrom('', ' host sshd[1]: x', '.123456 2005 x', '.1234567', '.5 2004 y', ' 2005', ' 2005x', ' 20', 'x', ' 2005 host', '.', '. 2005', ' host 2005-08-14 10:00:00 z');
+    const line = fc.tuple(stamp, tail, fc.constantFrom('', ' padding to make the line long enough')).map(([a, b, c]) => a + b + c);
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 40 }), (lines) => {
+        expect(trace(lines, true)).toEqual(trace(lines, false));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives what a fresh search gives while "now" moves across the cut-off of year inference', () => {
+    // "Dec 31 23:59:59" reads as this year once now is within a day of it, else as last year
+    const cut = local(2006, 12, 30, 23, 59, 59);
+    const run = (reuse: boolean): unknown[] => {
+      const clock = fixedClock(cut - 2);
+      const dd = new DateDetector({ datepattern: null, clock, reuse });
+      return Array.from({ length: 24 }, () => {
+        clock.advance(0.25);
+        return dd.match('Dec 31 23:59:59 host sshd[1]: Failed password for root from 192.0.2.1')?.time;
+      });
+    };
+    const reused = run(true);
+    expect(new Set(reused)).toEqual(new Set([local(2005, 12, 31, 23, 59, 59), local(2006, 12, 31, 23, 59, 59)]));
+    expect(reused).toEqual(run(false));
+  });
+
+  it('reuses a date only while "now" stays the same (the year is inferred from it)', () => {
+    let now = local(2006, 1, 1, 0, 30, 0);
+    const dd = new DateDetector({ datepattern: null, clock: { now: () => now } });
+    const line = 'Dec 31 23:59:59 host sshd[1]: Failed password for root from 192.0.2.1 port 22 ssh2';
+    expect(dd.match(line)?.time).toBe(local(2005, 12, 31, 23, 59, 59));
+    now = local(2006, 12, 31, 23, 59, 59) + 86400 * 2;
+    expect(dd.match(line)?.time).toBe(local(2006, 12, 31, 23, 59, 59));
   });
 });

@@ -32,6 +32,8 @@ export interface DateDetectorOptions {
   logtimezone?: string | null;
   clock: Clock;
   where?: Where;
+  /** false: never reuse the previous line's date (tests compare both ways). */
+  reuse?: boolean;
 }
 
 const DATE_PLACEHOLDER = /(?<!\\)\{DATE\}/gi;
@@ -70,9 +72,19 @@ export class DateDetector {
   private lastLast = NONE;
   private lastAfter = NONE;
   private firstUnused = 0;
+  /**
+   * The last line's winning template (at lastIdx, line-anchored) found its date in these leading
+   * characters: a line starting with them gets the same answer within the same second of `now`, and
+   * only the template's hit counters move. Busy logs write many lines per second.
+   */
+  private memoKey: string | null = null;
+  private memoSecond = NaN;
+  private memoTime = NaN;
+  private readonly reuse: boolean;
 
   constructor(opts: DateDetectorOptions) {
     this.clock = opts.clock;
+    this.reuse = opts.reuse ?? true;
     this.raw = opts.datepattern;
     const tz = opts.logtimezone == null ? null : parseTimezone(opts.logtimezone, opts.where);
     this.conv = new TimeConverter(tz);
@@ -153,6 +165,22 @@ export class DateDetector {
   /** Find the line's timestamp; updates hit counts and the template cache. */
   match(line: string): DateMatch | null {
     const list = this.list;
+    const memo = this.memoKey;
+    if (memo !== null && line.startsWith(memo)) {
+      const now = this.clock.now();
+      // within one whole second, "now" cannot change a converted date (zone offsets and the
+      // year and day cut-offs are whole seconds)
+      if (Math.floor(now) === this.memoSecond) {
+        // what the line-anchored last-template path below does when its search succeeds again
+        const t = list[this.lastIdx]!;
+        t.repeatHit();
+        t.hits++;
+        t.lastUsed = now;
+        if (this.firstUnused === this.lastIdx) this.firstUnused++;
+        return { time: this.memoTime, start: t.dateStart, end: t.dateEnd, template: t };
+      }
+    }
+    this.memoKey = null;
     let win: Template | undefined;
     let winIdx = -1;
     let ignoreBySearch = -1;
@@ -272,6 +300,14 @@ export class DateDetector {
     this.lastAfter = charAt(line, end);
     if (winIdx > 0 && winIdx !== this.lastIdx) winIdx = this.reorder(winIdx);
     this.lastIdx = winIdx;
+    if (win.lineAnchored && this.reuse) {
+      const span = win.memoSpan(line);
+      if (span > 0) {
+        this.memoKey = line.slice(0, span);
+        this.memoSecond = Math.floor(now);
+        this.memoTime = time;
+      }
+    }
     return { time, start: dateStart, end: dateEnd, template: win };
   }
 

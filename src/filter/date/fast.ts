@@ -88,6 +88,13 @@ export interface FastOut {
 }
 
 /**
+ * parseSyslog reads no character further than this past the date end it returns (the longest
+ * try: a 6-digit fraction then ` YYYY` and its guard, after a failed 2-digit seconds path), so
+ * a line that starts with the same `end + SYSLOG_LOOKAHEAD` characters parses the same.
+ */
+export const SYSLOG_LOOKAHEAD = 16;
+
+/**
  * `{^LN-BEG}(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?` (case-insensitive names).
  * Returns the date end, NO_MATCH or UNSURE.
  */

@@ -4,7 +4,7 @@
  */
 import { DateFields, groupPlan, type GroupPlan, type TimeConverter } from './convert.js';
 import { translateDirectives, type YearSpec } from './directives.js';
-import { NO_MATCH, parseIso, parseSyslog, type FastOut } from './fast.js';
+import { NO_MATCH, parseIso, parseSyslog, SYSLOG_LOOKAHEAD, type FastOut } from './fast.js';
 import { DateRegex, type DateRegexOptions, type WordBegin } from './regex.js';
 
 export const LN_BEG = '{^LN-BEG}';
@@ -80,6 +80,20 @@ export abstract class Template {
 
   /** Epoch seconds of the last match; NaN when empty or not a valid date. */
   abstract time(line: string, conv: TimeConverter, now: number): number;
+
+  /**
+   * How many leading characters of `line` decided the last successful search, when every other
+   * line starting with them finds the same date (-1: unknown). Lets the detector reuse the result
+   * for the run of lines that share a timestamp.
+   */
+  memoSpan(_line: string): number {
+    return -1;
+  }
+
+  /** The last successful search, found again on a line that shares its memoSpan characters. */
+  repeatHit(): void {
+    this.rawHits++;
+  }
 }
 
 export class PatternTemplate extends Template {
@@ -132,6 +146,12 @@ export class PatternTemplate extends Template {
       if (r === NO_MATCH) return false;
     }
     return super.search(line);
+  }
+
+  override memoSpan(line: string): number {
+    if (!this.fastHit || this.fast !== parseSyslog) return -1;
+    const span = this.end + SYSLOG_LOOKAHEAD;
+    return span <= line.length ? span : -1;
   }
 
   protected override take(ok: boolean): boolean {
