@@ -355,11 +355,11 @@ describe('reusing the date of a line with the same start', () => {
   /** Everything the detector tells and keeps, after each line of `lines`. */
   function trace(lines: readonly string[], reuse: boolean, now = NOW): unknown[] {
     const dd = new DateDetector({ datepattern: null, clock: fixedClock(now), reuse });
-    const out: unknown[] = lines.map((l) => {
+    const out: unknown[] = lines.map((l): unknown => {
       const m = dd.match(l);
       return m && [m.time, m.start, m.end, m.template.name];
     });
-    out.push(dd.templates.map((t) => [t.name, t.hits, t.rawHits]));
+    out.push(dd.templates.map((t): unknown => [t.name, t.hits]));
     return out;
   }
 

@@ -86,6 +86,7 @@ export abstract class Template {
    * line starting with them finds the same date (-1: unknown). Lets the detector reuse the result
    * for the run of lines that share a timestamp.
    */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the base template never knows
   memoSpan(_line: string): number {
     return -1;
   }
