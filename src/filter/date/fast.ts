@@ -88,11 +88,21 @@ export interface FastOut {
 }
 
 /**
- * parseSyslog reads no character further than this past the date end it returns (the longest
- * try: a 6-digit fraction then ` YYYY` and its guard, after a failed 2-digit seconds path), so
- * a line that starts with the same `end + SYSLOG_LOOKAHEAD` characters parses the same.
+ * How many leading characters of `line` decided parseSyslog's answer `end` (-1: not cheaply
+ * known): the date, then what its optional tails (`.%f`, ` %ExY`) and end guard looked at. A
+ * fraction that was taken lies inside the date; one tried and dropped leaves a '.' at `end`. A
+ * year is tried only after a space, and a non-digit right after that space ends the try. So a
+ * line that starts with the same characters parses the same.
  */
-export const SYSLOG_LOOKAHEAD = 16;
+export function syslogDecidedBy(line: string, end: number): number {
+  const c = line.charCodeAt(end);
+  if (end >= line.length || c === 46) return -1;
+  if (c !== 32) return end + 1;
+  const d = line.charCodeAt(end + 1);
+  if (end + 2 <= line.length && !(d >= 48 && d <= 57)) return end + 2;
+  // ` dddd` and the guard after it
+  return end + 6 <= line.length ? end + 6 : -1;
+}
 
 /**
  * `{^LN-BEG}(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?` (case-insensitive names).

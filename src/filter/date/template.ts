@@ -4,7 +4,7 @@
  */
 import { DateFields, groupPlan, type GroupPlan, type TimeConverter } from './convert.js';
 import { translateDirectives, type YearSpec } from './directives.js';
-import { NO_MATCH, parseIso, parseSyslog, SYSLOG_LOOKAHEAD, type FastOut } from './fast.js';
+import { NO_MATCH, parseIso, parseSyslog, syslogDecidedBy, type FastOut } from './fast.js';
 import { DateRegex, type DateRegexOptions, type WordBegin } from './regex.js';
 
 export const LN_BEG = '{^LN-BEG}';
@@ -151,8 +151,7 @@ export class PatternTemplate extends Template {
 
   override memoSpan(line: string): number {
     if (!this.fastHit || this.fast !== parseSyslog) return -1;
-    const span = this.end + SYSLOG_LOOKAHEAD;
-    return span <= line.length ? span : -1;
+    return syslogDecidedBy(line, this.end);
   }
 
   protected override take(ok: boolean): boolean {
