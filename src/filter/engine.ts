@@ -46,22 +46,38 @@ export interface RegexSlot<R> {
 interface FailSlot<R> extends RegexSlot<R> {
   readonly plan: GroupPlan | null;
   readonly skipNames: readonly string[];
-  /** First-character prefilter of a start-anchored regex: lead[c] for ASCII c, leadHigh for the rest. */
-  readonly lead: Uint8Array | null;
-  readonly leadHigh: boolean;
 }
 
-/** The first characters a start-anchored regex can begin with (null: any). */
-function leadChars(prefixes: readonly string[] | null | undefined): { lead: Uint8Array | null; leadHigh: boolean } {
-  if (!prefixes || prefixes.length === 0 || prefixes.some((p) => p === '')) return { lead: null, leadHigh: true };
-  const lead = new Uint8Array(128);
-  let leadHigh = false;
-  for (const p of prefixes) {
-    const c = p.charCodeAt(0);
-    if (c < 128) lead[c] = 1;
-    else leadHigh = true;
+/** Index into FilterEngine.byLead for a text: its first character when ASCII, else 128. */
+function leadIndex(text: string): number {
+  const c = text.charCodeAt(0);
+  return c < 128 ? c : 128;
+}
+
+/**
+ * Per first character of the text (ASCII, then 128 for any other or none), the indices of the
+ * failregexes that can match it, ascending: a start-anchored regex only where one of its
+ * leading literals begins with that character. Most lines then meet a few regexes, not all.
+ */
+function leadCandidates(regexes: readonly CompiledRegexLike[]): Int32Array[] {
+  const out: Int32Array[] = [];
+  for (let c = 0; c <= 128; c++) {
+    const ids: number[] = [];
+    regexes.forEach((r, i) => {
+      const prefixes = r.prefixes;
+      if (!prefixes || prefixes.length === 0 || prefixes.some((p) => p === '')) ids.push(i);
+      else if (prefixes.some((p) => (c < 128 ? p.charCodeAt(0) === c : p.charCodeAt(0) >= 128))) ids.push(i);
+    });
+    out.push(Int32Array.from(ids));
   }
-  return { lead, leadHigh };
+  return out;
+}
+
+/** Position in `cands` of the first index above `i`. */
+function after(cands: Int32Array, i: number): number {
+  let k = 0;
+  while (k < cands.length && cands[k]! <= i) k++;
+  return k;
 }
 
 /**
@@ -143,6 +159,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   inOperation = true;
 
   private readonly fail: readonly FailSlot<R>[];
+  /** leadCandidates of the failregexes. */
+  private readonly byLead: readonly Int32Array[];
   private readonly clock: Clock;
   private readonly live: boolean;
   private readonly checkAll: boolean;
@@ -184,10 +202,10 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         hits: 0,
         plan: planGroups(names),
         skipNames: names.filter((n) => /^skiplines\d+$/.test(n)),
-        ...leadChars(compiled.prefixes),
       };
     });
     this.failRegexes = this.fail;
+    this.byLead = leadCandidates(this.fail.map((f) => f.regex));
     this.ignoreRegexes = def.ignoreregex.map(({ regex, where }) => ({ text: regex, regex: compile(regex, where), hits: 0 }));
     // fail2ban tests few ignoreregexes before the failregexes, many only after a hit
     this.earlyIgnore = this.ignoreRegexes.length > 0 && this.ignoreRegexes.length < this.fail.length - 2;
@@ -335,14 +353,21 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
 
     let nofailHit = false;
     let pendingHit = false;
-    for (let i = 0; i < this.fail.length; i++) {
-      const slot = this.fail[i]!;
+    // only the failregexes that can start where the text does; a hit may hand the rest another text
+    let candsFor = buf;
+    let cands = this.byLead[leadIndex(buf)]!;
+    let k = 0;
+    let i = -1;
+    for (;;) {
       buf ??= multi ? joinLines(this.lineBuffer) : text;
-      if (slot.lead !== null) {
-        // most lines cannot start the way this anchored regex does: skip without any search
-        const c = buf.charCodeAt(0);
-        if (c < 128 ? slot.lead[c] === 0 : !slot.leadHigh) continue;
+      if (buf !== candsFor) {
+        candsFor = buf;
+        cands = this.byLead[leadIndex(buf)]!;
+        k = after(cands, i);
       }
+      if (k >= cands.length) break;
+      i = cands[k++]!;
+      const slot = this.fail[i]!;
       if (!slot.regex.mayMatch(buf)) continue;
       const m = slot.regex.execSubject(buf, ascii);
       if (m === null) continue;

@@ -63,6 +63,22 @@ describe('Filter with the real translator: anchored-regex prefilter', () => {
     );
     expect(hits).toEqual([[0], [0], [1], [1], [2], []]);
   });
+
+  it('picks the regexes again when a hit hands the rest of them another text', () => {
+    // checkAll: an ignored hit on the prefregex content sends the next failregexes the whole
+    // line, which starts with another character than the content
+    const f = new Filter(
+      def(['^Failed from <HOST>$', '^host1 Failed from <HOST>$'], {
+        prefregex: '^<F-MLFID>\\S+</F-MLFID> <F-CONTENT>.+</F-CONTENT>$',
+        ignoreregex: [{ regex: '^Failed from 192\\.0\\.2\\.9$', where: { file: 'filter.d/demo.conf', line: 9 } }],
+      }),
+      { clock: fixedClock(NOW), mode: 'test', checkAll: true, usedns: 'raw' },
+    );
+    const r = f.processLine('host1 Failed from 192.0.2.9');
+    expect(r.ignoreHits).toEqual([0]);
+    expect(r.failHits).toEqual([1]);
+    expect(r.failures.map((x) => x.id)).toEqual(['192.0.2.9']);
+  });
 });
 
 describe('Filter: the one-scan "could any failregex match" gate', () => {
