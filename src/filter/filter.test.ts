@@ -57,7 +57,7 @@ describe('Filter with the real translator: anchored-regex prefilter', () => {
       ignoreregex: [],
     };
     const f = new Filter(def, { clock: fixedClock(1_700_000_000), mode: 'test', checkAll: true, usedns: 'raw' });
-    expect(f.failRegexes.map((r) => r.regex.prefixes)).toEqual([['Failed', 'Invalid'], null, null]);
+    expect(f.failRegexes.map((r) => r.regex.prefixes)).toEqual([['Failed', 'Invalid'], ['U', 'u'], null]);
     const hits = ['Failed for 192.0.2.1', 'Invalid for 192.0.2.2', 'user x from 192.0.2.3', 'User y from 192.0.2.4', 'Failed refused from 192.0.2.5', 'xFailed for 192.0.2.6'].map(
       (l) => f.processLine(l).failHits,
     );

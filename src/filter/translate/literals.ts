@@ -23,6 +23,22 @@ function single(n: Node & { t: 'set' }): string | null {
   return String.fromCodePoint(it.lo);
 }
 
+const MAX_LEADING = 16;
+
+/** The characters of a small class like `[iI]` (null: negated, case-folded, a category, "\n" or too many). */
+function members(n: Node & { t: 'set' }): string[] | null {
+  if (n.negate || n.ci) return null;
+  const out: string[] = [];
+  for (const it of n.items) {
+    if (it.cat || it.hi - it.lo + 1 + out.length > MAX_LEADING) return null;
+    for (let c = it.lo; c <= it.hi; c++) {
+      if (c === 10) return null;
+      out.push(String.fromCodePoint(c));
+    }
+  }
+  return out.length > 0 ? out : null;
+}
+
 function score(c: Clause): number {
   return Math.min(...c.map((s) => s.trim().length * 4 + s.length));
 }
@@ -108,8 +124,6 @@ export function requiredLiterals(root: Node, max = 2): Clause[] {
     .slice(0, max);
 }
 
-const MAX_LEADING = 16;
-
 /**
  * Texts one of which every match must start with (each non-empty), or null when unknown.
  * For start-anchored (sticky) patterns this is a first-character prefilter.
@@ -118,10 +132,8 @@ export function leadingLiterals(n: Node): string[] | null {
   switch (n.t) {
     case 'lit':
       return n.ci || n.cp === 10 ? null : [String.fromCodePoint(n.cp)];
-    case 'set': {
-      const s = single(n);
-      return s === null ? null : [s];
-    }
+    case 'set':
+      return members(n);
     case 'seq': {
       let run = '';
       for (const it of n.items) {
