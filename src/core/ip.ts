@@ -65,7 +65,7 @@ const v6Cache = new Map<string, string | null>();
 /** Canonical text form: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 compressed lower-case (RFC 5952). */
 export function canonicalIp(addr: string): string | null {
   if (isDottedQuad(addr)) return addr;
-  if (!addr.includes(':')) return isIPv4(addr) ? addr : null;
+  if (!addr.includes(':')) return null;
   let c = v6Cache.get(addr);
   if (c === undefined) {
     c = canonicalV6(addr);

@@ -354,14 +354,13 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     let nofailHit = false;
     let pendingHit = false;
     // only the failregexes that can start where the text does; a hit may hand the rest another text
-    let candsFor = buf;
     let cands = this.byLead[leadIndex(buf)]!;
     let k = 0;
     let i = -1;
     for (;;) {
-      buf ??= multi ? joinLines(this.lineBuffer) : text;
-      if (buf !== candsFor) {
-        candsFor = buf;
+      if (buf === null) {
+        if (i + 1 >= this.fail.length) break;
+        buf = multi ? joinLines(this.lineBuffer) : text;
         cands = this.byLead[leadIndex(buf)]!;
         k = after(cands, i);
       }

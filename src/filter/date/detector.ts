@@ -173,7 +173,7 @@ export class DateDetector {
       if (Math.floor(now) === this.memoSecond) {
         // what the line-anchored last-template path below does when its search succeeds again
         const t = list[this.lastIdx]!;
-        t.repeatHit();
+        t.rawHits++;
         t.hits++;
         t.lastUsed = now;
         if (this.firstUnused === this.lastIdx) this.firstUnused++;

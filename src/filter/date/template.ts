@@ -90,11 +90,6 @@ export abstract class Template {
   memoSpan(_line: string): number {
     return -1;
   }
-
-  /** The last successful search, found again on a line that shares its memoSpan characters. */
-  repeatHit(): void {
-    this.rawHits++;
-  }
 }
 
 export class PatternTemplate extends Template {

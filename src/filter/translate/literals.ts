@@ -17,10 +17,8 @@ interface Info {
 const MAX_EXACT = 256;
 
 function single(n: Node & { t: 'set' }): string | null {
-  if (n.negate || n.ci || n.items.length !== 1) return null;
-  const it = n.items[0]!;
-  if (it.cat || it.lo !== it.hi || it.lo === 10) return null;
-  return String.fromCodePoint(it.lo);
+  const m = members(n);
+  return m !== null && m.length === 1 ? m[0]! : null;
 }
 
 const MAX_LEADING = 16;
