@@ -19,6 +19,7 @@ import type { Extent } from './charset.js';
 import { isCased } from './charset.js';
 import { removeConditionals } from './conditional.js';
 import { emit, patternSets } from './emit.js';
+import { matchesAnyLine } from './any-line.js';
 import type { Reduction } from './reduce.js';
 import { buildReduction, reduceText } from './reduce.js';
 import { enableLinearFallback, linearCapable } from './linear.js';
@@ -213,6 +214,8 @@ export class Compiled implements CompiledRegex {
   private readonly clauses: string[][];
   readonly prefixes: readonly string[] | null;
   private readonly loops: Loop[];
+  /** Single-line mode and matchesAnyLine: a subject with text before its only "\n" matches. */
+  private readonly anyLine: boolean;
 
   constructor(
     source: string,
@@ -233,6 +236,7 @@ export class Compiled implements CompiledRegex {
     this.groupNames = [...parsed.names.keys()];
     this.clauses = requiredLiterals(parsed.root);
     this.prefixes = sticky ? leadingLiterals(root) : null;
+    this.anyLine = !multiline && matchesAnyLine(root);
     this.build('ascii', true);
   }
 
@@ -377,6 +381,7 @@ export class Compiled implements CompiledRegex {
   }
 
   testSubject(s: string, ascii: boolean): boolean {
+    if (this.anyLine && s.length > 1 && s.indexOf('\n') === s.length - 1) return true;
     classify(s, this.multiline, ascii && !this.multiline);
     // the reduced search of BMP text lives in execSubject
     if (lastExtent === 'bmp' && this.reducer()) return this.execSubject(s, ascii) !== null;

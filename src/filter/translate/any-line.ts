@@ -1,0 +1,54 @@
+/**
+ * "Does this pattern match every line?" fail2ban's `__prefix_line` makes a prefregex such as
+ * sshd's `^<F-MLFID>…</F-MLFID>…<F-CONTENT>.+</F-CONTENT>$` optional up to its content, so it
+ * matches any line with text in it. The regex tool counts prefregex hits on every line, and for
+ * such a pattern that count needs no regex run (most of a quiet log's cost before this).
+ */
+import type { Node } from './ast.js';
+
+/** Can `n` match the empty string wherever it is tried? (conservative: assertions say no) */
+function nullable(n: Node): boolean {
+  switch (n.t) {
+    case 'empty':
+      return true;
+    case 'seq':
+      return n.items.every(nullable);
+    case 'alt':
+      return n.alts.some(nullable);
+    case 'group':
+    case 'atomic':
+      return nullable(n.body);
+    case 'repeat':
+      return n.min === 0 || nullable(n.body);
+    default:
+      return false;
+  }
+}
+
+/** `.+` or `.+?` without DOTALL, possibly inside groups. */
+function dotPlus(n: Node): boolean {
+  let x = n;
+  while (x.t === 'group' || x.t === 'atomic') x = x.body;
+  return x.t === 'repeat' && x.min === 1 && x.max === Infinity && x.body.t === 'any' && !x.body.dotall;
+}
+
+/** `\A`, or `^` without MULTILINE: true at position 0, where the match below is tried. */
+function startAnchor(n: Node): boolean {
+  return n.t === 'assert' && (n.kind === 'bos' || (n.kind === 'bol' && !n.multiline));
+}
+
+/**
+ * True when the pattern is `[^] A B … .+$` with every part before `.+` able to match empty and
+ * `$` Python's single-line one. It then matches every subject `text + "\n"` where text is
+ * non-empty and holds no "\n": at position 0 all parts match empty, `.+` takes text, and `$`
+ * stands before the "\n".
+ */
+export function matchesAnyLine(root: Node): boolean {
+  const items = root.t === 'seq' ? root.items : [root];
+  let first = 0;
+  while (first < items.length && startAnchor(items[first]!)) first++;
+  if (items.length - first < 2) return false;
+  const last = items[items.length - 1]!;
+  if (last.t !== 'assert' || last.kind !== 'eol' || last.multiline) return false;
+  return dotPlus(items[items.length - 2]!) && items.slice(first, -2).every(nullable);
+}
