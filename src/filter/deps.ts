@@ -25,6 +25,8 @@ export interface CompiledRegexLike {
   readonly prefixes?: readonly string[] | null;
   /** Required literals: a match's text holds one string of every clause (absent = unknown). */
   readonly literals?: readonly (readonly string[])[];
+  /** Single-line mode: groups whose non-empty value always ends right before the subject's final "\n". */
+  readonly tailNames?: readonly string[];
 }
 
 export interface RegexCompileOptions {

@@ -171,6 +171,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   private readonly gate: RegExp | null;
   /** A line the gate rejects still needs its prefregex tested (test mode, prefGroups: false). */
   private readonly gateTestsPref: boolean;
+  /** The prefregex's content is always the subject's tail (`…<F-CONTENT>.+</F-CONTENT>$`). */
+  private readonly contentIsTail: boolean;
   private readonly sessions = new MlfidCache();
   private lineBuffer: BufferedLine[] = [];
   private lastDate: number | null = null;
@@ -189,6 +191,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     const compile = (regex: string, where: Where): R => deps.compileRegex(regex, { multiline, usedns, where });
 
     this.prefRegex = def.prefregex ? { text: def.prefregex, regex: compile(def.prefregex, fileWhere), hits: 0 } : null;
+    this.contentIsTail = this.prefRegex?.regex.tailNames?.includes('content') ?? false;
     const prefHasId = this.prefRegex?.regex.groupNames.some((n) => ID_GROUPS.includes(n)) ?? false;
     this.fail = def.failregex.map(({ regex, where }) => {
       const compiled = compile(regex, where);
@@ -347,7 +350,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         if (multi) {
           buf = content;
           this.lineBuffer = [{ text: content, orig: content }];
-        } else buf = tailWithNewline(buf, content);
+        } else buf = this.contentIsTail ? buf.slice(buf.length - 1 - content.length) : tailWithNewline(buf, content);
       }
     }
 

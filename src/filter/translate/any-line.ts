@@ -25,11 +25,41 @@ function nullable(n: Node): boolean {
   }
 }
 
-/** `.+` or `.+?` without DOTALL, possibly inside groups. */
-function dotPlus(n: Node): boolean {
+/** The node inside any groups around it. */
+function unwrap(n: Node): Node {
   let x = n;
   while (x.t === 'group' || x.t === 'atomic') x = x.body;
-  return x.t === 'repeat' && x.min === 1 && x.max === Infinity && x.body.t === 'any' && !x.body.dotall;
+  return x;
+}
+
+/** A `.` loop without DOTALL and without upper bound (`.*`, `.+`, lazy or not). */
+function dotLoop(n: Node): n is Extract<Node, { t: 'repeat' }> {
+  return n.t === 'repeat' && n.max === Infinity && n.body.t === 'any' && !n.body.dotall;
+}
+
+/** `.+` or `.+?` without DOTALL, possibly inside groups. */
+function dotPlus(n: Node): boolean {
+  const x = unwrap(n);
+  return dotLoop(x) && x.min === 1;
+}
+
+/**
+ * Python numbers of the capturing groups that end the pattern right before a single-line `$`
+ * and hold a `.` loop (`…(?P<content>.+)$`). In a subject `text + "\n"`, a non-empty value of
+ * such a group always ends right before the final "\n": `$` matches only there or at the very
+ * end, and `.` cannot take the "\n". So the value is the subject's tail, found without a compare.
+ */
+export function tailGroups(root: Node): number[] {
+  const items = root.t === 'seq' ? root.items : [root];
+  const last = items[items.length - 1];
+  let x = items.length >= 2 ? items[items.length - 2] : undefined;
+  if (last?.t !== 'assert' || last.kind !== 'eol' || last.multiline || !x || !dotLoop(unwrap(x))) return [];
+  const out: number[] = [];
+  while (x.t === 'group' || x.t === 'atomic') {
+    if (x.t === 'group' && x.num !== null) out.push(x.num);
+    x = x.body;
+  }
+  return out;
 }
 
 /** `\A`, or `^` without MULTILINE: true at position 0, where the match below is tried. */

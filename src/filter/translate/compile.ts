@@ -19,7 +19,7 @@ import type { Extent } from './charset.js';
 import { isCased } from './charset.js';
 import { removeConditionals } from './conditional.js';
 import { emit, patternSets } from './emit.js';
-import { matchesAnyLine } from './any-line.js';
+import { matchesAnyLine, tailGroups } from './any-line.js';
 import type { Reduction } from './reduce.js';
 import { buildReduction, reduceText } from './reduce.js';
 import { enableLinearFallback, linearCapable } from './linear.js';
@@ -54,6 +54,8 @@ export interface CompiledRegex {
   mayMatch(text: string): boolean;
   /** Start-anchored patterns: texts one of which the subject must start with (null = unknown). */
   readonly prefixes?: readonly string[] | null;
+  /** Single-line mode: groups whose non-empty value always ends right before the subject's final "\n". */
+  readonly tailNames?: readonly string[];
 }
 
 /** fail2ban rewrites `((?i)X)` and `(?:(?i)X)` into `(?i:X)` (Python 3.11 rejects mid-pattern flags). */
@@ -216,6 +218,7 @@ export class Compiled implements CompiledRegex {
   private readonly loops: Loop[];
   /** Single-line mode and matchesAnyLine: a subject with text before its only "\n" matches. */
   private readonly anyLine: boolean;
+  readonly tailNames: readonly string[];
 
   constructor(
     source: string,
@@ -237,6 +240,8 @@ export class Compiled implements CompiledRegex {
     this.clauses = requiredLiterals(parsed.root);
     this.prefixes = sticky ? leadingLiterals(root) : null;
     this.anyLine = !multiline && matchesAnyLine(root);
+    const tails = multiline ? [] : tailGroups(root);
+    this.tailNames = [...parsed.names].filter(([, num]) => tails.includes(num)).map(([name]) => name);
     this.build('ascii', true);
   }
 
