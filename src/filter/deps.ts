@@ -49,7 +49,8 @@ export interface DateMatchLike {
 }
 
 export interface DateDetectorLike {
-  match(line: string): DateMatchLike | null;
+  /** `now`: the clock's reading for this line (the detector reads its clock when absent). */
+  match(line: string, now?: number): DateMatchLike | null;
   readonly isNone: boolean;
 }
 

@@ -258,7 +258,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       date = sourceTime;
       this.lastDate = date;
     } else {
-      const dm = this.dateDetector.isNone ? null : this.dateDetector.match(line);
+      const dm = this.dateDetector.isNone ? null : this.dateDetector.match(line, now);
       if (dm !== null && dm.end > dm.start) {
         if (dm.start === 0) text = text.slice(dm.end);
         else {

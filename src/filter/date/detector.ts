@@ -162,12 +162,14 @@ export class DateDetector {
     this.list.push(t);
   }
 
-  /** Find the line's timestamp; updates hit counts and the template cache. */
-  match(line: string): DateMatch | null {
+  /**
+   * Find the line's timestamp; updates hit counts and the template cache. `now`: the caller's
+   * reading of the clock for this line, when it has one (one clock read per line, not several).
+   */
+  match(line: string, now = this.clock.now()): DateMatch | null {
     const list = this.list;
     const memo = this.memoKey;
     if (memo !== null && line.startsWith(memo)) {
-      const now = this.clock.now();
       // within one whole second, "now" cannot change a converted date (zone offsets and the
       // year and day cut-offs are whole seconds)
       if (Math.floor(now) === this.memoSecond) {
@@ -224,7 +226,7 @@ export class DateDetector {
           fbEnd = last.end;
           fbDateStart = last.dateStart;
           fbDateEnd = last.dateEnd;
-          fbTime = last.time(line, this.conv, this.clock.now());
+          fbTime = last.time(line, this.conv, now);
         }
       }
     }
@@ -254,7 +256,7 @@ export class DateDetector {
             fbEnd = t.end;
             fbDateStart = t.dateStart;
             fbDateEnd = t.dateEnd;
-            fbTime = t.time(line, this.conv, this.clock.now());
+            fbTime = t.time(line, this.conv, now);
           }
           continue;
         }
@@ -269,7 +271,6 @@ export class DateDetector {
     let dateStart: number;
     let dateEnd: number;
     let time: number;
-    const now = this.clock.now();
     if (win !== undefined) {
       start = win.start;
       end = win.end;
