@@ -19,7 +19,7 @@ import type { Extent } from './charset.js';
 import { isCased } from './charset.js';
 import { removeConditionals } from './conditional.js';
 import { emit, patternSets } from './emit.js';
-import { matchesAnyLine, tailGroups } from './any-line.js';
+import { matchesAnyLine, tailGroups } from './line-shape.js';
 import type { Reduction } from './reduce.js';
 import { buildReduction, reduceText } from './reduce.js';
 import { enableLinearFallback, linearCapable } from './linear.js';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readFilter } from '../../config/index.js';
 import { corpusDir } from '../../config/tree.case.js';
-import { matchesAnyLine, tailGroups } from './any-line.js';
+import { matchesAnyLine, tailGroups } from './line-shape.js';
 import { compileFailRegex, compilePython } from './compile.js';
 import { parsePython } from './parse.js';
 

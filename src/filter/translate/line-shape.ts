@@ -1,8 +1,9 @@
 /**
- * "Does this pattern match every line?" fail2ban's `__prefix_line` makes a prefregex such as
- * sshd's `^<F-MLFID>…</F-MLFID>…<F-CONTENT>.+</F-CONTENT>$` optional up to its content, so it
- * matches any line with text in it. The regex tool counts prefregex hits on every line, and for
- * such a pattern that count needs no regex run (most of a quiet log's cost before this).
+ * Facts about a pattern's line shape that spare regex work. fail2ban's `__prefix_line` makes a
+ * prefregex such as sshd's `^<F-MLFID>…</F-MLFID>…<F-CONTENT>.+</F-CONTENT>$` optional up to its
+ * content, so it matches any line with text in it: the regex tool counts its hits on lines no
+ * failregex can match without running it (most of a quiet log's cost before). And a content
+ * group that ends the pattern is always the line's tail, which the engine takes without a compare.
  */
 import type { Node } from './ast.js';
 
