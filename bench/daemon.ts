@@ -26,7 +26,7 @@ import { sendCommand } from '../src/control/client.js';
 import type { StatusPair, StatusValue } from '../src/control/beautify.js';
 import { benchIp, corpusConfig, syslogStamp, type GenLog } from './logs.js';
 import { failed, type Row } from './table.js';
-import { CLI, percentile, procCpu, procMemKiB, sleep, until, which } from './util.js';
+import { CLI, NODE_FLAGS, percentile, procCpu, procMemKiB, sleep, until, which } from './util.js';
 
 export type Kind = 'logjail' | 'fail2ban';
 
@@ -86,7 +86,8 @@ export class BenchDaemon {
   async start(): Promise<boolean> {
     const argv =
       this.kind === 'logjail'
-        ? [process.execPath, CLI, 'server', '-f', '-x', '-c', this.conf]
+        ? // the flags the installed binaries' shebang gives (see util.ts)
+          [process.execPath, ...NODE_FLAGS, CLI, 'server', '-f', '-x', '-c', this.conf]
         : ['fail2ban-server', '-f', '-x', '-c', this.conf, '-s', this.sock, '-p', this.pidFile];
     this.proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc
