@@ -98,6 +98,15 @@ describe('Filter: the one-scan "could any failregex match" gate', () => {
     expect(lines.map((l) => f.processLine(l).failures.map((x) => x.id))).toEqual([[], ['192.0.2.1'], [], ['192.0.2.3'], []]);
   });
 
+  it('live: a literal that holds another one leaves the gate, and both regexes still match', () => {
+    const g = def([String.raw`^\s*Failed publickey for <HOST>$`, String.raw`^\s*Failed <HOST>$`, String.raw`^\s*Connection closed by <HOST>$`]);
+    const f = new Filter(g, { clock: fixedClock(NOW - 55), mode: 'live', usedns: 'raw', logtimezone: 'UTC' });
+    const found = ['Failed publickey for 192.0.2.1', 'Failed 192.0.2.2', 'Connection closed by 192.0.2.3', 'Connection 192.0.2.4'].map(
+      (l) => f.processLine(`Aug 14 09:59:00 ${l}`).failures.map((x) => x.id),
+    );
+    expect(found).toEqual([['192.0.2.1'], ['192.0.2.2'], ['192.0.2.3'], []]);
+  });
+
   it('regex tool: prefregex hits are still counted on lines no failregex matches', () => {
     const f = new Filter(d, { clock: fixedClock(NOW), mode: 'test', checkAll: true, usedns: 'raw', logtimezone: 'UTC' });
     for (const l of lines) f.processLine(l);
