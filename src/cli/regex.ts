@@ -356,10 +356,10 @@ interface LineInfo {
 }
 
 /**
- * Reads a file in chunks and yields complete lines, each with its "\n" (the subject fail2ban
- * matches: the filter then makes no copy), the last one without when the file lacks it. Sets
- * `info.ascii` for the line it yields when it is plain ASCII without "\r". Memory stays flat
- * for any file size.
+ * Reads a file in chunks and yields its complete lines in batches (one generator step per batch,
+ * not per line), each line with its "\n" (the subject fail2ban matches: the filter then makes no
+ * copy), the last one without when the file lacks it. Sets `info.ascii` for the batch it yields
+ * when its lines are plain ASCII without "\r". Memory stays flat for any file size.
  * Pure-ASCII UTF-8 runs (nearly all logs) are decoded line by line as latin1, which is the same
  * text and faster than decode + split; each line is its own small heap string, so nothing pins a
  * chunk. Chunks stay under 1 MB: Node hands out bigger decoded strings as malloc'ed external
@@ -370,7 +370,7 @@ function* fileLines(
   encoding: string,
   info: LineInfo,
   onProgress?: (bytes: number) => void,
-): Generator<string> {
+): Generator<string[]> {
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(256 << 10);
   const decoder = new TextDecoder(encodingLabel(encoding), { fatal: false });
@@ -395,13 +395,15 @@ function* fileLines(
           carryClean &&= clean;
         } else {
           info.ascii = clean && carryClean;
-          yield carry === '' ? chunk.toString('latin1', 0, nl + 1) : carry + chunk.toString('latin1', 0, nl + 1);
-          info.ascii = clean;
+          yield [carry === '' ? chunk.toString('latin1', 0, nl + 1) : carry + chunk.toString('latin1', 0, nl + 1)];
           start = nl + 1;
+          const lines: string[] = [];
           while ((nl = chunk.indexOf(10, start)) >= 0) {
-            yield chunk.toString('latin1', start, nl + 1);
+            lines.push(chunk.toString('latin1', start, nl + 1));
             start = nl + 1;
           }
+          info.ascii = clean;
+          yield lines;
           carry = chunk.toString('latin1', start, n);
           carryClean = clean;
         }
@@ -414,12 +416,13 @@ function* fileLines(
         let nl = text.indexOf('\n');
         if (nl < 0) carry += text;
         else {
-          yield carry === '' ? text.slice(0, nl + 1) : carry + text.slice(0, nl + 1);
+          const lines = [carry === '' ? text.slice(0, nl + 1) : carry + text.slice(0, nl + 1)];
           let start = nl + 1;
           while ((nl = text.indexOf('\n', start)) >= 0) {
-            yield text.slice(start, nl + 1);
+            lines.push(text.slice(start, nl + 1));
             start = nl + 1;
           }
+          yield lines;
           carry = text.slice(start);
         }
       }
@@ -427,7 +430,7 @@ function* fileLines(
     }
     carry += decoder.decode();
     info.ascii = false;
-    if (carry !== '') yield carry;
+    if (carry !== '') yield [carry];
   } finally {
     closeSync(fd);
   }
@@ -881,7 +884,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   }
   const filter = probe(def, o.datepattern ?? undefined);
 
-  let source: Iterable<string>;
+  // batches of lines (a file: per chunk), sharing lineInfo.ascii
+  let source: Iterable<string[]>;
   const lineInfo: LineInfo = { ascii: false };
   if (isFile) {
     say(`Use         log file : ${logArg}`);
@@ -889,7 +893,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
     source = fileLines(logArg, o.encoding, lineInfo, progressBar(statSync(logArg).size));
   } else if (filter.maxlines <= 1 && !logArg.includes('\n')) {
     say(`Use      single line : ${shortstr(logArg)}`);
-    source = [logArg];
+    source = [[logArg]];
   } else {
     const parts = logArg.split('\n');
     say(`Use      multi line : ${parts.length} line(s)`);
@@ -905,7 +909,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       );
     }
     say('`-');
-    source = parts;
+    source = [parts];
   }
   say('');
   out.flush();
@@ -936,85 +940,89 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   let lastPref: Record<string, string | undefined> | undefined;
   const t0 = process.hrtime.bigint();
   let lineNo = 0;
-  for (const raw of source) {
-    lineNo++;
-    const last = raw.charCodeAt(raw.length - 1);
-    let line = raw;
-    let withNewline: string | undefined;
-    if (last === 10 && raw.charCodeAt(raw.length - 2) !== 13) {
-      withNewline = raw;
-      line = raw.slice(0, -1);
-    } else if (last === 13 || last === 10) line = raw.replace(/[\r\n]+$/, '');
-    if (line === '' || line.startsWith('#')) continue;
-    const before = multi ? filter.bufferedLines.slice() : null;
-    const r = filter.processLine(line, undefined, withNewline, lineInfo.ascii);
-    let resolved: Map<string, string[]> | null = null;
-    if (resolveHost && needsDns(r)) {
-      resolved = new Map();
-      for (const f of r.failures)
-        if (f.resolveDns && !resolved.has(f.id)) resolved.set(f.id, await resolveHost(f.id));
-    }
-    // most lines hit nothing: no entry lists for them
-    const entries = r.failHits.length === 0 && r.nofailHits === undefined ? NO_ENTRIES : entriesOf(r, resolved, clock.now());
-    if (entries.length > 0) {
-      if (rowKeys)
-        for (const e of entries) e.keys = rowKeys.entry(e, e.failure?.fields.mlfid ?? r.prefGroups?.mlfid);
-      if (intTime || r.dateTemplate?.includes('TAI64N')) for (const e of entries) e.intTime = true;
-    }
-    const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;
-    let isIgnored = r.ignoreHits.length > 0;
-    for (const e of entries) {
-      if (!fmt) {
-        hits[e.regex] = (hits[e.regex] ?? 0) + 1;
-        // fail2ban flags an entry once two others were already kept for this line; the list is
-        // only printed with -v, and kept otherwise it would grow with the log (one entry per hit)
-        if (o.verbose > 0)
-          perRegex[e.regex]?.push({ id: e.id ?? 'None', time: e.time, multi: ret.length > 1 });
+  for (const batch of source) {
+    for (let k = 0; k < batch.length; k++) {
+      const raw = batch[k]!;
+      batch[k] = ''; // let each line go once read: a chunk's lines then die young
+      lineNo++;
+      const last = raw.charCodeAt(raw.length - 1);
+      let line = raw;
+      let withNewline: string | undefined;
+      if (last === 10 && raw.charCodeAt(raw.length - 2) !== 13) {
+        withNewline = raw;
+        line = raw.slice(0, -1);
+      } else if (last === 13 || last === 10) line = raw.replace(/[\r\n]+$/, '');
+      if (line === '' || line.startsWith('#')) continue;
+      const before = multi ? filter.bufferedLines.slice() : null;
+      const r = filter.processLine(line, undefined, withNewline, lineInfo.ascii);
+      let resolved: Map<string, string[]> | null = null;
+      if (resolveHost && needsDns(r)) {
+        resolved = new Map();
+        for (const f of r.failures)
+          if (f.resolveDns && !resolved.has(f.id)) resolved.set(f.id, await resolveHost(f.id));
       }
-      if (e.nofail) isIgnored = true;
-      else ret.push(e);
-    }
-    if (emit) {
-      if (ret.length > 0 && !isIgnored) emit(ret, lineNo, writeLine);
-      continue;
-    }
-    // prefregex: fail2ban reads the state of its last search, which an early ignoreregex hit skips
-    if (r.prefMatched) {
-      prefMatched = true;
-      lastPref = r.prefGroups;
-    } else if (!(r.ignoreHits.length > 0 && r.failHits.length === 0 && isEarlyIgnore(filter)))
-      prefMatched = false;
-    if (filter.prefRegex && prefMatched) {
-      prefHits++;
-      if (o.verbose > 0 && lastPref) {
-        if (prefGroups.length < maxShown) prefGroups.push(pyRepr(lastPref));
-        else if (prefGroups.length === maxShown) prefGroups.push('...');
+      // most lines hit nothing: no entry lists for them
+      const entries = r.failHits.length === 0 && r.nofailHits === undefined ? NO_ENTRIES : entriesOf(r, resolved, clock.now());
+      if (entries.length > 0) {
+        if (rowKeys)
+          for (const e of entries) e.keys = rowKeys.entry(e, e.failure?.fields.mlfid ?? r.prefGroups?.mlfid);
+        if (intTime || r.dateTemplate?.includes('TAI64N')) for (const e of entries) e.intTime = true;
       }
-    }
-    if (before) {
-      // multi-line: earlier lines consumed by this line's match turn from missed into matched
-      const after = filter.bufferedLines;
-      const full = before.length >= filter.maxlines;
-      for (const b of before.slice(full ? 1 : 0)) {
-        if (after.some((a) => a.text === b.text && a.orig === b.orig)) continue;
-        const k = st.missedLines.indexOf(b.orig);
-        if (k >= 0) st.missedLines.splice(k, 1);
-        if (o.printAllMatched) st.matchedLines.push(b.orig);
+      const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;
+      let isIgnored = r.ignoreHits.length > 0;
+      for (const e of entries) {
+        if (!fmt) {
+          hits[e.regex] = (hits[e.regex] ?? 0) + 1;
+          // fail2ban flags an entry once two others were already kept for this line; the list is
+          // only printed with -v, and kept otherwise it would grow with the log (one entry per hit)
+          if (o.verbose > 0)
+            perRegex[e.regex]?.push({ id: e.id ?? 'None', time: e.time, multi: ret.length > 1 });
+        }
+        if (e.nofail) isIgnored = true;
+        else ret.push(e);
+      }
+      if (emit) {
+        if (ret.length > 0 && !isIgnored) emit(ret, lineNo, writeLine);
+        continue;
+      }
+      // prefregex: fail2ban reads the state of its last search, which an early ignoreregex hit skips
+      if (r.prefMatched) {
+        prefMatched = true;
+        lastPref = r.prefGroups;
+      } else if (!(r.ignoreHits.length > 0 && r.failHits.length === 0 && isEarlyIgnore(filter)))
+        prefMatched = false;
+      if (filter.prefRegex && prefMatched) {
+        prefHits++;
+        if (o.verbose > 0 && lastPref) {
+          if (prefGroups.length < maxShown) prefGroups.push(pyRepr(lastPref));
+          else if (prefGroups.length === maxShown) prefGroups.push('...');
+        }
+      }
+      if (before) {
+        // multi-line: earlier lines consumed by this line's match turn from missed into matched
+        const after = filter.bufferedLines;
+        const full = before.length >= filter.maxlines;
+        for (const b of before.slice(full ? 1 : 0)) {
+          if (after.some((a) => a.text === b.text && a.orig === b.orig)) continue;
+          const k = st.missedLines.indexOf(b.orig);
+          if (k >= 0) st.missedLines.splice(k, 1);
+          if (o.printAllMatched) st.matchedLines.push(b.orig);
+          st.matched++;
+          st.missed--;
+        }
+      }
+      if (isIgnored) {
+        st.ignored++;
+        if (!o.printNoIgnored && (o.printAllIgnored || st.ignored <= maxShown + 1)) st.ignoredLines.push(line);
+      } else if (ret.length > 0) {
         st.matched++;
-        st.missed--;
+        if (o.printAllMatched) st.matchedLines.push(line);
+      } else {
+        st.missed++;
+        if (!o.printNoMissed && (o.printAllMissed || st.missed <= maxShown + 1)) st.missedLines.push(line);
       }
+      st.tested++;
     }
-    if (isIgnored) {
-      st.ignored++;
-      if (!o.printNoIgnored && (o.printAllIgnored || st.ignored <= maxShown + 1)) st.ignoredLines.push(line);
-    } else if (ret.length > 0) {
-      st.matched++;
-      if (o.printAllMatched) st.matchedLines.push(line);
-    } else {
-      st.missed++;
-      if (!o.printNoMissed && (o.printAllMissed || st.missed <= maxShown + 1)) st.missedLines.push(line);
-    }
-    st.tested++;
   }
   if (fmt) return 0;
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
