@@ -267,6 +267,12 @@ export class RecordReader {
   }
 
   uint(): number {
+    // most values (counts, name indices, short lengths) fit one byte
+    const first = this.buf[this.pos]!;
+    if (first < 0x80) {
+      this.pos++;
+      return first;
+    }
     let v = 0;
     let shift = 0;
     for (;;) {
