@@ -137,11 +137,12 @@ function append<T>(list: T[] | undefined, v: T): T[] {
 }
 /**
  * `part + "\n"` where `subject` (ending in "\n") ends with `part`: then it is the tail of the
- * subject, taken without a copy (the prefregex's `content` nearly always is).
+ * subject, taken without a copy (the prefregex's `content` nearly always is). `isTail`: the
+ * pattern guarantees it (see tailGroups), so no compare is needed.
  */
-function tailWithNewline(subject: string, part: string): string {
+function tailWithNewline(subject: string, part: string, isTail: boolean): string {
   const end = subject.length - 1;
-  return end >= part.length && subject.charCodeAt(end) === 10 && subject.endsWith(part, end)
+  return isTail || (end >= part.length && subject.charCodeAt(end) === 10 && subject.endsWith(part, end))
     ? subject.slice(end - part.length)
     : part + '\n';
 }
@@ -354,7 +355,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         if (multi) {
           buf = content;
           this.lineBuffer = [{ text: content, orig: content }];
-        } else buf = this.contentIsTail ? buf.slice(buf.length - 1 - content.length) : tailWithNewline(buf, content);
+        } else buf = tailWithNewline(buf, content, this.contentIsTail);
       }
     }
 

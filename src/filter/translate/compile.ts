@@ -386,7 +386,8 @@ export class Compiled implements CompiledRegex {
   }
 
   testSubject(s: string, ascii: boolean): boolean {
-    if (this.anyLine && s.length > 1 && s.indexOf('\n') === s.length - 1) return true;
+    // `ascii`: the caller already knows there is no inner "\n" (no scan of the line)
+    if (this.anyLine && s.length > 1 && (ascii || s.indexOf('\n') === s.length - 1)) return true;
     classify(s, this.multiline, ascii && !this.multiline);
     // the reduced search of BMP text lives in execSubject
     if (lastExtent === 'bmp' && this.reducer()) return this.execSubject(s, ascii) !== null;

@@ -38,27 +38,31 @@ function dotLoop(n: Node): n is Extract<Node, { t: 'repeat' }> {
   return n.t === 'repeat' && n.max === Infinity && n.body.t === 'any' && !n.body.dotall;
 }
 
-/** `.+` or `.+?` without DOTALL, possibly inside groups. */
-function dotPlus(n: Node): boolean {
-  const x = unwrap(n);
-  return dotLoop(x) && x.min === 1;
+/**
+ * The shape both facts below rest on: the pattern's parts, ending in a `.` loop (inside any
+ * groups) and then Python's single-line `$`. Null for any other pattern.
+ */
+function endsInDotLoop(root: Node): { items: readonly Node[]; loop: Extract<Node, { t: 'repeat' }> } | null {
+  const items = root.t === 'seq' ? root.items : [root];
+  if (items.length < 2) return null;
+  const last = items[items.length - 1]!;
+  if (last.t !== 'assert' || last.kind !== 'eol' || last.multiline) return null;
+  const loop = unwrap(items[items.length - 2]!);
+  return dotLoop(loop) ? { items, loop } : null;
 }
 
 /**
- * Python numbers of the capturing groups that end the pattern right before a single-line `$`
- * and hold a `.` loop (`…(?P<content>.+)$`). In a subject `text + "\n"`, a non-empty value of
- * such a group always ends right before the final "\n": `$` matches only there or at the very
- * end, and `.` cannot take the "\n". So the value is the subject's tail, found without a compare.
+ * Python numbers of the capturing groups around that final `.` loop (`…(?P<content>.+)$`). In a
+ * subject `text + "\n"`, a non-empty value of such a group always ends right before the final
+ * "\n": `$` matches only there or at the very end, and `.` cannot take the "\n". So the value is
+ * the subject's tail, found without a compare.
  */
 export function tailGroups(root: Node): number[] {
-  const items = root.t === 'seq' ? root.items : [root];
-  const last = items[items.length - 1];
-  let x = items.length >= 2 ? items[items.length - 2] : undefined;
-  if (last?.t !== 'assert' || last.kind !== 'eol' || last.multiline || !x || !dotLoop(unwrap(x))) return [];
+  const shape = endsInDotLoop(root);
+  if (!shape) return [];
   const out: number[] = [];
-  while (x.t === 'group' || x.t === 'atomic') {
+  for (let x = shape.items[shape.items.length - 2]!; x.t === 'group' || x.t === 'atomic'; x = x.body) {
     if (x.t === 'group' && x.num !== null) out.push(x.num);
-    x = x.body;
   }
   return out;
 }
@@ -69,17 +73,15 @@ function startAnchor(n: Node): boolean {
 }
 
 /**
- * True when the pattern is `[^] A B … .+$` with every part before `.+` able to match empty and
- * `$` Python's single-line one. It then matches every subject `text + "\n"` where text is
- * non-empty and holds no "\n": at position 0 all parts match empty, `.+` takes text, and `$`
- * stands before the "\n".
+ * True when the pattern is `[^] A B … .+$` with every part before `.+` able to match empty. It
+ * then matches every subject `text + "\n"` where text is non-empty and holds no "\n": at
+ * position 0 all parts match empty, `.+` takes text, and `$` stands before the "\n".
  */
 export function matchesAnyLine(root: Node): boolean {
-  const items = root.t === 'seq' ? root.items : [root];
+  const shape = endsInDotLoop(root);
+  if (!shape || shape.loop.min !== 1) return false;
+  const items = shape.items;
   let first = 0;
-  while (first < items.length && startAnchor(items[first]!)) first++;
-  if (items.length - first < 2) return false;
-  const last = items[items.length - 1]!;
-  if (last.t !== 'assert' || last.kind !== 'eol' || last.multiline) return false;
-  return dotPlus(items[items.length - 2]!) && items.slice(first, -2).every(nullable);
+  while (first < items.length - 2 && startAnchor(items[first]!)) first++;
+  return items.slice(first, -2).every(nullable);
 }
