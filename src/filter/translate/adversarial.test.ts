@@ -12,8 +12,9 @@
  *
  * Lines are 1024 chars by default to keep the suite quick; measure at the engine's cap with
  *   LOGJAIL_ADVERSARIAL_LEN=4096 npx vitest run src/filter/translate/adversarial.test.ts
+ * and keep each filter's slowest line with LOGJAIL_ADVERSARIAL_DUMP=/tmp/worst.jsonl.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -242,6 +243,9 @@ describe.skipIf(!haveCorpus)('hostile lines against every stock filter', () => {
       if (!cur || t.ms > cur.ms) byFilter.set(t.filter, t);
     }
     const worst = [...byFilter.values()].sort((a, b) => b.ms - a.ms);
+    // the slowest line of each filter, in full, for a closer look (JSON lines)
+    const dump = process.env.LOGJAIL_ADVERSARIAL_DUMP;
+    if (dump) writeFileSync(dump, worst.map((t) => JSON.stringify(t)).join('\n') + '\n');
     const over = worst.filter((t) => t.ms > 10).length;
     console.log(
       `adversarial: guards ${[...guards].map(([k, n]) => `${k}=${n}`).join(', ')}\n` +

@@ -22,7 +22,7 @@ import { emit, patternSets } from './emit.js';
 import { matchesAnyLine, tailGroups } from './line-shape.js';
 import type { Reduction } from './reduce.js';
 import { buildReduction, reduceText } from './reduce.js';
-import { enableLinearFallback, linearCapable } from './linear.js';
+import { enableLinearFallback, linearCapable, primeBacktrackLimit } from './linear.js';
 import { leadingLiterals, requiredLiterals } from './literals.js';
 import type { Loop } from './loops.js';
 import { trackLoops } from './loops.js';
@@ -133,6 +133,8 @@ interface Built {
   loops: [Loop, number[]][];
   /** Per-iteration replay patterns, by `${loop.id}:${min}:${max}`. */
   replay: Map<string, Replay>;
+  /** `re` and `gate` have their backtrack limit (set on first use: most variants never run). */
+  primed: boolean;
 }
 
 interface Replay {
@@ -296,9 +298,20 @@ export class Compiled implements CompiledRegex {
       const g = emit(this.root, { ...v, superset: true }, { multiText: this.multiline, sticky: this.sticky });
       if (linearCapable(g.source, g.flags)) gate = this.regExp(g.source, g.flags);
     }
-    const built: Built = { re, gate, sticky, withIndices, named, groupsOf: groupsReader(named), loops, replay: new Map() };
+    const built: Built = { re, gate, sticky, withIndices, named, groupsOf: groupsReader(named), loops, replay: new Map(), primed: false };
     this.variants[key] = built;
     return built;
+  }
+
+  /** A variant about to match lines: the ones that run on every candidate get their size's backtrack limit. */
+  private ready(extent: Extent, clean: boolean, reduced = false): Built {
+    const b = this.build(extent, clean, reduced);
+    if (!b.primed) {
+      primeBacktrackLimit(b.re);
+      if (b.gate) primeBacktrackLimit(b.gate);
+      b.primed = true;
+    }
+    return b;
   }
 
   private regExp(source: string, flags: string): RegExp {
@@ -391,7 +404,7 @@ export class Compiled implements CompiledRegex {
     classify(s, this.multiline, ascii && !this.multiline);
     // the reduced search of BMP text lives in execSubject
     if (lastExtent === 'bmp' && this.reducer()) return this.execSubject(s, ascii) !== null;
-    const b = this.build(lastExtent, lastClean);
+    const b = this.ready(lastExtent, lastClean);
     if (!gateOpen(b, s)) return false;
     b.re.lastIndex = 0;
     return b.re.test(s);
@@ -400,12 +413,12 @@ export class Compiled implements CompiledRegex {
   execSubject(s: string, ascii: boolean): RegexMatch | null {
     classify(s, this.multiline, ascii && !this.multiline);
     const extent = lastExtent;
-    const b = this.build(extent, lastClean);
+    const b = this.ready(extent, lastClean);
     let m: RegExpExecArray | null;
     const red = extent === 'bmp' ? this.reducer() : null;
     if (red) {
       // search the reduced text (few-member classes), then read the captures on the real text
-      const rb = this.build(extent, lastClean, true);
+      const rb = this.ready(extent, lastClean, true);
       const reduced = reduceText(s, red.map);
       if (!gateOpen(rb, reduced)) return null;
       const r = rb.re;
