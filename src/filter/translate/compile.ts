@@ -215,6 +215,8 @@ export class Compiled implements CompiledRegex {
   private readonly multiline: boolean;
   private readonly where: Where | undefined;
   private readonly variants: (Built | undefined)[] = [];
+  /** The plain ASCII variant, once ready. */
+  private plain: Built | null = null;
   private readonly clauses: string[][];
   readonly prefixes: readonly string[] | null;
   private readonly loops: Loop[];
@@ -305,11 +307,14 @@ export class Compiled implements CompiledRegex {
 
   /** A variant about to match lines: the ones that run on every candidate get their size's backtrack limit. */
   private ready(extent: Extent, clean: boolean, reduced = false): Built {
+    // nearly every line is plain ASCII: that variant without the key arithmetic of build()
+    if (extent === 'ascii' && clean && !reduced && this.plain !== null) return this.plain;
     const b = this.build(extent, clean, reduced);
     if (!b.primed) {
       primeBacktrackLimit(b.re);
       if (b.gate) primeBacktrackLimit(b.gate);
       b.primed = true;
+      if (extent === 'ascii' && clean && !reduced) this.plain = b;
     }
     return b;
   }
