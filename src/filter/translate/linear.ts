@@ -46,6 +46,13 @@ const BIG_SOURCE = 8_000;
  * so a fallback is dearer than the same `l` RegExp reused (hence the two limits above). Meeting ≤10 ms at 4 KiB needs either a
  * cheaper automaton (a lazy DFA over the AST for the match/no-match test, backtracking only to read
  * the captures of a line known to match) or pattern-by-pattern rewrites of the quadratic shapes.
+ * Seen while measuring: V8 compiles a regexp without its optimizations when the pattern is over
+ * 20 KiB (dovecot's Unicode prefregex variant, 22 KiB, only re-reads captures of a line the reduced
+ * variant already matched) or once the isolate's executable memory exceeds 16 MB. Unoptimized, the
+ * regex tool ran 2.1× (sshd) and 3.7× (dovecot) slower (--no-regexp-optimization), and one crafted
+ * sshd line took 60 ms instead of 0.1 ms. The adversarial suite warms ~900 regexes and crosses 16 MB
+ * after ~400 (the filters from "l" on are measured unoptimized: pessimistic); a daemon filtering
+ * 200k sshd lines has 1.3 MB of code, so only a server with a few dozen busy jails would get there.
  */
 
 let enabled = false;
