@@ -39,6 +39,12 @@ export interface JailSpec {
 }
 
 /** A scratch config tree and the daemon running on it. */
+/** LOGJAIL_BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there (to see where catch-up time goes). */
+function profileFlags(): string[] {
+  const dir = process.env.LOGJAIL_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export class BenchDaemon {
   readonly dir: string;
   readonly conf: string;
@@ -87,7 +93,7 @@ export class BenchDaemon {
     const argv =
       this.kind === 'logjail'
         ? // the flags the installed binaries' shebang gives (see util.ts)
-          [process.execPath, ...NODE_FLAGS, CLI, 'server', '-f', '-x', '-c', this.conf]
+          [process.execPath, ...NODE_FLAGS, ...profileFlags(), CLI, 'server', '-f', '-x', '-c', this.conf]
         : ['fail2ban-server', '-f', '-x', '-c', this.conf, '-s', this.sock, '-p', this.pidFile];
     this.proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc
