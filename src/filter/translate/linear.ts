@@ -43,9 +43,10 @@ const BIG_SOURCE = 8_000;
  * 1–3 ms per 4 KiB line for small patterns, but 30–60 ms for the `__prefix_line` ones (dovecot,
  * postfix, assp) on lines that backtracking settles in microseconds — worse, not better.
  * Also seen: V8's fallback recompiles the pattern for the linear engine on every fallen-back call,
- * so a fallback is dearer than the same `l` RegExp reused (hence the two limits above). Meeting ≤10 ms at 4 KiB needs either a
- * cheaper automaton (a lazy DFA over the AST for the match/no-match test, backtracking only to read
- * the captures of a line known to match) or pattern-by-pattern rewrites of the quadratic shapes.
+ * so a fallback is dearer than the same `l` RegExp reused (hence the two limits above). Meeting
+ * ≤10 ms at 4 KiB needs either a cheaper automaton (a lazy DFA over the AST for the match/no-match
+ * test, backtracking only to read the captures of a line known to match) or pattern-by-pattern
+ * rewrites of the quadratic shapes.
  * Seen while measuring: V8 compiles a regexp without its optimizations when the pattern is over
  * 20 KiB (dovecot's Unicode prefregex variant, 22 KiB, only re-reads captures of a line the reduced
  * variant already matched) or once the isolate's executable memory exceeds 16 MB. Unoptimized, the
