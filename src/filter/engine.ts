@@ -34,6 +34,12 @@ export interface FilterRuntimeOptions {
    * prefregex is only tested, not run for its captures (default true).
    */
   prefGroups?: boolean;
+  /**
+   * False when the caller never reads a failure's `matches` (the regex tool's report, which only
+   * counts): failures and MLFID sessions then hold no lines, so less outlives the young generation
+   * (default true).
+   */
+  matches?: boolean;
 }
 
 export interface RegexSlot<R> {
@@ -176,6 +182,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   private readonly gate: RegExp | null;
   /** A line the gate rejects still needs its prefregex tested (test mode, prefGroups: false). */
   private readonly gateTestsPref: boolean;
+  private readonly keepMatches: boolean;
   /** The prefregex's content is always the subject's tail (`…<F-CONTENT>.+</F-CONTENT>$`). */
   private readonly contentIsTail: boolean;
   private readonly sessions = new MlfidCache();
@@ -221,6 +228,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     // ignoreregex hits on lines no failregex matches, so there the gate needs neither.
     // Without the prefregex's groups, its hit count only needs a test() on rejected lines.
     this.gateTestsPref = !this.live && this.prefRegex !== null && opts.prefGroups === false;
+    this.keepMatches = opts.matches ?? true;
     const gateSafe = this.live || (!this.earlyIgnore && (this.prefRegex === null || this.gateTestsPref));
     this.gate = gateSafe && this.maxlines === 1 ? anyFailGate(this.fail.map((f) => f.regex)) : null;
     this.dateDetector = deps.createDateDetector({
@@ -385,9 +393,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       if (multi) {
         const split = splitByMatch(buf, m.index, m.end, orgBuffer, skippedLines(m.groups, slot.skipNames));
         matchedLines = split.matched;
-        matched = matchedLines.map((l) => l.orig);
+        matched = this.keepMatches ? matchedLines.map((l) => l.orig) : EMPTY;
         unmatched = split.unmatched;
-      } else matched = [orig];
+      } else matched = this.keepMatches ? [orig] : EMPTY;
 
       if (this.ignoreRegexes.length > 0 && !this.earlyIgnore) {
         // multi-line: only the lines this failregex matched are checked
