@@ -136,7 +136,7 @@ function hostileLines(pyRegex: string, multiline: boolean): string[] {
     const line = fit(out.join(''));
     lines.push(line);
     // a trailing non-ASCII char selects the Unicode variant (reduced alphabet, lookaround \b)
-    if (k < 4) lines.push(line.slice(0, -1) + '\u00e9');
+    if (k < 12) lines.push(line.slice(0, -1) + "\u00e9");
   }
   const runs = new Set<string>();
   literalRuns(root, runs);

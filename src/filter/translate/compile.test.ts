@@ -126,6 +126,15 @@ describe('CompiledRegex', () => {
     expect(r.jsSource()).toBe('/a[0-9A-Z_a-z]+\\b$/my');
   });
 
+  it('reads the captures of Unicode text at their own place, also when the reduced text repeats them', () => {
+    // é and ü are both \w: the reduced search text writes them alike
+    const r = compilePython('(?P<a>\\w)x$', { multiline: false });
+    expect(r.exec('éxüx')).toEqual({ index: 2, end: 4, groups: { a: 'ü' } });
+    const u = compilePython('(?P<a>\\w+) from (?P<h>\\S+)$', { multiline: false });
+    expect(u.exec('user é from h1')?.groups).toEqual({ a: 'é', h: 'h1' });
+    expect(u.exec('user é from hü')?.groups).toEqual({ a: 'é', h: 'hü' });
+  });
+
   it('is stable across repeated calls and variants', () => {
     const r = compilePython('(?P<w>\\w+)$', { multiline: false });
     for (const t of ['abc', 'été', 'a\rb', 'x😀y', 'abc']) {

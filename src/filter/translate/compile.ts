@@ -199,6 +199,24 @@ function classify(subject: string, multiline: boolean, ascii: boolean): void {
   lastClean = clean;
 }
 
+/**
+ * The captures of a match found on the reduced text, as values of the real text `s`, or null
+ * when that cannot be told. The reduced run took the same path as a run on `s` would, so every
+ * capture has the same span in both. A value without non-ASCII characters is the real text itself
+ * (ASCII maps to itself, anything else to a non-ASCII representative). Any other value is read from
+ * `s` at its place, when it occurs only once in the reduced text (else its place is unknown).
+ */
+function realGroups(groups: Record<string, string | undefined>, reduced: string, s: string): Record<string, string | undefined> | null {
+  for (const k in groups) {
+    const v = groups[k];
+    if (v === undefined || !NON_ASCII.test(v)) continue;
+    const at = reduced.indexOf(v);
+    if (at < 0 || reduced.indexOf(v, at + 1) >= 0) return null;
+    groups[k] = s.slice(at, at + v.length);
+  }
+  return groups;
+}
+
 /** The variant's linear gate lets `text` through (always, without a gate). */
 function gateOpen(b: Built, text: string): boolean {
   if (!b.gate) return true;
@@ -403,12 +421,19 @@ export class Compiled implements CompiledRegex {
     return this.execSubject(this.multiline ? text : text + '\n', false);
   }
 
+  /** Searches BMP text on its reduced alphabet with `rb`, the reduced variant (see reduce.ts). */
+  private findReduced(text: string, rb: Built): RegExpExecArray | null {
+    if (!gateOpen(rb, text)) return null;
+    rb.re.lastIndex = 0;
+    return rb.re.exec(text);
+  }
+
   testSubject(s: string, ascii: boolean): boolean {
     // `ascii`: the caller already knows there is no inner "\n" (no scan of the line)
     if (this.anyLine && s.length > 1 && (ascii || s.indexOf('\n') === s.length - 1)) return true;
     classify(s, this.multiline, ascii && !this.multiline);
-    // the reduced search of BMP text lives in execSubject
-    if (lastExtent === 'bmp' && this.reducer()) return this.execSubject(s, ascii) !== null;
+    const red = lastExtent === 'bmp' ? this.reducer() : null;
+    if (red) return this.findReduced(reduceText(s, red.map), this.ready('bmp', lastClean, true)) !== null;
     const b = this.ready(lastExtent, lastClean);
     if (!gateOpen(b, s)) return false;
     b.re.lastIndex = 0;
@@ -418,18 +443,19 @@ export class Compiled implements CompiledRegex {
   execSubject(s: string, ascii: boolean): RegexMatch | null {
     classify(s, this.multiline, ascii && !this.multiline);
     const extent = lastExtent;
-    const b = this.ready(extent, lastClean);
-    let m: RegExpExecArray | null;
     const red = extent === 'bmp' ? this.reducer() : null;
+    // with a reduction, the full variant only re-reads captures (sticky): it needs no priming
+    const b = red ? this.build(extent, lastClean) : this.ready(extent, lastClean);
+    let m: RegExpExecArray | null;
     if (red) {
-      // search the reduced text (few-member classes), then read the captures on the real text
       const rb = this.ready(extent, lastClean, true);
       const reduced = reduceText(s, red.map);
-      if (!gateOpen(rb, reduced)) return null;
-      const r = rb.re;
-      r.lastIndex = 0;
-      const found = r.exec(reduced);
+      const found = this.findReduced(reduced, rb);
       if (!found) return null;
+      const groups = b.loops.length === 0 ? realGroups(rb.groupsOf(found), reduced, s) : null;
+      if (groups) return { index: found.index, end: found.index + found[0].length, groups };
+      // read the captures again on the real text: with the full Unicode classes that pattern is
+      // big, slow to run and to fall back (V8 does not even optimise one over 20 KiB)
       b.sticky.lastIndex = found.index;
       m = b.sticky.exec(s);
     } else {
