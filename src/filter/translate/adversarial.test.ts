@@ -130,13 +130,13 @@ function hostileLines(pyRegex: string, multiline: boolean): string[] {
   sample(root, null, base);
   const skeleton = base.join('');
   lines.push(fit(skeleton), fit(skeleton.repeat(Math.ceil(LEN / Math.max(1, skeleton.length)))));
-  for (const [k, r] of repeats(root).slice(0, 12).entries()) {
+  for (const r of repeats(root).slice(0, 12)) {
     const out: string[] = [];
     sample(root, { node: r, times: LEN - skeleton.length - 8, spoil: true }, out);
     const line = fit(out.join(''));
     lines.push(line);
     // a trailing non-ASCII char selects the Unicode variant (reduced alphabet, lookaround \b)
-    if (k < 12) lines.push(line.slice(0, -1) + "\u00e9");
+    lines.push(line.slice(0, -1) + '\u00e9');
   }
   const runs = new Set<string>();
   literalRuns(root, runs);
