@@ -135,6 +135,14 @@ describe('CompiledRegex', () => {
     expect(u.exec('user é from hü')?.groups).toEqual({ a: 'é', h: 'hü' });
   });
 
+  it('gates Unicode text on the reduced alphabet also when a backreference rules out reducing the pattern', () => {
+    const r = compilePython('^(?P<u>\\w+) said (?P=u)(?! again)', { multiline: false });
+    expect(r.exec('été said été')?.groups).toEqual({ u: 'été' });
+    expect(r.exec('été said ütü')).toBeNull();
+    expect(r.exec('été said été again')).toBeNull();
+    expect(r.exec('été said nothing')).toBeNull();
+  });
+
   it('is stable across repeated calls and variants', () => {
     const r = compilePython('(?P<w>\\w+)$', { multiline: false });
     for (const t of ['abc', 'été', 'a\rb', 'x😀y', 'abc']) {

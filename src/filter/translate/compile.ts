@@ -121,6 +121,12 @@ interface Built {
    * near-miss line costs a (linear-bounded) gate run instead of exponential backtracking.
    */
   gate: RegExp | null;
+  /**
+   * Unicode text, a pattern that cannot be reduced (backreferences): its gate on the reduced
+   * alphabet, run on the reduced text. The full gate's Unicode classes make it big, slow to fall
+   * back and, past 20 KiB, never optimised by V8.
+   */
+  reducedGate: { re: RegExp; map: Uint16Array } | null;
   /** Same pattern, sticky (to re-run a match found on the reduced text). */
   sticky: RegExp;
   /** Same pattern with match indices (sticky), to find tracked loops' spans in a found match. */
@@ -220,6 +226,11 @@ function realGroups(groups: Record<string, string | undefined>, reduced: string,
 /** The variant's linear gate lets `text` through (always, without a gate). */
 function gateOpen(b: Built, text: string): boolean {
   if (!b.gate) return true;
+  const rg = b.reducedGate;
+  if (rg) {
+    rg.re.lastIndex = 0;
+    return rg.re.test(reduceText(text, rg.map));
+  }
   b.gate.lastIndex = 0;
   return b.gate.test(text);
 }
@@ -291,6 +302,17 @@ export class Compiled implements CompiledRegex {
 
   private reduction: Reduction | null | undefined;
 
+  private gateReduction: Reduction | null | undefined;
+
+  /** The reduction of the gate (superset) alone, for patterns that have none themselves. */
+  private gateReducer(): Reduction | null {
+    if (this.gateReduction === undefined) {
+      const sets = patternSets(this.root, true);
+      this.gateReduction = sets ? buildReduction(sets) : null;
+    }
+    return this.gateReduction;
+  }
+
   private reducer(): Reduction | null {
     if (this.reduction === undefined) {
       const sets = patternSets(this.root);
@@ -314,11 +336,17 @@ export class Compiled implements CompiledRegex {
     const withIndices = this.loops.length ? this.regExp(e.source, e.flags.replace('y', '') + 'dy') : null;
     const sticky = e.flags.includes('y') ? re : this.regExp(e.source, e.flags + 'y');
     let gate: RegExp | null = null;
+    let reducedGate: Built['reducedGate'] = null;
     if (!linearCapable(e.source, e.flags)) {
       const g = emit(this.root, { ...v, superset: true }, { multiText: this.multiline, sticky: this.sticky });
       if (linearCapable(g.source, g.flags)) gate = this.regExp(g.source, g.flags);
+      const gr = gate && extent === 'bmp' && !reduced && !this.reducer() ? this.gateReducer() : null;
+      if (gr) {
+        const rg = emit(this.root, { extent, clean, alphabet: gr.alphabet, superset: true }, { multiText: this.multiline, sticky: this.sticky });
+        if (linearCapable(rg.source, rg.flags)) reducedGate = { re: this.regExp(rg.source, rg.flags), map: gr.map };
+      }
     }
-    const built: Built = { re, gate, sticky, withIndices, named, groupsOf: groupsReader(named), loops, replay: new Map(), primed: false };
+    const built: Built = { re, gate, reducedGate, sticky, withIndices, named, groupsOf: groupsReader(named), loops, replay: new Map(), primed: false };
     this.variants[key] = built;
     return built;
   }
@@ -331,6 +359,7 @@ export class Compiled implements CompiledRegex {
     if (!b.primed) {
       primeBacktrackLimit(b.re);
       if (b.gate) primeBacktrackLimit(b.gate);
+      if (b.reducedGate) primeBacktrackLimit(b.reducedGate.re);
       b.primed = true;
       if (extent === 'ascii' && clean && !reduced) this.plain = b;
     }

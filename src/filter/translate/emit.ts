@@ -163,8 +163,12 @@ function setOut(ctx: Ctx, r: Ranges): Out {
   return { src: bmpClass(pos, subtract(a, pos)), atom: true };
 }
 
-/** Every character set the pattern tests (BMP), or null when reduction is unsound (backrefs). */
-export function patternSets(root: Node): Ranges[] | null {
+/**
+ * Every character set the pattern tests (BMP), or null when reduction is unsound (backrefs). With
+ * `superset`, the sets of its lookaround-free superset (emit's `superset`), where a backreference
+ * reads any text and so never makes reduction unsound.
+ */
+export function patternSets(root: Node, superset = false): Ranges[] | null {
   const out: Ranges[] = [];
   const state = { ok: true };
   const walk = (n: Node): void => {
@@ -182,7 +186,8 @@ export function patternSets(root: Node): Ranges[] | null {
         out.push(categorySet('w', 'bmp', n.ascii));
         return;
       case 'backref':
-        state.ok = false;
+        // the superset reads any text there: no set to respect
+        if (!superset) state.ok = false;
         return;
       default:
         for (const c of children(n)) walk(c);
