@@ -33,7 +33,9 @@ const BIG_SOURCE = 8_000;
 /*
  * ADR — hostile lines (issue 2). Measured on the 2-core shared machine with adversarial.test.ts:
  * worst per-line time ≈ 7–20 ms at 1 KiB, 13–43 ms at 2 KiB, 90–160 ms at 4 KiB (noisy ±2×);
- * with the per-size limits above, 3.8–6 ms at 1 KiB (one limit of 20 000: 4.9–11 ms).
+ * with the per-size limits above, 3.8–6 ms at 1 KiB (one limit of 20 000: 4.9–11 ms); 4–6 ms
+ * also with crafted lines ending in a non-ASCII character, since their captures are read from the
+ * reduced-alphabet run (compile.ts) instead of a re-run with the full Unicode classes (up to 66 ms).
  * What bounds a line today is only that every variant of every stock regex is *guarded*: either
  * V8 may fall back to its linear engine (no lookaround/backreference: 375 of 441 ASCII variants) or
  * a linear-eligible superset gate (emit.ts `superset`) rejects most near-misses first (66). The
