@@ -1006,8 +1006,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
         const full = before.length >= filter.maxlines;
         for (const b of before.slice(full ? 1 : 0)) {
           if (after.some((a) => a.text === b.text && a.orig === b.orig)) continue;
-          const k = st.missedLines.indexOf(b.orig);
-          if (k >= 0) st.missedLines.splice(k, 1);
+          const at = st.missedLines.indexOf(b.orig);
+          if (at >= 0) st.missedLines.splice(at, 1);
           if (o.printAllMatched) st.matchedLines.push(b.orig);
           st.matched++;
           st.missed--;

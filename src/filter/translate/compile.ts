@@ -122,11 +122,12 @@ interface Built {
    */
   gate: RegExp | null;
   /**
-   * Unicode text, a pattern that cannot be reduced (backreferences): its gate on the reduced
-   * alphabet, run on the reduced text. The full gate's Unicode classes make it big, slow to fall
-   * back and, past 20 KiB, never optimised by V8.
+   * When set, the gate is written over a reduced alphabet and runs on the text mapped with this
+   * (Unicode text, a pattern whose backreferences rule out reducing it: its superset has none).
+   * With the full Unicode classes the gate would be big, slow to fall back and, past 20 KiB, never
+   * optimised by V8.
    */
-  reducedGate: { re: RegExp; map: Uint16Array } | null;
+  gateMap: Uint16Array | null;
   /** Same pattern, sticky (to re-run a match found on the reduced text). */
   sticky: RegExp;
   /** Same pattern with match indices (sticky), to find tracked loops' spans in a found match. */
@@ -226,13 +227,8 @@ function realGroups(groups: Record<string, string | undefined>, reduced: string,
 /** The variant's linear gate lets `text` through (always, without a gate). */
 function gateOpen(b: Built, text: string): boolean {
   if (!b.gate) return true;
-  const rg = b.reducedGate;
-  if (rg) {
-    rg.re.lastIndex = 0;
-    return rg.re.test(reduceText(text, rg.map));
-  }
   b.gate.lastIndex = 0;
-  return b.gate.test(text);
+  return b.gate.test(b.gateMap ? reduceText(text, b.gateMap) : text);
 }
 
 export class Compiled implements CompiledRegex {
@@ -300,25 +296,18 @@ export class Compiled implements CompiledRegex {
     return linearCapable(b.re.source, b.re.flags) ? 'linear' : 'none';
   }
 
-  private reduction: Reduction | null | undefined;
+  /** Alphabet reductions, computed on first need: [the pattern's, its gate's (superset)]. */
+  private readonly reductions: (Reduction | null | undefined)[] = [undefined, undefined];
 
-  private gateReduction: Reduction | null | undefined;
-
-  /** The reduction of the gate (superset) alone, for patterns that have none themselves. */
-  private gateReducer(): Reduction | null {
-    if (this.gateReduction === undefined) {
-      const sets = patternSets(this.root, true);
-      this.gateReduction = sets ? buildReduction(sets) : null;
+  /** The pattern's alphabet reduction or, with `superset`, its gate's (null: unsound or unneeded). */
+  private reducer(superset = false): Reduction | null {
+    const i = superset ? 1 : 0;
+    let r = this.reductions[i];
+    if (r === undefined) {
+      const sets = patternSets(this.root, superset);
+      r = this.reductions[i] = sets ? buildReduction(sets) : null;
     }
-    return this.gateReduction;
-  }
-
-  private reducer(): Reduction | null {
-    if (this.reduction === undefined) {
-      const sets = patternSets(this.root);
-      this.reduction = sets ? buildReduction(sets) : null;
-    }
-    return this.reduction;
+    return r;
   }
 
   private build(extent: Extent, clean: boolean, reduced = false): Built {
@@ -336,17 +325,21 @@ export class Compiled implements CompiledRegex {
     const withIndices = this.loops.length ? this.regExp(e.source, e.flags.replace('y', '') + 'dy') : null;
     const sticky = e.flags.includes('y') ? re : this.regExp(e.source, e.flags + 'y');
     let gate: RegExp | null = null;
-    let reducedGate: Built['reducedGate'] = null;
+    let gateMap: Uint16Array | null = null;
     if (!linearCapable(e.source, e.flags)) {
-      const g = emit(this.root, { ...v, superset: true }, { multiText: this.multiline, sticky: this.sticky });
-      if (linearCapable(g.source, g.flags)) gate = this.regExp(g.source, g.flags);
-      const gr = gate && extent === 'bmp' && !reduced && !this.reducer() ? this.gateReducer() : null;
-      if (gr) {
-        const rg = emit(this.root, { extent, clean, alphabet: gr.alphabet, superset: true }, { multiText: this.multiline, sticky: this.sticky });
-        if (linearCapable(rg.source, rg.flags)) reducedGate = { re: this.regExp(rg.source, rg.flags), map: gr.map };
+      // Unicode text without a reduction of the pattern: the gate's own reduction first, if any
+      const gr = extent === 'bmp' && !reduced && !this.reducer() ? this.reducer(true) : null;
+      const tries: [typeof v, Uint16Array | null][] = gr ? [[{ extent, clean, alphabet: gr.alphabet }, gr.map]] : [];
+      tries.push([v, null]);
+      for (const [gv, map] of tries) {
+        const g = emit(this.root, { ...gv, superset: true }, { multiText: this.multiline, sticky: this.sticky });
+        if (!linearCapable(g.source, g.flags)) continue;
+        gate = this.regExp(g.source, g.flags);
+        gateMap = map;
+        break;
       }
     }
-    const built: Built = { re, gate, reducedGate, sticky, withIndices, named, groupsOf: groupsReader(named), loops, replay: new Map(), primed: false };
+    const built: Built = { re, gate, gateMap, sticky, withIndices, named, groupsOf: groupsReader(named), loops, replay: new Map(), primed: false };
     this.variants[key] = built;
     return built;
   }
@@ -359,7 +352,6 @@ export class Compiled implements CompiledRegex {
     if (!b.primed) {
       primeBacktrackLimit(b.re);
       if (b.gate) primeBacktrackLimit(b.gate);
-      if (b.reducedGate) primeBacktrackLimit(b.reducedGate.re);
       b.primed = true;
       if (extent === 'ascii' && clean && !reduced) this.plain = b;
     }
