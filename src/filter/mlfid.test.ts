@@ -67,6 +67,17 @@ describe('MlfidCache', () => {
     expect(seen.filter((x) => x !== undefined).length).toBeGreaterThan(1000);
     expect(seen.filter((x) => x === undefined).length).toBeGreaterThan(1000);
   });
+  it('clear empties the cache, which then fills again to its cap', () => {
+    const c = new MlfidCache(3, 300);
+    for (const k of ['a', 'b', 'c']) c.set(k, newFailData({ k }), 0);
+    c.clear();
+    expect(c.size).toBe(0);
+    expect(c.get('a', 0)).toBeUndefined();
+    for (const k of ['d', 'e', 'f', 'g']) c.set(k, newFailData({ k }), 1);
+    expect(c.size).toBe(3);
+    expect(c.get('d', 1)).toBeUndefined();
+    expect(c.get('g', 1)?.groups.k).toBe('g');
+  });
 });
 
 describe('mergeIntoSession', () => {
