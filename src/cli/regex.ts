@@ -865,8 +865,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       checkAll: o.checkAll && !fmt,
       // the report shows prefregex groups only with -v; otherwise it counts its hits
       prefGroups: o.verbose > 0,
-      // only the output formats print a failure's lines
-      matches: fmt !== null,
+      // only the output formats print a failure's lines and fields
+      details: fmt !== null,
       usedns,
       logtimezone: o.timezone,
       ...(o.maxlines > 0 ? { maxlines: o.maxlines } : {}),

@@ -35,11 +35,11 @@ export interface FilterRuntimeOptions {
    */
   prefGroups?: boolean;
   /**
-   * False when the caller never reads a failure's `matches` (the regex tool's report, which only
-   * counts): failures and MLFID sessions then hold no lines, so less outlives the young generation
-   * (default true).
+   * False when the caller reads neither a failure's `matches` nor its `fields` (the regex tool's
+   * report, which only counts ids and times): failures and MLFID sessions then hold no lines, so
+   * less outlives the young generation, and failures carry no fields (default true).
    */
-  matches?: boolean;
+  details?: boolean;
 }
 
 export interface RegexSlot<R> {
@@ -182,7 +182,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   private readonly gate: RegExp | null;
   /** A line the gate rejects still needs its prefregex tested (test mode, prefGroups: false). */
   private readonly gateTestsPref: boolean;
-  private readonly keepMatches: boolean;
+  private readonly details: boolean;
   /** The prefregex's content is always the subject's tail (`…<F-CONTENT>.+</F-CONTENT>$`). */
   private readonly contentIsTail: boolean;
   private readonly sessions = new MlfidCache();
@@ -228,7 +228,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     // ignoreregex hits on lines no failregex matches, so there the gate needs neither.
     // Without the prefregex's groups, its hit count only needs a test() on rejected lines.
     this.gateTestsPref = !this.live && this.prefRegex !== null && opts.prefGroups === false;
-    this.keepMatches = opts.matches ?? true;
+    this.details = opts.details ?? true;
     const gateSafe = this.live || (!this.earlyIgnore && (this.prefRegex === null || this.gateTestsPref));
     this.gate = gateSafe && this.maxlines === 1 ? anyFailGate(this.fail.map((f) => f.regex)) : null;
     this.dateDetector = deps.createDateDetector({
@@ -393,9 +393,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       if (multi) {
         const split = splitByMatch(buf, m.index, m.end, orgBuffer, skippedLines(m.groups, slot.skipNames));
         matchedLines = split.matched;
-        matched = this.keepMatches ? matchedLines.map((l) => l.orig) : EMPTY;
+        matched = this.details ? matchedLines.map((l) => l.orig) : EMPTY;
         unmatched = split.unmatched;
-      } else matched = this.keepMatches ? [orig] : EMPTY;
+      } else matched = this.details ? [orig] : EMPTY;
 
       if (this.ignoreRegexes.length > 0 && !this.earlyIgnore) {
         // multi-line: only the lines this failregex matched are checked
@@ -480,10 +480,11 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
 
   private toFailure(fail: FailData, idr: { id: string; ip: string | null; resolveDns?: 'yes' | 'warn' }, date: number | null, now: number): Failure {
     const fields: Record<string, string> = {};
-    for (const k in fail.groups) {
-      const v = fail.groups[k];
-      if (v !== undefined && !CONTROL_GROUPS.has(k) && !k.startsWith('skiplines')) fields[k] = v;
-    }
+    if (this.details)
+      for (const k in fail.groups) {
+        const v = fail.groups[k];
+        if (v !== undefined && !CONTROL_GROUPS.has(k) && !k.startsWith('skiplines')) fields[k] = v;
+      }
     // live: no failure lies in the future
     const time = date === null ? NaN : this.live && date > now ? now : date;
     const f: Failure = { id: idr.id, ip: idr.ip, time, matches: fail.matches ? fail.matches.slice() : [], fields, count: 1 };
