@@ -6,6 +6,8 @@
  * what was collected — unless several users were tried in the same session.
  */
 
+import { deleteAt } from '../core/linear-probe.js';
+
 /** Merged state of one failure (or one session). */
 export interface FailData {
   /** Captured values (undefined = group did not take part). */
@@ -131,7 +133,7 @@ export class MlfidCache {
     }
   }
 
-  /** Drop the entry at table index `at`: unlink it, clear its slots, backward-shift the table. */
+  /** Drop the entry at table index `at`: unlink it, clear its slots, empty its table slot. */
   private remove(at: number): void {
     const t = this.table;
     const node = t[at]! - 1;
@@ -146,16 +148,7 @@ export class MlfidCache {
     this.next[node] = this.freeHead;
     this.freeHead = node;
     this.count--;
-    const mask = t.length - 1;
-    let i = at;
-    for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
-      const home = this.hashes[t[j]! - 1]! & mask;
-      // move j back to the hole at i unless its home lies cyclically in (i, j]
-      if (i <= j ? home > i && home <= j : home > i || home <= j) continue;
-      t[i] = t[j]!;
-      i = j;
-    }
-    t[i] = 0;
+    deleteAt(t, at, this.hashes);
   }
 }
 

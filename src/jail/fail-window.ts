@@ -1,3 +1,4 @@
+import { deleteAt } from '../core/linear-probe.js';
 import { pyRound } from './py-expr.js';
 import { RecordReader, RecordWriter, SlotArena } from './slot-arena.js';
 
@@ -505,14 +506,7 @@ export class FailWindow {
     const mask = t.length - 1;
     let i = this.hashOf[s]! & mask;
     while (t[i] !== s + 1) i = (i + 1) & mask;
-    for (let j = (i + 1) & mask; t[j] !== 0; j = (j + 1) & mask) {
-      const home = this.hashOf[t[j]! - 1]! & mask;
-      // move j back to the hole at i unless its home lies cyclically in (i, j]
-      if (i <= j ? home > i && home <= j : home > i || home <= j) continue;
-      t[i] = t[j]!;
-      i = j;
-    }
-    t[i] = 0;
+    deleteAt(t, i, this.hashOf);
   }
 
   // ---- expiry heap (slots ordered by last failure time) ----
