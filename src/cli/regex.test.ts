@@ -73,6 +73,25 @@ const SSH_LINE =
 const L = (name: string): string => join(logs, name);
 
 /**
+ * An MLFID session evicted by 101 newer ones, then its id seen again: fail2ban's session cache
+ * (100 entries) starts it afresh, and `-o row` prints the new session's key order.
+ */
+const EVICTED = join(mkdtempSync(join(tmpdir(), 'lj-regex-')), 'evicted.log');
+writeFileSync(
+  EVICTED,
+  [
+    'Sep 17 00:00:01 srv1 sshd[1000]: Invalid user bob from 192.0.2.1 port 4001',
+    ...Array.from(
+      { length: 101 },
+      (_, i) => `Sep 17 00:01:${String(i % 60).padStart(2, '0')} srv1 sshd[${String(2000 + i)}]: Failed password for root from 198.51.100.${String(i + 1)} port 22 ssh2`,
+    ),
+    'Sep 17 00:03:20 srv1 sshd[1000]: Failed password for invalid user alice from 192.0.2.1 port 4001 ssh2',
+    'Sep 17 00:03:21 srv1 sshd[3000]: Invalid user carol from 192.0.2.3 port 4003',
+    'Sep 17 00:03:22 srv1 sshd[3000]: Failed password for invalid user dave from 192.0.2.3 port 4003 ssh2',
+  ].join('\n') + '\n',
+);
+
+/**
  * [title, arguments]; every case runs with `-c /etc/fail2ban`. Logs with host names use `-r`
  * (or `--usedns no`): by default both tools resolve them through DNS, which makes the counts
  * depend on the network (both drop a name that does not resolve, as fail2ban does).
@@ -100,6 +119,7 @@ const CASES: [string, string[]][] = [
   ],
   ['-o row', ['-r', '-o', 'row', L('sshd'), 'sshd']],
   ['-o row, dovecot (alt groups, TAI64N)', ['-r', '-o', 'row', L('dovecot'), 'dovecot']],
+  ['-o row, an MLFID session evicted and begun again', ['-r', '-o', 'row', EVICTED, 'sshd']],
   ['-o ip', ['-r', '-o', 'ip', L('sshd'), 'sshd']],
   ['-o id', ['-r', '-o', 'id', L('sshd'), 'sshd']],
   ['-o msg', ['-r', '-o', 'msg', L('sshd'), 'sshd']],

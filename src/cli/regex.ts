@@ -12,6 +12,7 @@ import { DateDetector } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
 import { enableLinearFallback } from '../filter/translate/index.js';
 import { mapTagName } from '../filter/groups.js';
+import type { FailData } from '../filter/mlfid.js';
 import type { LineResult } from '../filter/types.js';
 import { pyRepr } from '../control/pyrepr.js';
 
@@ -601,7 +602,8 @@ const pySet = (items: readonly string[]): string => `{${items.map((u) => pyRepr(
 class RowKeys {
   private readonly pref: string[];
   private readonly own = new Map<number, string[]>();
-  private readonly sessions = new Map<string, string[]>();
+  /** Key order per engine session object: it lives and ends with the session (eviction included). */
+  private readonly sessions = new WeakMap<FailData, string[]>();
   private readonly altOnly = new Set<string>();
 
   constructor(private readonly filter: Filter) {
@@ -628,32 +630,33 @@ class RowKeys {
   }
 
   /** Called for every entry of every line in order; returns the key order of failure entries. */
-  entry(e: Entry, mlfid: string | undefined): string[] {
+  entry(e: Entry, session: FailData | undefined): string[] {
     const f = e.failure;
     const base = this.names(e.regex).filter((k) => !this.altOnly.has(k) || f?.fields[k] !== undefined);
-    if (mlfid === undefined) return base;
+    if (session === undefined) return base;
     const keys = base.filter((k) => k !== 'mlfforget');
     const forget = base.includes('mlfforget');
     const user = f?.fields.user;
     let result: string[];
-    const session = this.sessions.get(mlfid);
-    if (session) {
-      if (user && !session.includes('users')) session.push('users');
+    const order = this.sessions.get(session);
+    if (order) {
+      if (user && !order.includes('users')) order.push('users');
       for (const k of ['nofail', 'mlfgained']) {
-        const at = session.indexOf(k);
-        if (at >= 0) session.splice(at, 1);
+        const at = order.indexOf(k);
+        if (at >= 0) order.splice(at, 1);
       }
       // only keys with a value are merged into the session
-      if (f) for (const k of keys) if (!session.includes(k) && f.fields[k] !== undefined) session.push(k);
-      if (forget) this.sessions.delete(mlfid);
-      result = session;
+      if (f) for (const k of keys) if (!order.includes(k) && f.fields[k] !== undefined) order.push(k);
+      if (forget) this.sessions.delete(session);
+      result = order;
     } else {
       result = user ? [...keys, 'users'] : keys;
-      if (!forget) this.sessions.set(mlfid, result);
+      if (!forget) this.sessions.set(session, result);
     }
     if (f && (f.users?.length ?? 0) > 1) return result.filter((k) => k !== 'nofail' && k !== 'mlfgained');
     return result;
   }
+
 }
 
 /** `<F-NAME>` tags of a template: upper-case only, like fail2ban. */
@@ -967,7 +970,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       const entries = r.failHits.length === 0 && r.nofailHits === undefined ? NO_ENTRIES : entriesOf(r, resolved, clock.now());
       if (entries.length > 0) {
         if (rowKeys)
-          for (const e of entries) e.keys = rowKeys.entry(e, e.failure?.fields.mlfid ?? r.prefGroups?.mlfid);
+          for (const e of entries) e.keys = rowKeys.entry(e, r.session);
         if (intTime || r.dateTemplate?.includes('TAI64N')) for (const e of entries) e.intTime = true;
       }
       const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;

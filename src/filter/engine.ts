@@ -425,6 +425,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       let fail: FailData;
       if (mlfid !== undefined) {
         fail = mergeIntoSession(this.sessions, mlfid, newFailData(groups), matched, now);
+        res.session = fail;
         if (fail.groups.nofail && !checkAll) {
           // not a hit, but the regex tool follows the session it changed (`-o row` key order)
           res.nofailHits = append(res.nofailHits, i);

@@ -1,4 +1,5 @@
 import type { Failure } from '../core/failure.js';
+import type { FailData } from './mlfid.js';
 
 /** How a line was classified, for the regex tool report and for counting. */
 export type LineKind = 'matched' | 'ignored' | 'missed';
@@ -28,4 +29,10 @@ export interface LineResult {
   dateTemplate: string | null;
   /** The date found in the line (epoch seconds) or null. */
   time: number | null;
+  /**
+   * The MLFID session this line's hit merged into (the same object for every line of one
+   * session, a new one once the session was forgotten or evicted): the regex tool's `-o row`
+   * follows a session's key order on it.
+   */
+  session?: FailData;
 }
