@@ -38,13 +38,13 @@ export interface JailSpec {
   action: string;
 }
 
-/** A scratch config tree and the daemon running on it. */
 /** LOGJAIL_BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there (to see where catch-up time goes). */
 function profileFlags(): string[] {
   const dir = process.env.LOGJAIL_BENCH_CPU_PROF;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
+/** A scratch config tree and the daemon running on it. */
 export class BenchDaemon {
   readonly dir: string;
   readonly conf: string;

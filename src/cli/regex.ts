@@ -656,7 +656,6 @@ class RowKeys {
     if (f && (f.users?.length ?? 0) > 1) return result.filter((k) => k !== 'nofail' && k !== 'mlfgained');
     return result;
   }
-
 }
 
 /** `<F-NAME>` tags of a template: upper-case only, like fail2ban. */

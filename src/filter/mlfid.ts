@@ -6,7 +6,7 @@
  * what was collected — unless several users were tried in the same session.
  */
 
-import { deleteAt } from '../core/linear-probe.js';
+import * as probe from '../core/linear-probe.js';
 
 /** Merged state of one failure (or one session). */
 export interface FailData {
@@ -77,11 +77,10 @@ export class MlfidCache {
   }
 
   get(key: string, now: number): FailData | undefined {
-    const at = this.find(key, hashOf(key));
-    if (at < 0) return undefined;
-    const node = this.table[at]! - 1;
+    const node = this.find(key, hashOf(key));
+    if (node < 0) return undefined;
     if (this.expires[node]! <= now) {
-      this.remove(at);
+      this.remove(node);
       return undefined;
     }
     return this.data[node];
@@ -89,11 +88,10 @@ export class MlfidCache {
 
   set(key: string, data: FailData, now: number): void {
     const h = hashOf(key);
-    const at = this.find(key, h);
-    if (at >= 0) this.remove(at);
+    const old = this.find(key, h);
+    if (old >= 0) this.remove(old);
     // insertion order is expiry order (constant lifetime): purge from the front
-    while (this.head >= 0 && (this.count >= this.cap || this.expires[this.head]! <= now))
-      this.remove(this.find(this.keys[this.head]!, this.hashes[this.head]!));
+    while (this.head >= 0 && (this.count >= this.cap || this.expires[this.head]! <= now)) this.remove(this.head);
     const node = this.freeHead;
     this.freeHead = this.next[node]!;
     this.keys[node] = key;
@@ -105,38 +103,33 @@ export class MlfidCache {
     if (this.tail >= 0) this.next[this.tail] = node;
     else this.head = node;
     this.tail = node;
-    const t = this.table;
-    const mask = t.length - 1;
-    let i = h & mask;
-    while (t[i] !== 0) i = (i + 1) & mask;
-    t[i] = node + 1;
+    probe.insert(this.table, h, node + 1);
     this.count++;
   }
 
   delete(key: string): void {
-    const at = this.find(key, hashOf(key));
-    if (at >= 0) this.remove(at);
+    const node = this.find(key, hashOf(key));
+    if (node >= 0) this.remove(node);
   }
 
   clear(): void {
-    while (this.head >= 0) this.remove(this.find(this.keys[this.head]!, this.hashes[this.head]!));
+    while (this.head >= 0) this.remove(this.head);
   }
 
-  /** Table index of `key`, or -1. */
+  /** The node of `key`, or -1. */
   private find(key: string, h: number): number {
     const t = this.table;
     const mask = t.length - 1;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const v = t[i]!;
       if (v === 0) return -1;
-      if (this.hashes[v - 1] === h && this.keys[v - 1] === key) return i;
+      if (this.hashes[v - 1] === h && this.keys[v - 1] === key) return v - 1;
     }
   }
 
-  /** Drop the entry at table index `at`: unlink it, clear its slots, empty its table slot. */
-  private remove(at: number): void {
-    const t = this.table;
-    const node = t[at]! - 1;
+  /** Drop entry `node`: out of the table and the list, its slots cleared. */
+  private remove(node: number): void {
+    probe.remove(this.table, node + 1, this.hashes);
     const p = this.prev[node]!;
     const n = this.next[node]!;
     if (p >= 0) this.next[p] = n;
@@ -148,7 +141,6 @@ export class MlfidCache {
     this.next[node] = this.freeHead;
     this.freeHead = node;
     this.count--;
-    deleteAt(t, at, this.hashes);
   }
 }
 

@@ -1,4 +1,4 @@
-import { deleteAt } from '../core/linear-probe.js';
+import * as probe from '../core/linear-probe.js';
 import { pyRound } from './py-expr.js';
 import { RecordReader, RecordWriter, SlotArena } from './slot-arena.js';
 
@@ -225,13 +225,13 @@ export class FailWindow {
     for (const m of ms) this.writeLine(m, f.id);
     this.arena.store(s, w.buf, w.pos);
     this.hashOf[s] = this.keyHash;
-    this.tableInsert(s);
+    probe.insert(this.table, this.keyHash, s + 1);
     this.heapPush(s);
     this.count++;
   }
 
   private remove(s: number): void {
-    this.tableDelete(s);
+    probe.remove(this.table, s + 1, this.hashOf);
     this.heapRemove(s);
     this.arena.free(s);
     this.freeSlots.push(s);
@@ -442,7 +442,7 @@ export class FailWindow {
     if (size !== this.table.length) {
       const old = this.table;
       this.table = new Int32Array(size);
-      for (const v of old) if (v !== 0) this.tableInsert(v - 1);
+      for (const v of old) if (v !== 0) probe.insert(this.table, this.hashOf[v - 1]!, v);
     }
   }
 
@@ -490,23 +490,6 @@ export class FailWindow {
       while (j < n && buf[at + j] === kb[j]) j++;
       if (j === n) return s;
     }
-  }
-
-  private tableInsert(s: number): void {
-    const t = this.table;
-    const mask = t.length - 1;
-    let i = this.hashOf[s]! & mask;
-    while (t[i] !== 0) i = (i + 1) & mask;
-    t[i] = s + 1;
-  }
-
-  /** Linear-probing delete with backward shift (no tombstones). */
-  private tableDelete(s: number): void {
-    const t = this.table;
-    const mask = t.length - 1;
-    let i = this.hashOf[s]! & mask;
-    while (t[i] !== s + 1) i = (i + 1) & mask;
-    deleteAt(t, i, this.hashOf);
   }
 
   // ---- expiry heap (slots ordered by last failure time) ----

@@ -231,6 +231,13 @@ function gateOpen(b: Built, text: string): boolean {
   return b.gate.test(b.gateMap ? reduceText(text, b.gateMap) : text);
 }
 
+/** Variant `b` searched on `text`, behind its gate. */
+function gatedExec(b: Built, text: string): RegExpExecArray | null {
+  if (!gateOpen(b, text)) return null;
+  b.re.lastIndex = 0;
+  return b.re.exec(text);
+}
+
 export class Compiled implements CompiledRegex {
   readonly source: string;
   readonly groupNames: readonly string[];
@@ -442,19 +449,12 @@ export class Compiled implements CompiledRegex {
     return this.execSubject(this.multiline ? text : text + '\n', false);
   }
 
-  /** Searches BMP text on its reduced alphabet with `rb`, the reduced variant (see reduce.ts). */
-  private findReduced(text: string, rb: Built): RegExpExecArray | null {
-    if (!gateOpen(rb, text)) return null;
-    rb.re.lastIndex = 0;
-    return rb.re.exec(text);
-  }
-
   testSubject(s: string, ascii: boolean): boolean {
     // `ascii`: the caller already knows there is no inner "\n" (no scan of the line)
     if (this.anyLine && s.length > 1 && (ascii || s.indexOf('\n') === s.length - 1)) return true;
     classify(s, this.multiline, ascii && !this.multiline);
     const red = lastExtent === 'bmp' ? this.reducer() : null;
-    if (red) return this.findReduced(reduceText(s, red.map), this.ready('bmp', lastClean, true)) !== null;
+    if (red) return gatedExec(this.ready('bmp', lastClean, true), reduceText(s, red.map)) !== null;
     const b = this.ready(lastExtent, lastClean);
     if (!gateOpen(b, s)) return false;
     b.re.lastIndex = 0;
@@ -465,24 +465,25 @@ export class Compiled implements CompiledRegex {
     classify(s, this.multiline, ascii && !this.multiline);
     const extent = lastExtent;
     const red = extent === 'bmp' ? this.reducer() : null;
-    // with a reduction, the full variant only re-reads captures (sticky): it needs no priming
-    const b = red ? this.build(extent, lastClean) : this.ready(extent, lastClean);
+    let b: Built;
     let m: RegExpExecArray | null;
     if (red) {
+      // search the reduced text (see reduce.ts)
       const rb = this.ready(extent, lastClean, true);
       const reduced = reduceText(s, red.map);
-      const found = this.findReduced(reduced, rb);
+      const found = gatedExec(rb, reduced);
       if (!found) return null;
-      const groups = b.loops.length === 0 ? realGroups(rb.groupsOf(found), reduced, s) : null;
+      const groups = this.loops.length === 0 ? realGroups(rb.groupsOf(found), reduced, s) : null;
       if (groups) return { index: found.index, end: found.index + found[0].length, groups };
-      // read the captures again on the real text: with the full Unicode classes that pattern is
-      // big, slow to run and to fall back (V8 does not even optimise one over 20 KiB)
+      // read the captures again on the real text, with the full variant (built only now: with its
+      // Unicode classes it is big, slow to run and to fall back, and V8 does not even optimise one
+      // over 20 KiB); it only re-reads a known match (sticky), so it needs no priming
+      b = this.build(extent, lastClean);
       b.sticky.lastIndex = found.index;
       m = b.sticky.exec(s);
     } else {
-      if (!gateOpen(b, s)) return null;
-      b.re.lastIndex = 0;
-      m = b.re.exec(s);
+      b = this.ready(extent, lastClean);
+      m = gatedExec(b, s);
     }
     if (!m) return null;
     const groups = b.groupsOf(m);
