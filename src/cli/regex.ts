@@ -500,7 +500,7 @@ interface Entry {
   nofail: boolean;
   failure: Failure | null;
   /** `-o row`: key order of the group dict. */
-  keys?: string[];
+  keys?: readonly string[];
   /** The time is an int in fail2ban (see timeRepr). */
   intTime?: boolean;
 }
@@ -570,11 +570,12 @@ function entriesOf(r: LineResult, resolved: Map<string, string[]> | null, now: n
 
 /** Python repr of a group dict as fail2ban prints it in `-o row`, keys in `order`. */
 function rowData(f: Failure, order: readonly string[]): string {
-  const parts: string[] = [];
-  const seen = new Set<string>();
+  // one row per failure (300k on a 1M-line sshd log): a plain string and a short key list
+  const seen: string[] = [];
+  let out = '';
   const add = (k: string): void => {
-    if (seen.has(k)) return;
-    seen.add(k);
+    if (seen.includes(k)) return;
+    seen.push(k);
     const v =
       k === 'users'
         ? f.users
@@ -583,12 +584,12 @@ function rowData(f: Failure, order: readonly string[]): string {
         : k === 'ip' && f.ip !== null
           ? pyRepr(f.ip)
           : pyRepr(f.fields[k] ?? null);
-    parts.push(`${pyRepr(k)}: ${v}`);
+    out += `${out === '' ? '' : ', '}${pyRepr(k)}: ${v}`;
   };
-  order.forEach(add);
-  Object.keys(f.fields).forEach(add);
+  for (const k of order) add(k);
+  for (const k in f.fields) add(k);
   if (f.ip !== null && f.ip !== f.id) add('ip');
-  return `{${parts.join(', ')}}`;
+  return `{${out}}`;
 }
 
 /** Python's repr of a set of strings; element order is Python's hash order, not reproducible, so ours is insertion order. */
@@ -601,7 +602,7 @@ const pySet = (items: readonly string[]): string => `{${items.map((u) => pyRepr(
  */
 class RowKeys {
   private readonly pref: string[];
-  private readonly own = new Map<number, string[]>();
+  private readonly plans = new Map<number, KeyPlan>();
   /** Key order per engine session object: it lives and ends with the session (eviction included). */
   private readonly sessions = new WeakMap<FailData, string[]>();
   private readonly altOnly = new Set<string>();
@@ -610,9 +611,9 @@ class RowKeys {
     this.pref = filter.prefRegex ? filter.prefRegex.regex.groupNames.filter((n) => n !== 'content') : [];
   }
 
-  private names(i: number): string[] {
-    let names = this.own.get(i);
-    if (!names) {
+  private plan(i: number): KeyPlan {
+    let plan = this.plans.get(i);
+    if (!plan) {
       const own = this.filter.failRegexes[i]?.regex.groupNames ?? [];
       const extra: string[] = [];
       for (const n of [...own].sort()) {
@@ -623,25 +624,35 @@ class RowKeys {
         // an alt_ value lands in its target only when it is not empty
         if (m[1] === 'alt_' && !own.includes(to)) this.altOnly.add(to);
       }
-      names = [...new Set([...this.pref, ...own, ...extra])];
-      this.own.set(i, names);
+      const names = [...new Set([...this.pref, ...own, ...extra])];
+      plan = { names, forget: names.includes('mlfforget'), altSeen: -1, alt: false };
+      this.plans.set(i, plan);
     }
-    return names;
+    // whether some key is alt-only, asked again only when another regex added alt-only keys
+    if (plan.altSeen !== this.altOnly.size) {
+      plan.altSeen = this.altOnly.size;
+      plan.alt = plan.names.some((k) => this.altOnly.has(k));
+    }
+    return plan;
   }
 
-  /** Called for every entry of every line in order; returns the key order of failure entries. */
-  entry(e: Entry, session: FailData | undefined): string[] {
+  /**
+   * Called for every entry of every line in order; returns the key order of failure entries
+   * (read only: it may be shared with later entries).
+   */
+  entry(e: Entry, session: FailData | undefined): readonly string[] {
     const f = e.failure;
-    const base = this.names(e.regex).filter((k) => !this.altOnly.has(k) || f?.fields[k] !== undefined);
+    const plan = this.plan(e.regex);
+    const base = plan.alt ? plan.names.filter((k) => !this.altOnly.has(k) || f?.fields[k] !== undefined) : plan.names;
     if (session === undefined) return base;
-    const keys = base.filter((k) => k !== 'mlfforget');
-    const forget = base.includes('mlfforget');
+    const forget = plan.forget && base.includes('mlfforget');
+    const keys = forget ? base.filter((k) => k !== 'mlfforget') : base;
     const user = f?.fields.user;
     let result: string[];
     const order = this.sessions.get(session);
     if (order) {
       if (user && !order.includes('users')) order.push('users');
-      for (const k of ['nofail', 'mlfgained']) {
+      for (const k of SESSION_DROPPED) {
         const at = order.indexOf(k);
         if (at >= 0) order.splice(at, 1);
       }
@@ -650,13 +661,28 @@ class RowKeys {
       if (forget) this.sessions.delete(session);
       result = order;
     } else {
-      result = user ? [...keys, 'users'] : keys;
+      // the session's own copy: later lines append to it
+      result = user ? [...keys, 'users'] : [...keys];
       if (!forget) this.sessions.set(session, result);
     }
-    if (f && (f.users?.length ?? 0) > 1) return result.filter((k) => k !== 'nofail' && k !== 'mlfgained');
+    if (f && (f.users?.length ?? 0) > 1) return result.filter((k) => !SESSION_DROPPED.includes(k));
     return result;
   }
 }
+
+/** A failregex's `-o row` keys: prefregex groups, its own, alt/tuple targets. */
+interface KeyPlan {
+  names: string[];
+  /** It has `<F-MLFFORGET>`. */
+  forget: boolean;
+  /** altOnly's size when `alt` was worked out. */
+  altSeen: number;
+  /** Some of its keys are alt-only (printed only with a value). */
+  alt: boolean;
+}
+
+/** Keys a session drops when a later line merges into it (and a multi-user session never prints). */
+const SESSION_DROPPED: readonly string[] = ['nofail', 'mlfgained'];
 
 /** `<F-NAME>` tags of a template: upper-case only, like fail2ban. */
 const FCUSTAG = /<F-([A-Z0-9_-]+)>/g;
@@ -970,7 +996,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       if (entries.length > 0) {
         if (rowKeys)
           for (const e of entries) e.keys = rowKeys.entry(e, r.session);
-        if (intTime || r.dateTemplate?.includes('TAI64N')) for (const e of entries) e.intTime = true;
+        // only the -o formats print times
+        if (emit && (intTime || r.dateTemplate?.includes('TAI64N'))) for (const e of entries) e.intTime = true;
       }
       const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;
       let isIgnored = r.ignoreHits.length > 0;

@@ -27,7 +27,12 @@ function pyFloat(v: number): string {
   return s.includes('.') || s.includes('e') ? s : `${s}.0`;
 }
 
+/** Characters that make repr() more than the text in single quotes. */
+const NEEDS_ESCAPE = /['\\\x00-\x1f\x7f]/;
+
 function pyStr(s: string): string {
+  // nearly every value (addresses, user names, log lines) is printed as is
+  if (!NEEDS_ESCAPE.test(s)) return `'${s}'`;
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of s) {
