@@ -43,7 +43,7 @@ export function run(argv: string[]): void {
       const msg = errorMessage(err);
       process.stderr.write(`ERROR: ${msg}\n`);
       if (!(err instanceof LogjailError) && process.env.LOGJAIL_DEBUG) console.error(err);
-      process.exitCode = tool === 'client' || tool === 'server' ? 255 : 255;
+      process.exitCode = 255;
     },
   );
 }
