@@ -170,6 +170,26 @@ describe('Jail manual bans, restore and unban', () => {
     expect(jail.status().totalBanned).toBe(2);
   });
 
+  it('bans, checks and unbans an address by its canonical form, whichever way it is written', async () => {
+    const { jail } = setup({ maxretry: 1 });
+    const banned = jail.banManually(['2001:DB8:0::1', '::ffff:192.0.2.33', '192.0.2.1/32', 'notanip']);
+    expect(banned.map((t) => [t.id, t.ip])).toEqual([
+      ['2001:db8::1', '2001:db8::1'],
+      ['192.0.2.33', '192.0.2.33'],
+      ['192.0.2.1', '192.0.2.1'],
+      ['notanip', null],
+    ]);
+    // the same addresses again, differently written: no second ban
+    expect(jail.banManually(['2001:db8::1', '192.0.2.33', '[2001:db8::1]'])).toEqual([]);
+    expect(jail.banIps()).toEqual(['2001:db8::1', '192.0.2.33', '192.0.2.1', 'notanip']);
+    expect(['192.0.2.33', '::ffff:192.0.2.33', '2001:DB8::1', '192.0.2.1/32'].map((id) => jail.isBanned(id))).toEqual([true, true, true, true]);
+    const r = await jail.unban(['2001:DB8::1', '::ffff:192.0.2.33']);
+    expect(r.unbanned.map((t) => t.id)).toEqual(['2001:db8::1', '192.0.2.33']);
+    // an attempt counts for the address a log line would give
+    const t = await jail.attempt('::ffff:192.0.2.70');
+    expect([t?.id, t?.ip]).toEqual(['192.0.2.70', '192.0.2.70']);
+  });
+
   it('restores tickets flagged restored, skipping ignored and finished ones', async () => {
     const { jail, logs } = setup({}, { ignoreip: ['10.0.0.0/8'] });
     const base: BanTicket = { jail: 'sshd', id: '', ip: null, time: T0 - 300, bantime: 600, banCount: 1, failures: 5, matches: [], fields: {}, restored: false };

@@ -9,6 +9,7 @@ import { badValue, duplicateJail, unknownJail } from '../control/errors.js';
 import { socketAlive, startSocketServer, type ControlSocket } from '../control/socket-server.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, LogjailError } from '../core/errors.js';
+import { canonicalId } from '../core/ip.js';
 import { enableLinearFallback } from '../filter/translate/index.js';
 import { MemorySettle } from './memory-settle.js';
 import { createLogger, type Logger } from '../observe/logger.js';
@@ -331,7 +332,8 @@ export class Server implements ServerApi {
     let n = 0;
     for (const j of this.jails.values())
       n += ids === 'all' ? await j.unbanEverything() : await j.unbanIds(ids, false);
-    if (ids !== 'all') for (const id of ids) this.store?.removeBan(null, id);
+    // also rows of ids no jail holds now (fail2ban deletes those too), by the id the jails would use
+    if (ids !== 'all') for (const id of ids) this.store?.removeBan(null, canonicalId(id));
     else this.store?.removeAllBans(null);
     return n;
   }

@@ -1,6 +1,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readStore } from './daemon-tools.js';
 import { built, daemonRoots, syslogNow, waitFor } from './harness.js';
 
 /**
@@ -165,6 +166,35 @@ describe.skipIf(!built())('daemon', () => {
     expect(d.client(['get', 'test', 'actions']).stdout).toBe(
       'The jail test has the following actions:\nrecord\n',
     );
+  });
+
+  it('bans by command in the form a log line gives: one address is one ban however it is written', async () => {
+    const d = root();
+    await d.start();
+    const c = (...args: string[]): string => d.client(args).stdout;
+    // fail2ban 1.0.2 answers the same to each of these
+    expect(c('set', 'test', 'banip', '2001:DB8:0::1', '::ffff:192.0.2.33', '192.0.2.1/32', 'notanip')).toBe('4\n');
+    expect(c('get', 'test', 'banip')).toBe('2001:db8::1 192.0.2.33 192.0.2.1 notanip\n');
+    expect(c('set', 'test', 'banip', '2001:db8::1')).toBe('0\n');
+    expect(c('banned', '192.0.2.33', '::ffff:192.0.2.33', '2001:DB8::1')).toBe("[['test'], ['test'], ['test']]\n");
+    expect(c('get', 'test', 'banned', '192.0.2.1/32')).toBe('1\n');
+    expect(c('set', 'test', 'unbanip', '2001:db8::1')).toBe('1\n');
+    // fail2ban looks these two up by their text and answers 0; we find the ban they name
+    expect(c('set', 'test', 'unbanip', '192.0.2.1/32')).toBe('1\n');
+    expect(c('unban', '::ffff:192.0.2.33')).toBe('1\n');
+    expect(c('get', 'test', 'banip')).toBe('notanip\n');
+    await waitFor(() => d.records().includes('-192.0.2.33'), 3000, 'unban action');
+    expect(d.records().map((l) => l.split(' ')[0])).toEqual([
+      'start',
+      '+2001:db8::1',
+      '+192.0.2.33',
+      '+192.0.2.1',
+      '+notanip',
+      '-2001:db8::1',
+      '-192.0.2.1',
+      '-192.0.2.33',
+    ]);
+    expect([...readStore(d.db, 'test').bans]).toEqual(['notanip']);
   });
 
   it('reload with a broken config reports file:line and keeps running with its bans', async () => {
