@@ -260,15 +260,12 @@ export class Server implements ServerApi {
     this.opts.onStopped?.();
   }
 
+  /** Starts a jail the server holds (e.g. one made by `add`). One ended by `stop <jail>` is
+   *  gone, as in fail2ban 1.0.2: `reload` brings it back. */
   async startJail(name: string): Promise<void> {
     const rt = this.jails.get(name);
-    if (rt) {
-      if (!rt.started) await this.startRuntime(rt);
-      return;
-    }
-    const def = this.config.jails.find((j) => j.name === name);
-    if (!def) throw unknownJail(name);
-    await this.addJail(def);
+    if (!rt) throw unknownJail(name);
+    if (!rt.started) await this.startRuntime(rt);
   }
 
   async stopJail(name: string): Promise<void> {
@@ -296,7 +293,8 @@ export class Server implements ServerApi {
     const enabled = next.jails.filter((j) => j.enabled);
     if (o.jail !== null) {
       const def = enabled.find((j) => j.name === o.jail);
-      if (!def) {
+      // a jail the server does not have (never started, or stopped) is reloaded only --if-exists
+      if (!def || (!this.jails.has(def.name) && !o.ifExists)) {
         if (o.ifExists) return;
         throw unknownJail(o.jail);
       }

@@ -197,6 +197,18 @@ describe.skipIf(!built())('daemon', () => {
     expect([...readStore(d.db, 'test').bans]).toEqual(['notanip']);
   });
 
+  it('a jail ended by `stop <jail>` is gone until a reload brings it back', async () => {
+    const d = root();
+    await d.start();
+    expect(d.client(['stop', 'test']).stdout).toBe('Jail stopped\n');
+    const gone = { status: 255, stdout: "Sorry but the jail 'test' does not exist\n" };
+    expect(d.client(['start', 'test'])).toMatchObject(gone);
+    expect(d.client(['reload', 'test'])).toMatchObject(gone);
+    expect(d.client(['status']).stdout).toBe('Status\n|- Number of jail:\t0\n`- Jail list:\t\n');
+    expect(d.client(['reload', '--if-exists', 'test']).stdout).toBe('OK\n');
+    expect(d.client(['status']).stdout).toBe('Status\n|- Number of jail:\t1\n`- Jail list:\ttest\n');
+  });
+
   it('reload with a broken config reports file:line and keeps running with its bans', async () => {
     const d = root();
     await d.start();
