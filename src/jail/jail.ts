@@ -5,7 +5,7 @@ import type { BanTicket, Failure } from '../core/failure.js';
 import { canonicalId, canonicalIp } from '../core/ip.js';
 import { BanList, endOfBan } from './ban-list.js';
 import { FailWindow, type FailEntry } from './fail-window.js';
-import { INCREMENT_OPTIONS, BanTimeIncrement, type IncrementOption, type PreviousBan } from './increment.js';
+import { INCREMENT_OPTIONS, BanTimeIncrement, type IncrementOption, type IncrementTexts, type PreviousBan } from './increment.js';
 import { networkMatcher, type IgnoreList, type IgnoreSubject, type LogFn, type LogLevel } from './ignore.js';
 import { pyInt, sec2str, str2sec, time2str } from './time-value.js';
 
@@ -27,6 +27,8 @@ export interface JailOptions {
   /** Seconds; negative = permanent. */
   bantime: number;
   increment: IncrementDef;
+  /** The bantime.* options as written in the config (what `get` shows; unset ones are None). */
+  incrementGiven?: IncrementTexts;
   clock: Clock;
   ignore: IgnoreList;
   /** Latest recorded ban of an id; `overalljails` asks for every jail's history. */
@@ -81,7 +83,10 @@ export class Jail {
     this.name = opts.name;
     this.fails = new FailWindow({ maxretry: opts.maxretry, maxmatches: opts.maxmatches, findtime: opts.findtime });
     this.bantime = opts.bantime;
-    this.increment = new BanTimeIncrement(opts.increment, opts.random ? { random: opts.random } : {});
+    this.increment = new BanTimeIncrement(opts.increment, {
+      ...(opts.random ? { random: opts.random } : {}),
+      given: opts.incrementGiven ?? {},
+    });
     this.ignore = opts.ignore;
     this.clock = opts.clock;
     this.previousBan = opts.previousBan;

@@ -10,7 +10,7 @@ import type { BanTicket, Failure, LogLine } from '../core/failure.js';
 import { DateDetector } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
 import { IgnoreList } from '../jail/ignore.js';
-import { INCREMENT_OPTIONS } from '../jail/increment.js';
+import { INCREMENT_OPTIONS, type IncrementTexts } from '../jail/increment.js';
 import { Jail, type JailOptionKey } from '../jail/jail.js';
 import { pyBool } from '../jail/time-value.js';
 import type { Logger } from '../observe/logger.js';
@@ -100,6 +100,7 @@ export class JailRuntime implements JailControl {
       findtime: def.findtime,
       bantime: def.bantime,
       increment: def.increment,
+      incrementGiven: incrementTexts(def),
       clock: deps.clock,
       ignore,
       previousBan: deps.store ? (id, all) => deps.store!.previousBan(id, all ? null : def.name) : undefined,
@@ -452,6 +453,8 @@ export class JailRuntime implements JailControl {
 
   /** Swap in a new definition without losing bans (reload). */
   async reconfigure(def: JailDef): Promise<void> {
+    // first: a formula that does not compile must leave the jail as it was
+    this.jail.increment.replace(def.increment, incrementTexts(def));
     const oldDef = this.def;
     this.def = def;
     this.filter = this.buildFilter(def);
@@ -824,6 +827,16 @@ export class JailRuntime implements JailControl {
     }
     throw invalidCommand();
   }
+}
+
+/** The bantime.* options the jail's config sets, as written. */
+function incrementTexts(def: JailDef): IncrementTexts {
+  const out: IncrementTexts = {};
+  for (const opt of INCREMENT_OPTIONS) {
+    const v = def.options[`bantime.${opt}`];
+    if (v !== undefined) out[opt] = v;
+  }
+  return out;
 }
 
 /**

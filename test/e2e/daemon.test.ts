@@ -197,6 +197,22 @@ describe.skipIf(!built())('daemon', () => {
     expect([...readStore(d.db, 'test').bans]).toEqual(['notanip']);
   });
 
+  it('bantime.* options: None until set, then as fail2ban 1.0.2 shows them (config, reload, command)', async () => {
+    const d = root();
+    await d.start();
+    const get = (opt: string): string => d.client(['get', 'test', `bantime.${opt}`]).stdout;
+    const opts = ['increment', 'factor', 'formula', 'multipliers', 'maxtime', 'rndtime', 'overalljails'];
+    expect(opts.map(get)).toEqual(opts.map(() => 'None\n'));
+    d.writeConf(
+      'jail.local',
+      '[test]\nbantime.increment = true\nbantime.factor = 2\nbantime.multipliers = 1 2 4\nbantime.maxtime = 1d\nbantime.rndtime = 10m\nbantime.overalljails = true\n',
+    );
+    expect(d.client(['reload']).stdout).toBe('OK\n');
+    expect(opts.map(get)).toEqual(['True\n', '2\n', 'None\n', '1 2 4\n', '86400\n', '600\n', 'True\n']);
+    expect(d.client(['set', 'test', 'bantime.overalljails', 'on']).stdout).toBe('on\n');
+    expect(d.client(['set', 'test', 'bantime.maxtime', '']).stdout).toBe('None\n');
+  });
+
   it('a jail ended by `stop <jail>` is gone until a reload brings it back', async () => {
     const d = root();
     await d.start();
