@@ -223,6 +223,7 @@ export class JailRuntime implements JailControl {
     const saved = store.currentBans(this.name, now, {
       maxBantime: this.jail.maxBantime(),
       incrementEnabled: this.jail.increment.enabled,
+      bantime: this.jail.bantime,
     });
     const restored = await this.jail.restore(saved);
     if (restored.length > 0) await this.applyBans(restored, false);
