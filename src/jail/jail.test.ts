@@ -113,7 +113,7 @@ describe('Jail counting and banning', () => {
       expect(t?.bantime).toBe(bantime);
       expect(jail.nextExpiry()).toBeNull();
       expect(jail.popExpired(T0 + 1e9)).toEqual([]);
-      expect(jail.banIpsWithTime()).toEqual([`192.0.2.6 \t2025-11-25 06:19:28 + ${bantime} = 2038-01-19 03:14:07`]);
+      expect(jail.banIpsWithTime()).toEqual([`192.0.2.6 \t2025-11-25 06:19:28 + ${bantime} = 9999-12-31 23:59:59`]);
     }
   });
 });

@@ -96,6 +96,20 @@ describe.skipIf(!built())('daemon', () => {
     ).toHaveLength(1);
   });
 
+  it('a permanent ban keeps its own negative bantime across a restart', async () => {
+    const d = root({ jail: { bantime: '-10' } });
+    await d.start();
+    expect(d.client(['set', 'test', 'banip', '192.0.2.31']).stdout).toBe('1\n');
+    // fail2ban shows a permanent ban's end as the last second of year 9999
+    const shown = /^192\.0\.2\.31 \t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+ -10 = 9999-12-31 23:59:59\n$/;
+    expect(d.client(['get', 'test', 'banip', '--with-time']).stdout).toMatch(shown);
+    await d.stop();
+    await d.start();
+    await waitFor(() => d.client(['get', 'test', 'banip']).stdout === '192.0.2.31\n', 5000, 'restored ban');
+    expect(d.client(['get', 'test', 'banip', '--with-time']).stdout).toMatch(shown);
+    expect(readFileSync(d.serverLog, 'utf8')).toMatch(/NOTICE {2}\[test\] Restore Ban 192\.0\.2\.31\n/);
+  });
+
   it('ignores addresses in ignoreip', async () => {
     const d = root({ jail: { ignoreip: '192.0.2.0/28 127.0.0.1' } });
     await d.start();
