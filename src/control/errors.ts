@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/errors.js';
 import { pyRepr } from './pyrepr.js';
 
 /**
@@ -34,4 +35,19 @@ export function errorText(kind: string, message: string): string {
   if (kind === 'DuplicateJail') return `The jail '${message}' already exists`;
   if (kind === 'Index') return 'Sorry but the command is invalid';
   return message;
+}
+
+/** The Python exception class fail2ban raises for each kind (its log names it). */
+const PY_CLASS: Readonly<Record<CommandErrorKind, string>> = {
+  UnknownJail: 'UnknownJailException',
+  DuplicateJail: 'DuplicateJailException',
+  Invalid: 'Exception',
+  Value: 'ValueError',
+  Index: 'IndexError',
+};
+
+/** repr() of the exception a failed command raised, e.g. `UnknownJailException('nosuch')`. */
+export function exceptionRepr(e: unknown): string {
+  if (e instanceof CommandError) return `${PY_CLASS[e.kind]}(${pyRepr(e.message)})`;
+  return `Exception(${pyRepr(errorMessage(e))})`;
 }

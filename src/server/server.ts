@@ -5,7 +5,8 @@ import type { FullConfig, JailDef } from '../config/types.js';
 import type { ReloadOptions, ServerApi } from '../control/api.js';
 import type { AllStatus } from '../control/beautify.js';
 import { execute } from '../control/commands.js';
-import { badValue, duplicateJail, unknownJail } from '../control/errors.js';
+import { badValue, duplicateJail, exceptionRepr, unknownJail } from '../control/errors.js';
+import { pyRepr } from '../control/pyrepr.js';
 import { socketAlive, startSocketServer, type ControlSocket } from '../control/socket-server.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, LogjailError } from '../core/errors.js';
@@ -108,7 +109,7 @@ export class Server implements ServerApi {
     this.socket = await startSocketServer({
       path: this.socketPath,
       force: this.opts.force ?? false,
-      handler: (cmd) => execute(this, cmd),
+      handler: (cmd) => this.command(cmd),
       beforeListen: () => {
         this.writePidfile();
       },
@@ -127,6 +128,16 @@ export class Server implements ServerApi {
     }, 10_000);
     this.positionsTimer.unref();
     this.purge();
+  }
+
+  /** One command from the socket; a failure is logged as fail2ban's transmitter logs it. */
+  private async command(cmd: string[]): Promise<unknown> {
+    try {
+      return await execute(this, cmd);
+    } catch (e) {
+      this.logger.child('transmitter').error(`Command ${pyRepr(cmd)} has failed. Received ${exceptionRepr(e)}`);
+      throw e;
+    }
   }
 
   private purge(): void {
@@ -291,6 +302,18 @@ export class Server implements ServerApi {
       throw badValue(errorMessage(e));
     }
     const enabled = next.jails.filter((j) => j.enabled);
+    const log = this.logger.child('server');
+    // fail2ban brackets a reload with these lines, also one that fails (an unknown jail)
+    log.info(o.jail === null ? 'Reload all jails' : `Reload jail ${o.jail}`);
+    try {
+      await this.reloadJails(next, enabled, o);
+    } finally {
+      log.info('Reload finished.');
+    }
+  }
+
+  private async reloadJails(next: FullConfig, enabled: JailDef[], o: ReloadOptions): Promise<void> {
+    let defs = enabled;
     if (o.jail !== null) {
       const def = enabled.find((j) => j.name === o.jail);
       // a jail the server does not have (never started, or stopped) is reloaded only --if-exists
@@ -299,31 +322,38 @@ export class Server implements ServerApi {
         throw unknownJail(o.jail);
       }
       this.config = { ...this.config, jails: this.config.jails.map((j) => (j.name === def.name ? def : j)) };
-      await this.reloadJail(def, o);
-      return;
+      defs = [def];
+    } else {
+      this.config = next;
+      this.dbmaxmatches = next.server.dbmaxmatches;
+      this.dbpurgeage = next.server.dbpurgeage;
     }
-    this.config = next;
-    this.dbmaxmatches = next.server.dbmaxmatches;
-    this.dbpurgeage = next.server.dbpurgeage;
+    // fail2ban's order: unban first, then each jail, then the jails no longer configured
+    if (o.unban) for (const d of defs) await this.jails.get(d.name)?.unbanEverything();
+    const reloaded: string[] = [];
+    for (const def of defs) if (await this.reloadJail(def, o)) reloaded.push(def.name);
+    for (const name of reloaded) this.logger.child('server').info(`Jail ${pyRepr(name)} reloaded`);
+    if (o.jail !== null) return;
     for (const name of this.jailNames()) {
       if (!enabled.some((j) => j.name === name)) await this.stopJail(name);
     }
-    for (const def of enabled) await this.reloadJail(def, o);
   }
 
-  private async reloadJail(def: JailDef, o: ReloadOptions): Promise<void> {
+  /** True when a running jail took the new definition (not started, not restarted). */
+  private async reloadJail(def: JailDef, o: ReloadOptions): Promise<boolean> {
     const cur = this.jails.get(def.name);
     if (!cur) {
       await this.addJail(def);
-      return;
+      return false;
     }
-    if (o.unban) await cur.unbanEverything();
     if (o.restart) {
       await this.stopJail(def.name);
       await this.addJail(def);
-      return;
+      return false;
     }
+    this.logger.child('server').info(`Reload jail ${pyRepr(def.name)}`);
     await cur.reconfigure(def);
+    return true;
   }
 
   async unban(ids: string[] | 'all'): Promise<number> {

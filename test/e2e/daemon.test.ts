@@ -239,6 +239,44 @@ describe.skipIf(!built())('daemon', () => {
     expect(d.client(['status']).stdout).toBe('Status\n|- Number of jail:\t1\n`- Jail list:\ttest\n');
   });
 
+  it('logs failed commands and reloads with fail2ban 1.0.2\'s lines', async () => {
+    const d = root();
+    d.writeConf('jail.local', `[other]\nenabled = true\nfilter = testauth\nlogpath = ${d.log}\naction = record\n`);
+    await d.start();
+    const newLines = (() => {
+      let seen = 0;
+      return (): string[] => {
+        const all = readFileSync(d.serverLog, 'utf8').split('\n').filter(Boolean);
+        const out = all.slice(seen).map((l) => l.replace(/^\S+ \S+ /, '').replace(/\[\d+\]/, '[PID]'));
+        seen = all.length;
+        return out;
+      };
+    })();
+    newLines();
+    expect(d.client(['status', 'nosuch']).status).toBe(255);
+    expect(d.client(['get', 'test']).status).toBe(255);
+    expect(newLines()).toEqual([
+      "fail2ban.transmitter    [PID]: ERROR   Command ['status', 'nosuch'] has failed. Received UnknownJailException('nosuch')",
+      "fail2ban.transmitter    [PID]: ERROR   Command ['get', 'test'] has failed. Received IndexError('list index out of range')",
+    ]);
+    expect(d.client(['reload']).stdout).toBe('OK\n');
+    expect(newLines()).toEqual([
+      'fail2ban.server         [PID]: INFO    Reload all jails',
+      "fail2ban.server         [PID]: INFO    Reload jail 'test'",
+      "fail2ban.server         [PID]: INFO    Reload jail 'other'",
+      "fail2ban.server         [PID]: INFO    Jail 'test' reloaded",
+      "fail2ban.server         [PID]: INFO    Jail 'other' reloaded",
+      'fail2ban.server         [PID]: INFO    Reload finished.',
+    ]);
+    expect(d.client(['reload', 'test']).stdout).toBe('OK\n');
+    expect(newLines()).toEqual([
+      'fail2ban.server         [PID]: INFO    Reload jail test',
+      "fail2ban.server         [PID]: INFO    Reload jail 'test'",
+      "fail2ban.server         [PID]: INFO    Jail 'test' reloaded",
+      'fail2ban.server         [PID]: INFO    Reload finished.',
+    ]);
+  });
+
   it('reload with a broken config reports file:line and keeps running with its bans', async () => {
     const d = root();
     await d.start();
