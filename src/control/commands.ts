@@ -58,7 +58,7 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
       return api.version();
     case 'sleep':
       if (args[0] === undefined) throw missingArgument();
-      await new Promise((r) => setTimeout(r, Math.min(Number(args[0] ?? 0), 60) * 1000));
+      await new Promise((r) => setTimeout(r, Math.min(Number(args[0]), 60) * 1000));
       return null;
     case 'status': {
       if (args.includes('--all')) return api.statusAll(args.find((a) => a !== '--all') ?? 'basic');

@@ -171,7 +171,8 @@ export class BanTimeIncrement {
       this.def = saved;
       throw err;
     }
-    // fail2ban drops an option set to '' (increment becomes False) and keeps others as given
+    // fail2ban drops an option set to '' (increment becomes False), keeps times in seconds and
+    // the others as the text given
     if (v === '' && opt !== 'increment') this.shown.delete(opt);
     else if (opt === 'increment') this.shown.set(opt, next.enabled);
     else if (opt === 'maxtime' || opt === 'rndtime') this.shown.set(opt, next[opt]!);
