@@ -2,13 +2,21 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readStore } from './daemon-tools.js';
-import { built, daemonRoots, syslogNow, waitFor } from './harness.js';
+import { built, daemonRoots, syslogNow, waitFor, type DaemonRoot } from './harness.js';
 
 /**
  * The real daemon and client, as a user runs them: config tree in a temp dir, log lines
  * appended to a file, bans observed through a recording action and the client's output.
  */
 const root = daemonRoots();
+
+/** The socket answers before the jails have started; commands to a jail wait for its start line. */
+const jailStarted = (d: DaemonRoot, name: string, count = 1): Promise<void> =>
+  waitFor(
+    () => readFileSync(d.serverLog, 'utf8').split(`Jail '${name}' started`).length > count,
+    10_000,
+    `jail ${name} started`,
+  );
 
 describe.skipIf(!built())('daemon', () => {
   it('bans at the maxretry-th failure and shows it in status', async () => {
@@ -99,12 +107,14 @@ describe.skipIf(!built())('daemon', () => {
   it('a permanent ban keeps its own negative bantime across a restart', async () => {
     const d = root({ jail: { bantime: '-10' } });
     await d.start();
+    await jailStarted(d, 'test');
     expect(d.client(['set', 'test', 'banip', '192.0.2.31']).stdout).toBe('1\n');
     // fail2ban shows a permanent ban's end as the last second of year 9999
     const shown = /^192\.0\.2\.31 \t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+ -10 = 9999-12-31 23:59:59\n$/;
     expect(d.client(['get', 'test', 'banip', '--with-time']).stdout).toMatch(shown);
     await d.stop();
     await d.start();
+    await jailStarted(d, 'test', 2);
     await waitFor(() => d.client(['get', 'test', 'banip']).stdout === '192.0.2.31\n', 5000, 'restored ban');
     expect(d.client(['get', 'test', 'banip', '--with-time']).stdout).toMatch(shown);
     expect(readFileSync(d.serverLog, 'utf8')).toMatch(/NOTICE {2}\[test\] Restore Ban 192\.0\.2\.31\n/);
@@ -185,6 +195,7 @@ describe.skipIf(!built())('daemon', () => {
   it('bans by command in the form a log line gives: one address is one ban however it is written', async () => {
     const d = root();
     await d.start();
+    await jailStarted(d, 'test');
     const c = (...args: string[]): string => d.client(args).stdout;
     // fail2ban 1.0.2 answers the same to each of these
     expect(c('set', 'test', 'banip', '2001:DB8:0::1', '::ffff:192.0.2.33', '192.0.2.1/32', 'notanip')).toBe('4\n');
@@ -214,6 +225,7 @@ describe.skipIf(!built())('daemon', () => {
   it('bantime.* options: None until set, then as fail2ban 1.0.2 shows them (config, reload, command)', async () => {
     const d = root();
     await d.start();
+    await jailStarted(d, 'test');
     const get = (opt: string): string => d.client(['get', 'test', `bantime.${opt}`]).stdout;
     const opts = ['increment', 'factor', 'formula', 'multipliers', 'maxtime', 'rndtime', 'overalljails'];
     expect(opts.map(get)).toEqual(opts.map(() => 'None\n'));
@@ -230,6 +242,7 @@ describe.skipIf(!built())('daemon', () => {
   it('a jail ended by `stop <jail>` is gone until a reload brings it back', async () => {
     const d = root();
     await d.start();
+    await jailStarted(d, 'test');
     expect(d.client(['stop', 'test']).stdout).toBe('Jail stopped\n');
     const gone = { status: 255, stdout: "Sorry but the jail 'test' does not exist\n" };
     expect(d.client(['start', 'test'])).toMatchObject(gone);
@@ -252,6 +265,7 @@ describe.skipIf(!built())('daemon', () => {
         return out;
       };
     })();
+    await jailStarted(d, 'other');
     newLines();
     expect(d.client(['status', 'nosuch']).status).toBe(255);
     expect(d.client(['get', 'test']).status).toBe(255);
