@@ -1,6 +1,6 @@
 import type { ServerApi, JailControl } from './api.js';
 import type { StatusPair } from './beautify.js';
-import { invalidCommand, unknownJail } from './errors.js';
+import { CommandError, invalidCommand, missingArgument, unknownJail } from './errors.js';
 
 /**
  * fail2ban's command vocabulary (anatomy §5.4), dispatched onto a ServerApi.
@@ -29,7 +29,7 @@ function pairsArg(rest: readonly string[]): string[][] {
   const scalar = (x: unknown): boolean => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
   if (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length > 0 && p.every(scalar)))
     return (v as unknown[][]).map((p) => p.map(String));
-  if (rest.length === 0) throw invalidCommand();
+  if (rest.length === 0) throw missingArgument();
   return [[...rest]];
 }
 
@@ -44,7 +44,7 @@ function jsonOf(s: string): unknown {
 export async function execute(api: ServerApi, cmd: readonly string[]): Promise<unknown> {
   const [c0, ...args] = cmd;
   const jail = (name: string | undefined): JailControl => {
-    if (name === undefined) throw invalidCommand();
+    if (name === undefined) throw missingArgument();
     const j = api.jail(name);
     if (!j) throw unknownJail(name);
     return j;
@@ -57,7 +57,8 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
     case 'version':
       return api.version();
     case 'sleep':
-      await new Promise((r) => setTimeout(r, Math.min(Number(args[0] ?? 0), 60) * 1000));
+      if (args[0] === undefined) throw missingArgument();
+      await new Promise((r) => setTimeout(r, Math.min(Number(args[0]), 60) * 1000));
       return null;
     case 'status': {
       if (args.includes('--all')) return api.statusAll(args.find((a) => a !== '--all') ?? 'basic');
@@ -69,8 +70,11 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
         ];
         return pairs;
       }
+      if (args.length > 2) throw new CommandError('Invalid', 'Invalid command (no status)');
       return jail(args[0]).status(args[1] ?? 'basic');
     }
+    case 'server-status':
+      return 'Server ready';
     case 'banned': {
       const names = api.jailsInOrder();
       if (args.length === 0) return names.map((n) => ({ [n]: jail(n).bannedIds() }));
@@ -89,10 +93,11 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
       await api.stopJail(args[0]!);
       return null;
     case 'add':
-      if (args.length === 0 || args.length > 2) throw invalidCommand();
+      if (args.length === 0) throw missingArgument();
+      if (args.length > 2) throw invalidCommand();
       return api.addJailByCommand(args[0]!, args[1] ?? 'auto');
     case 'start':
-      if (args.length === 0) throw invalidCommand();
+      if (args.length === 0) throw missingArgument();
       await api.startJail(args[0]!);
       return null;
     case 'restart':
@@ -114,17 +119,19 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
     case 'flushlogs':
       return api.flushLogs();
     case 'get': {
+      // fail2ban reads a server option's name first (further words are ignored), then the jail
+      // option's: a missing one is an IndexError before the jail is even looked up
       const [key, ...rest] = args;
-      if (key === undefined) throw invalidCommand();
-      if (SERVER_KEYS.has(key) && rest.length === 0) return api.getServer(key);
-      const j = jail(key);
+      if (key === undefined) throw missingArgument();
+      if (SERVER_KEYS.has(key)) return api.getServer(key);
       const [jkey, ...jargs] = rest;
-      if (jkey === undefined) throw invalidCommand();
-      return j.get(jkey, jargs);
+      if (jkey === undefined) throw missingArgument();
+      return jail(key).get(jkey, jargs);
     }
     case 'multi-set': {
       // the start-up stream's form (`-d` prints it): regex lists, an action's [[key, value], …]
       const [name, key, ...rest] = args;
+      if (key === undefined) throw missingArgument();
       const j = jail(name);
       if (key === 'addfailregex' || key === 'addignoreregex') {
         for (const v of listArg(rest)) await j.set(key, [v]);
@@ -132,21 +139,23 @@ export async function execute(api: ServerApi, cmd: readonly string[]): Promise<u
       }
       if (key === 'action') {
         const [act, ...pairs] = rest;
-        if (act === undefined) throw invalidCommand();
+        if (act === undefined) throw missingArgument();
         for (const p of pairsArg(pairs)) await j.set('action', [act, ...p]);
         return true;
       }
-      if (key === undefined) throw invalidCommand();
       return j.set(key, rest);
     }
     case 'set': {
+      // as `get`: names first, then the jail; a server option takes its first value
       const [key, ...rest] = args;
-      if (key === undefined) throw invalidCommand();
-      if (SERVER_KEYS.has(key) && rest.length === 1) return api.setServer(key, rest[0]!);
-      const j = jail(key);
+      if (key === undefined) throw missingArgument();
+      if (SERVER_KEYS.has(key)) {
+        if (rest[0] === undefined) throw missingArgument();
+        return api.setServer(key, rest[0]);
+      }
       const [jkey, ...jargs] = rest;
-      if (jkey === undefined) throw invalidCommand();
-      return j.set(jkey, jargs);
+      if (jkey === undefined) throw missingArgument();
+      return jail(key).set(jkey, jargs);
     }
     default:
       throw invalidCommand();

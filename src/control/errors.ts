@@ -1,8 +1,11 @@
+import { errorMessage } from '../core/errors.js';
+import { pyRepr } from './pyrepr.js';
+
 /**
  * Errors a command can raise, with the reply texts fail2ban-client prints for them.
  * `kind` travels over the socket so the client can format them like fail2ban's beautifier.
  */
-export type CommandErrorKind = 'UnknownJail' | 'DuplicateJail' | 'Invalid' | 'Value';
+export type CommandErrorKind = 'UnknownJail' | 'DuplicateJail' | 'Invalid' | 'Value' | 'Index';
 
 export class CommandError extends Error {
   constructor(
@@ -17,11 +20,34 @@ export class CommandError extends Error {
 export const unknownJail = (name: string): CommandError => new CommandError('UnknownJail', name);
 export const duplicateJail = (name: string): CommandError => new CommandError('DuplicateJail', name);
 export const invalidCommand = (): CommandError => new CommandError('Invalid', 'Invalid command');
+/** A command without an argument it needs: fail2ban reads past the end of the list (IndexError). */
+export const missingArgument = (): CommandError => new CommandError('Index', 'list index out of range');
+/** `get <jail> <unknown>` and `set <jail> <unknown> …`, in fail2ban 1.0.2's words. */
+export const noGetAction = (): CommandError =>
+  new CommandError('Invalid', 'Invalid command (no get action or not yet implemented)');
+export const noSetAction = (key: string): CommandError =>
+  new CommandError('Invalid', `Invalid command ${pyRepr(key)} (no set action or not yet implemented)`);
 export const badValue = (msg: string): CommandError => new CommandError('Value', msg);
 
 /** The line fail2ban-client prints for an error reply. */
 export function errorText(kind: string, message: string): string {
   if (kind === 'UnknownJail') return `Sorry but the jail '${message}' does not exist`;
   if (kind === 'DuplicateJail') return `The jail '${message}' already exists`;
+  if (kind === 'Index') return 'Sorry but the command is invalid';
   return message;
+}
+
+/** The Python exception class fail2ban raises for each kind (its log names it). */
+const PY_CLASS: Readonly<Record<CommandErrorKind, string>> = {
+  UnknownJail: 'UnknownJailException',
+  DuplicateJail: 'DuplicateJailException',
+  Invalid: 'Exception',
+  Value: 'ValueError',
+  Index: 'IndexError',
+};
+
+/** repr() of the exception a failed command raised, e.g. `UnknownJailException('nosuch')`. */
+export function exceptionRepr(e: unknown): string {
+  if (e instanceof CommandError) return `${PY_CLASS[e.kind]}(${pyRepr(e.message)})`;
+  return `Exception(${pyRepr(errorMessage(e))})`;
 }

@@ -141,11 +141,8 @@ async function handleLine(line: string, opts: SocketServerOptions, reply: (r: Re
     reply({ ok: true, value: value ?? null });
     opts.afterReply?.(cmd);
   } catch (e) {
+    // the handler logs failures (fail2ban's transmitter line)
     if (e instanceof CommandError) reply({ ok: false, kind: e.kind, error: e.message });
-    else {
-      const msg = e instanceof Error ? e.message : String(e);
-      opts.log?.('ERROR', `command ${JSON.stringify(cmd)} failed: ${msg}`);
-      reply({ ok: false, kind: 'Value', error: msg });
-    }
+    else reply({ ok: false, kind: 'Value', error: e instanceof Error ? e.message : String(e) });
   }
 }

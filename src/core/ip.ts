@@ -100,6 +100,72 @@ function canonicalV6(addr: string): string | null {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
+/** A network: family, base address with the host bits cleared, mask, and its text form. */
+export interface Network {
+  fam: Family;
+  base: bigint;
+  mask: bigint;
+  prefix: number;
+  /** `10.0.0.0/8`; a full-length prefix is the address alone (`10.0.0.1/32` → `10.0.0.1`). */
+  text: string;
+}
+
+/**
+ * `a.b.c.d/nn`, `a.b.c.d/m.m.m.m` or `v6/nn` (host bits may be set) → the network, or null.
+ * An IPv4-mapped address with a prefix of 96 or more is the IPv4 network it maps to: ids are
+ * stored as IPv4 (canonicalIp), so a mapped network must cover them.
+ */
+export function parseNetwork(text: string): Network | null {
+  const slash = text.indexOf('/');
+  if (slash < 0) return null;
+  const addrPart = text.slice(0, slash);
+  const addr = canonicalIp(addrPart);
+  const bits = text.slice(slash + 1);
+  if (addr === null) return null;
+  const fam = ipFamily(addr)!;
+  const width = fam === 'inet4' ? 32 : 128;
+  let prefix: number;
+  if (/^\d+$/.test(bits)) prefix = Number(bits);
+  else if (fam === 'inet4' && ipFamily(bits) === 'inet4') {
+    const m = toBigInt(bits)!.toString(2).padStart(32, '0');
+    if (!/^1*0*$/.test(m)) return null;
+    prefix = m.indexOf('0') < 0 ? 32 : m.indexOf('0');
+  } else return null;
+  if (fam === 'inet4' && addrPart.includes(':')) {
+    // mapped: the prefix counts the 96 bits of ::ffff: too
+    if (prefix < 96) return null;
+    prefix -= 96;
+  }
+  if (prefix > width) return null;
+  const all = (1n << BigInt(width)) - 1n;
+  const mask = prefix === 0 ? 0n : (all >> BigInt(width - prefix)) << BigInt(width - prefix);
+  const base = toBigInt(addr)! & mask;
+  const shown = prefix === width ? fromBigInt(base, fam) : `${fromBigInt(base, fam)}/${prefix}`;
+  return { fam, base, mask, prefix, text: shown };
+}
+
+function fromBigInt(v: bigint, fam: Family): string {
+  if (fam === 'inet4') return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
+  const groups: string[] = [];
+  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((v >> s) & 0xffffn).toString(16));
+  return canonicalIp(groups.join(':'))!;
+}
+
+/**
+ * An id given by a command (`banip`, `unbanip`, `unban`, `banned`, `attempt`) in the form the
+ * same address has when read from a log, so one address is one ban whichever way it is
+ * written: an address as canonicalIp, `[v6]` without brackets, a network as parseNetwork (a /32
+ * or /128 is the address). Anything else (a host name, `notanip`) is an id as it stands:
+ * fail2ban bans such strings too.
+ */
+export function canonicalId(text: string): string {
+  const inner = text.length > 2 && text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  const ip = canonicalIp(inner);
+  if (ip !== null) return ip;
+  if (inner.includes('/')) return parseNetwork(inner)?.text ?? text;
+  return text;
+}
+
 /** Parse "a.b.c.d/nn", "a.b.c.d/255.255.0.0" or "v6/nn" into a matcher; null if not a network. */
 export function parseCidr(text: string): ((ip: string) => boolean) | null {
   const [addr, bits] = text.split('/');

@@ -9,8 +9,8 @@ import { time2str } from './time-value.js';
  * tickets leave stale nodes that are skipped when they surface).
  */
 
-/** fail2ban's end-of-ban stand-in for permanent bans (used for ordering and `--with-time`). */
-export const PERMANENT_END = 0x7fffffff;
+/** fail2ban's end-of-ban stand-in for permanent bans (Ticket.MAX_TIME; ordering, `--with-time`). */
+export const PERMANENT_END = 0x7fffffffffff;
 
 export type BanAddResult =
   | { status: 'added'; ticket: BanTicket }

@@ -106,6 +106,17 @@ describe('IgnoreList entries', () => {
     list.clear();
     expect(list.entries()).toEqual([]);
   });
+
+  it('keeps entries as fail2ban shows them: a /32, [v6] or mapped address is a single address', () => {
+    const { list } = make();
+    list.add('2001:DB8::7 ::ffff:10.1.1.1 10.2.2.2/32 [2001:db8::8] 10.3.3.3/24 foo.example');
+    list.add('2001:db8::7');
+    list.add('10.2.2.2');
+    expect(list.entries()).toEqual(['10.3.3.0/24', 'foo.example', '2001:db8::7', '10.1.1.1', '10.2.2.2', '2001:db8::8']);
+    expect(list.remove('2001:DB8::7')).toBe(true);
+    expect(list.remove('10.3.3.9/255.255.255.0')).toBe(true);
+    expect(list.entries()).toEqual(['foo.example', '10.1.1.1', '10.2.2.2', '2001:db8::8']);
+  });
 });
 
 describe('ignorecommand and ignorecache', () => {

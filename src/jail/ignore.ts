@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
-import { canonicalIp, ipFamily, toBigInt, type Family } from '../core/ip.js';
+import { canonicalId, canonicalIp, ipFamily, parseNetwork, toBigInt, type Family, type Network } from '../core/ip.js';
 import { pyInt, str2sec } from './time-value.js';
 
 /**
@@ -50,12 +50,7 @@ const DNS_TTL = 300;
 /** `file:` lists are re-checked at most once a second. */
 const FILE_LATENCY = 1;
 
-interface Net {
-  fam: Family;
-  base: bigint;
-  mask: bigint;
-  text: string;
-}
+type Net = Network;
 
 interface Addr {
   fam: Family;
@@ -347,45 +342,21 @@ function parseEntry(text: string): Parsed {
     const path = rest.startsWith('/') ? rest.replace(/^\/+/, '/') : rest;
     return { kind: 'file', text, file: { path, nextCheck: -Infinity, singles: new Set(), nets: [], raws: new Set() } };
   }
-  if (text.includes('/')) {
-    const net = parseNet(text);
+  // as fail2ban: `[v6]`, a mapped address and a /32 or /128 are single addresses
+  const id = canonicalId(text);
+  const ip = canonicalIp(id);
+  if (ip !== null) return { kind: 'single', ip };
+  if (id.includes('/')) {
+    const net = parseNet(id);
     if (net) return { kind: 'net', text: net.text, net };
   }
-  const ip = canonicalIp(text);
-  if (ip !== null) return { kind: 'single', ip };
   // something that could be a host name gets resolved; other strings only compare as ids
   return { kind: 'name', text, dns: /^(?=.*[A-Za-z])[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(text) };
 }
 
 /** `a.b.c.d/nn`, `a.b.c.d/m.m.m.m`, `v6/nn` → network with its masked text form (`10.0.0.0/8`). */
 export function parseNet(text: string): Net | null {
-  const slash = text.indexOf('/');
-  if (slash < 0) return null;
-  const addrText = canonicalIp(text.slice(0, slash));
-  const bits = text.slice(slash + 1);
-  if (addrText === null) return null;
-  const fam = ipFamily(addrText)!;
-  const width = fam === 'inet4' ? 32 : 128;
-  let prefix: number;
-  if (/^\d+$/.test(bits)) prefix = Number(bits);
-  else if (fam === 'inet4' && ipFamily(bits) === 'inet4') {
-    const m = toBigInt(bits)!.toString(2).padStart(32, '0');
-    if (!/^1*0*$/.test(m)) return null;
-    prefix = m.indexOf('0') < 0 ? 32 : m.indexOf('0');
-  } else return null;
-  if (prefix > width) return null;
-  const all = (1n << BigInt(width)) - 1n;
-  const mask = prefix === 0 ? 0n : (all >> BigInt(width - prefix)) << BigInt(width - prefix);
-  const base = toBigInt(addrText)! & mask;
-  const shown = prefix === width ? fromBigInt(base, fam) : `${fromBigInt(base, fam)}/${prefix}`;
-  return { fam, base, mask, text: shown };
-}
-
-function fromBigInt(v: bigint, fam: Family): string {
-  if (fam === 'inet4') return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join('.');
-  const groups: string[] = [];
-  for (let s = 112n; s >= 0n; s -= 16n) groups.push(((v >> s) & 0xffffn).toString(16));
-  return canonicalIp(groups.join(':'))!;
+  return parseNetwork(text);
 }
 
 function toAddr(canonical: string): Addr {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncrementDef } from '../config/types.js';
 import { ConfigError } from '../core/errors.js';
-import { BanTimeIncrement } from './increment.js';
+import { BanTimeIncrement, INCREMENT_OPTIONS } from './increment.js';
 
 const def = (over: Partial<IncrementDef> = {}): IncrementDef => ({
   enabled: true,
@@ -78,6 +78,37 @@ describe('BanTimeIncrement.failureRetry (known bad ids count more)', () => {
 });
 
 describe('BanTimeIncrement.set/get', () => {
+  it('shows None for options never set, as fail2ban 1.0.2 does (not the defaults in effect)', () => {
+    const inc = new BanTimeIncrement(def({ enabled: false }));
+    expect(INCREMENT_OPTIONS.map((o) => inc.get(o))).toEqual(INCREMENT_OPTIONS.map(() => null));
+    inc.set('increment', '');
+    expect(inc.get('increment')).toBe(false); // set to '': increment is False, the others None again
+    inc.set('factor', '2');
+    inc.set('factor', '');
+    expect(inc.get('factor')).toBeNull();
+  });
+
+  it('shows options set in the config as fail2ban 1.0.2 does: booleans, seconds, text', () => {
+    const d = def({ enabled: true, factor: 2, multipliers: [1, 2, 4], maxtime: 86400, rndtime: 600, overalljails: true });
+    const given = { increment: 'true', factor: '2', multipliers: '1 2 4', maxtime: '1d', rndtime: '10m', overalljails: 'true' };
+    const inc = new BanTimeIncrement(d, { given });
+    expect(INCREMENT_OPTIONS.map((o) => [o, inc.get(o)])).toEqual([
+      ['increment', true],
+      ['factor', '2'],
+      ['formula', null],
+      ['multipliers', '1 2 4'],
+      ['maxtime', 86400],
+      ['rndtime', 600],
+      ['overalljails', true],
+    ]);
+    // a reload replaces them all
+    inc.replace(def({ enabled: false }), {});
+    expect(inc.get('increment')).toBeNull();
+    expect(inc.enabled).toBe(false);
+    expect(() => { inc.replace(def({ formula: 'ban.Time *' }), { formula: 'ban.Time *' }); }).toThrow(/bantime\.formula/);
+    expect(inc.definition.formula).toBeNull();
+  });
+
   it('parses each option like fail2ban', () => {
     const inc = new BanTimeIncrement(def({ enabled: false }));
     inc.set('increment', 'true');
@@ -94,7 +125,8 @@ describe('BanTimeIncrement.set/get', () => {
     inc.set('multipliers', '1 2 4');
     expect(inc.get('multipliers')).toBe('1 2 4');
     inc.set('overalljails', 'yes');
-    expect(inc.get('overalljails')).toBe(true);
+    expect(inc.overalljails).toBe(true);
+    expect(inc.get('overalljails')).toBe('yes'); // fail2ban 1.0.2 keeps the text given by command
     inc.set('formula', 'ban.Time * 3');
     expect(inc.get('formula')).toBe('ban.Time * 3');
   });

@@ -30,17 +30,54 @@ export interface IncrementResult {
   error?: string;
 }
 
+/** The options as written in the jail's config (`bantime.factor = 2` → factor: '2'). */
+export type IncrementTexts = Partial<Record<IncrementOption, string>>;
+
 export class BanTimeIncrement {
   private def: IncrementDef;
-  /** `bantime.factor` as written (an expression) when set through `set`, for `get`. */
-  private factorText: string | null = null;
+  /**
+   * What `get bantime.<opt>` shows: only options that were set, as fail2ban keeps them (the
+   * text given, times in seconds, booleans from the config as booleans); unset ones are None.
+   */
+  private readonly shown = new Map<IncrementOption, string | number | boolean>();
   private formula: PyExpr | null = null;
   private readonly random: () => number;
 
-  constructor(def: IncrementDef, opts: { random?: () => number } = {}) {
+  constructor(def: IncrementDef, opts: { random?: () => number; given?: IncrementTexts } = {}) {
     this.def = { ...def, multipliers: [...def.multipliers] };
     this.random = opts.random ?? Math.random;
     this.compile();
+    this.showGiven(opts.given ?? {});
+  }
+
+  /** A new definition (reload): replaces every option, set or not. */
+  replace(def: IncrementDef, given: IncrementTexts = {}): void {
+    const next = { ...def, multipliers: [...def.multipliers] };
+    const saved = this.def;
+    this.def = next;
+    try {
+      this.compile();
+    } catch (err) {
+      this.def = saved;
+      throw err;
+    }
+    this.shown.clear();
+    this.showGiven(given);
+  }
+
+  private showGiven(given: IncrementTexts): void {
+    const d = this.def;
+    // fail2ban's config reader sends booleans and seconds for these, the text for the others
+    const parsed: Partial<Record<IncrementOption, number | boolean | null>> = {
+      increment: d.enabled,
+      overalljails: d.overalljails,
+      maxtime: d.maxtime,
+      rndtime: d.rndtime,
+    };
+    for (const opt of INCREMENT_OPTIONS) {
+      const text = given[opt];
+      if (text !== undefined && text.trim() !== '') this.shown.set(opt, parsed[opt] ?? text);
+    }
   }
 
   get enabled(): boolean {
@@ -103,7 +140,6 @@ export class BanTimeIncrement {
     const key = `bantime.${opt}`;
     const v = value.trim();
     const next: IncrementDef = { ...this.def };
-    let factorText = this.factorText;
     switch (opt) {
       case 'increment':
         next.enabled = pyBool(v);
@@ -113,7 +149,6 @@ export class BanTimeIncrement {
         break;
       case 'factor':
         next.factor = v === '' ? 1 : compilePyExpr(v, [], key)();
-        factorText = v === '' ? null : v;
         break;
       case 'formula':
         next.formula = v === '' ? null : v;
@@ -136,28 +171,17 @@ export class BanTimeIncrement {
       this.def = saved;
       throw err;
     }
-    this.factorText = factorText;
+    // fail2ban drops an option set to '' (increment becomes False), keeps times in seconds and
+    // the others as the text given
+    if (v === '' && opt !== 'increment') this.shown.delete(opt);
+    else if (opt === 'increment') this.shown.set(opt, next.enabled);
+    else if (opt === 'maxtime' || opt === 'rndtime') this.shown.set(opt, next[opt]!);
+    else this.shown.set(opt, value);
   }
 
   /** `get <jail> bantime.<opt>`: null when unset. */
   get(opt: IncrementOption): string | number | boolean | null {
-    const d = this.def;
-    switch (opt) {
-      case 'increment':
-        return d.enabled;
-      case 'overalljails':
-        return d.overalljails;
-      case 'factor':
-        return this.factorText ?? d.factor;
-      case 'formula':
-        return d.formula;
-      case 'multipliers':
-        return d.multipliers.length ? d.multipliers.join(' ') : null;
-      case 'maxtime':
-        return d.maxtime;
-      case 'rndtime':
-        return d.rndtime;
-    }
+    return this.shown.get(opt) ?? null;
   }
 }
 

@@ -113,7 +113,7 @@ describe('Jail counting and banning', () => {
       expect(t?.bantime).toBe(bantime);
       expect(jail.nextExpiry()).toBeNull();
       expect(jail.popExpired(T0 + 1e9)).toEqual([]);
-      expect(jail.banIpsWithTime()).toEqual([`192.0.2.6 \t2025-11-25 06:19:28 + ${bantime} = 2038-01-19 03:14:07`]);
+      expect(jail.banIpsWithTime()).toEqual([`192.0.2.6 \t2025-11-25 06:19:28 + ${bantime} = 9999-12-31 23:59:59`]);
     }
   });
 });
@@ -168,6 +168,26 @@ describe('Jail manual bans, restore and unban', () => {
     expect(jail.banManually(['192.0.2.30'])).toHaveLength(0);
     expect(logs.at(-1)).toBe('DEBUG [sshd] 192.0.2.30 already banned');
     expect(jail.status().totalBanned).toBe(2);
+  });
+
+  it('bans, checks and unbans an address by its canonical form, whichever way it is written', async () => {
+    const { jail } = setup({ maxretry: 1 });
+    const banned = jail.banManually(['2001:DB8:0::1', '::ffff:192.0.2.33', '192.0.2.1/32', 'notanip']);
+    expect(banned.map((t) => [t.id, t.ip])).toEqual([
+      ['2001:db8::1', '2001:db8::1'],
+      ['192.0.2.33', '192.0.2.33'],
+      ['192.0.2.1', '192.0.2.1'],
+      ['notanip', null],
+    ]);
+    // the same addresses again, differently written: no second ban
+    expect(jail.banManually(['2001:db8::1', '192.0.2.33', '[2001:db8::1]'])).toEqual([]);
+    expect(jail.banIps()).toEqual(['2001:db8::1', '192.0.2.33', '192.0.2.1', 'notanip']);
+    expect(['192.0.2.33', '::ffff:192.0.2.33', '2001:DB8::1', '192.0.2.1/32'].map((id) => jail.isBanned(id))).toEqual([true, true, true, true]);
+    const r = await jail.unban(['2001:DB8::1', '::ffff:192.0.2.33']);
+    expect(r.unbanned.map((t) => t.id)).toEqual(['2001:db8::1', '192.0.2.33']);
+    // an attempt counts for the address a log line would give
+    const t = await jail.attempt('::ffff:192.0.2.70');
+    expect([t?.id, t?.ip]).toEqual(['192.0.2.70', '192.0.2.70']);
   });
 
   it('restores tickets flagged restored, skipping ignored and finished ones', async () => {

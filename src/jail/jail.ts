@@ -2,10 +2,10 @@ import type { IncrementDef } from '../config/types.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import type { BanTicket, Failure } from '../core/failure.js';
-import { canonicalIp } from '../core/ip.js';
+import { canonicalId, canonicalIp } from '../core/ip.js';
 import { BanList, endOfBan } from './ban-list.js';
 import { FailWindow, type FailEntry } from './fail-window.js';
-import { INCREMENT_OPTIONS, BanTimeIncrement, type IncrementOption, type PreviousBan } from './increment.js';
+import { INCREMENT_OPTIONS, BanTimeIncrement, type IncrementOption, type IncrementTexts, type PreviousBan } from './increment.js';
 import { networkMatcher, type IgnoreList, type IgnoreSubject, type LogFn, type LogLevel } from './ignore.js';
 import { pyInt, sec2str, str2sec, time2str } from './time-value.js';
 
@@ -27,6 +27,8 @@ export interface JailOptions {
   /** Seconds; negative = permanent. */
   bantime: number;
   increment: IncrementDef;
+  /** The bantime.* options as written in the config (what `get` shows; unset ones are None). */
+  incrementGiven?: IncrementTexts;
   clock: Clock;
   ignore: IgnoreList;
   /** Latest recorded ban of an id; `overalljails` asks for every jail's history. */
@@ -81,7 +83,10 @@ export class Jail {
     this.name = opts.name;
     this.fails = new FailWindow({ maxretry: opts.maxretry, maxmatches: opts.maxmatches, findtime: opts.findtime });
     this.bantime = opts.bantime;
-    this.increment = new BanTimeIncrement(opts.increment, opts.random ? { random: opts.random } : {});
+    this.increment = new BanTimeIncrement(opts.increment, {
+      ...(opts.random ? { random: opts.random } : {}),
+      given: opts.incrementGiven ?? {},
+    });
     this.ignore = opts.ignore;
     this.clock = opts.clock;
     this.previousBan = opts.previousBan;
@@ -142,9 +147,10 @@ export class Jail {
   }
 
   /** `set <jail> attempt <id> [<match>…]`: a failure at now worth one retry per match (at least 1). */
-  async attempt(id: string, matches: readonly string[] = []): Promise<BanTicket | null> {
+  async attempt(given: string, matches: readonly string[] = []): Promise<BanTicket | null> {
     const now = this.clock.now();
-    const ip = canonicalIp(id) !== null ? id : null;
+    const id = canonicalId(given);
+    const ip = canonicalIp(id);
     if (await this.ignored({ id, ip, time: now, failures: 1, matches, fields: {} })) return null;
     this.log('INFO', `Attempt ${id} - ${time2str(now)}`);
     const e = this.fails.add({ id, ip, time: now, matches, fields: {} }, Math.max(matches.length, 1), now);
@@ -154,9 +160,11 @@ export class Jail {
   /** `set <jail> banip <id>…`: tickets at now (no ignore check); returns the new bans (count = length). */
   banManually(ids: readonly string[], now = this.clock.now()): BanTicket[] {
     const out: BanTicket[] = [];
-    for (const id of ids) {
+    for (const given of ids) {
+      // the form a log line gives, or `2001:DB8::1` and `2001:db8::1` would be two bans
+      const id = canonicalId(given);
       const t = this.ban(
-        { jail: this.name, id, ip: canonicalIp(id) !== null ? id : null, time: now, bantime: this.bantime, banCount: 0, failures: 0, matches: [], fields: {}, restored: false },
+        { jail: this.name, id, ip: canonicalIp(id), time: now, bantime: this.bantime, banCount: 0, failures: 0, matches: [], fields: {}, restored: false },
         now,
       );
       if (t) out.push(t);
@@ -191,7 +199,7 @@ export class Jail {
     const unbanned: BanTicket[] = [];
     const missed: string[] = [];
     for (const id of ids) {
-      const one = this.bans.remove(id) ?? this.bans.remove(canonicalIp(id) ?? id);
+      const one = this.bans.remove(id) ?? this.bans.remove(canonicalId(id));
       let removed: BanTicket[] = one ? [one] : [];
       if (!one) {
         const inNet = networkMatcher(id);
@@ -236,7 +244,7 @@ export class Jail {
   }
 
   isBanned(id: string): boolean {
-    return this.bans.has(id);
+    return this.bans.has(id) || this.bans.has(canonicalId(id));
   }
 
   status(): JailStatus {

@@ -70,5 +70,9 @@ describe('value parsing', () => {
   it('formats local time without fractions', () => {
     expect(time2str(1764051568.957)).toBe('2025-11-25 06:19:28');
     expect(time2str(0x7fffffff)).toBe('2038-01-19 03:14:07');
+    // fail2ban's end of a permanent ban (0x7FFFFFFFFFFF) and anything from 9999 on
+    expect(time2str(0x7fffffffffff)).toBe('9999-12-31 23:59:59');
+    expect(time2str(253402214400)).toBe('9999-12-31 23:59:59');
+    expect(time2str(Infinity)).toBe('9999-12-31 23:59:59');
   });
 });

@@ -27,8 +27,12 @@ export function pyBool(value: string | boolean): boolean {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
+/** fail2ban's time2str prints this instant and anything later as the end of year 9999. */
+const LAST_SHOWN = 253402214400;
+
 /** Local time `YYYY-mm-dd HH:MM:SS` (fractions truncated, like Python's strftime). */
 export function time2str(t: number): string {
+  if (!(t < LAST_SHOWN)) return '9999-12-31 23:59:59';
   const d = new Date(Math.floor(t) * 1000);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }

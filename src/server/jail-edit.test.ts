@@ -54,7 +54,9 @@ describe('filter edits', () => {
     expect(errorOf(() => editFilter(d1, 'delfailregex', ['x']))).toBe(
       "invalid literal for int() with base 10: 'x'",
     );
-    expect(errorOf(() => editFilter(d1, 'addfailregex', []))).toBe('Invalid command');
+    // no value: fail2ban's IndexError (the client prints "Sorry but the command is invalid")
+    expect(errorOf(() => editFilter(d1, 'addfailregex', []))).toBe('list index out of range');
+    expect(errorOf(() => editFilter(d1, 'addfailregex', ['a', 'b']))).toBe('Invalid command');
   });
 
   it('gives a filterless jail an empty filter to edit', () => {

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ActionDef, FilterDef, JailDef, LogPathDef } from '../config/types.js';
-import { badValue, invalidCommand } from '../control/errors.js';
+import { badValue, invalidCommand, missingArgument } from '../control/errors.js';
 import { pyRepr } from '../control/pyrepr.js';
 import { LogjailError, errorMessage } from '../core/errors.js';
 import { pyInt } from '../jail/time-value.js';
@@ -61,7 +61,8 @@ export function commandInt(v: string): number {
 }
 
 function oneArg(args: readonly string[]): string {
-  if (args.length !== 1) throw invalidCommand();
+  if (args.length === 0) throw missingArgument();
+  if (args.length > 1) throw invalidCommand();
   return args[0]!;
 }
 
@@ -137,7 +138,8 @@ export function addLogpath(
   args: readonly string[],
 ): LogPathDef[] | null {
   const [file, where = 'head', ...rest] = args;
-  if (file === undefined || rest.length > 0) throw invalidCommand();
+  if (file === undefined) throw missingArgument();
+  if (rest.length > 0) throw invalidCommand();
   const position = where.toLowerCase();
   if (position !== 'head' && position !== 'tail') throw badValue("File option must be 'head' or 'tail'");
   if (def.backend === 'systemd') throw badValue(`Jail '${def.name}' reads the journal: it has no log files`);

@@ -3,14 +3,14 @@ import { CommandAction } from '../actions/command/command-action.js';
 import type { ActionDef, JailDef, LogPathDef } from '../config/types.js';
 import type { JailControl } from '../control/api.js';
 import type { StatusPair } from '../control/beautify.js';
-import { badValue, invalidCommand } from '../control/errors.js';
+import { badValue, invalidCommand, missingArgument, noGetAction, noSetAction } from '../control/errors.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { BanTicket, Failure, LogLine } from '../core/failure.js';
 import { DateDetector } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
 import { IgnoreList } from '../jail/ignore.js';
-import { INCREMENT_OPTIONS } from '../jail/increment.js';
+import { INCREMENT_OPTIONS, type IncrementTexts } from '../jail/increment.js';
 import { Jail, type JailOptionKey } from '../jail/jail.js';
 import { pyBool } from '../jail/time-value.js';
 import type { Logger } from '../observe/logger.js';
@@ -100,6 +100,7 @@ export class JailRuntime implements JailControl {
       findtime: def.findtime,
       bantime: def.bantime,
       increment: def.increment,
+      incrementGiven: incrementTexts(def),
       clock: deps.clock,
       ignore,
       previousBan: deps.store ? (id, all) => deps.store!.previousBan(id, all ? null : def.name) : undefined,
@@ -222,6 +223,7 @@ export class JailRuntime implements JailControl {
     const saved = store.currentBans(this.name, now, {
       maxBantime: this.jail.maxBantime(),
       incrementEnabled: this.jail.increment.enabled,
+      bantime: this.jail.bantime,
     });
     const restored = await this.jail.restore(saved);
     if (restored.length > 0) await this.applyBans(restored, false);
@@ -452,6 +454,8 @@ export class JailRuntime implements JailControl {
 
   /** Swap in a new definition without losing bans (reload). */
   async reconfigure(def: JailDef): Promise<void> {
+    // first: a formula that does not compile must leave the jail as it was
+    this.jail.increment.replace(def.increment, incrementTexts(def));
     const oldDef = this.def;
     this.def = def;
     this.filter = this.buildFilter(def);
@@ -547,7 +551,8 @@ export class JailRuntime implements JailControl {
         break;
       }
       case 'logencoding': {
-        if (args.length !== 1) throw invalidCommand();
+        if (args.length === 0) throw missingArgument();
+        if (args.length > 1) throw invalidCommand();
         const enc = args[0]!.trim();
         if (enc.toLowerCase() !== 'auto') {
           try {
@@ -582,7 +587,7 @@ export class JailRuntime implements JailControl {
   private async editActions(key: string, args: string[]): Promise<unknown> {
     if (key === 'addaction') {
       const [name, ...rest] = args;
-      if (name === undefined) throw invalidCommand();
+      if (name === undefined) throw missingArgument();
       if (this.actionDefs.some((a) => a.actname === name)) throw badValue(`Action ${name} already exists`);
       const def = newAction(name, rest);
       this.actionDefs = [...this.actionDefs, def];
@@ -594,7 +599,8 @@ export class JailRuntime implements JailControl {
       return name;
     }
     if (key === 'delaction') {
-      if (args.length !== 1) throw invalidCommand();
+      if (args.length === 0) throw missingArgument();
+      if (args.length > 1) throw invalidCommand();
       const i = this.actionIndex(args[0]);
       this.actionDefs = this.actionDefs.filter((_, n) => n !== i);
       this.def = { ...this.def, actions: this.actionDefs };
@@ -609,10 +615,11 @@ export class JailRuntime implements JailControl {
     }
     // action ACT PROP VALUE, or action ACT METHOD [JSON]
     const [act, prop, value, ...rest] = args;
-    if (prop === undefined) throw invalidCommand();
+    if (prop === undefined) throw missingArgument();
     const i = this.actionIndex(act);
     if (ACTION_METHODS.includes(prop)) return this.callAction(act!, prop, args.slice(2));
-    if (value === undefined || rest.length > 0) throw invalidCommand();
+    if (value === undefined) throw missingArgument();
+    if (rest.length > 0) throw invalidCommand();
     let edited: { def: ActionDef; value: string };
     try {
       edited = setActionProperty(this.actionDefs[i]!, prop, value);
@@ -732,18 +739,19 @@ export class JailRuntime implements JailControl {
       return this.jail.getOption(key as JailOptionKey);
     }
     if (key === 'action' || key === 'actionproperties' || key === 'actionmethods') {
+      if (args[0] === undefined || (key === 'action' && args[1] === undefined)) throw missingArgument();
       const act = this.actionDefs[this.actionIndex(args[0])]!;
       if (key === 'actionproperties') return actionProperties(act);
       if (key === 'actionmethods') return ACTION_METHODS;
-      if (args[1] === undefined) throw invalidCommand();
-      return actionProperty(act, args[1]);
+      return actionProperty(act, args[1]!);
     }
-    throw invalidCommand();
+    throw noGetAction();
   }
 
   async set(key: string, args: string[]): Promise<unknown> {
     const one = (): string => {
-      if (args.length !== 1) throw invalidCommand();
+      if (args.length === 0) throw missingArgument();
+      if (args.length > 1) throw invalidCommand();
       return args[0]!;
     };
     if (FILTER_EDITS.has(key)) return this.applyFilterEdit(key, args);
@@ -766,29 +774,29 @@ export class JailRuntime implements JailControl {
         this.jail.ignore.ignorecommand = one();
         this.def = { ...this.def, ignorecommand: this.jail.ignore.ignorecommand };
         return this.jail.ignore.ignorecommand;
-      case 'ignorecache':
+      case 'ignorecache': {
+        const spec = one();
         try {
-          this.jail.ignore.setCache(one());
+          this.jail.ignore.setCache(spec);
         } catch (e) {
           throw commandError(e);
         }
         return this.jail.ignore.cacheInfo();
+      }
       case 'banip': {
-        if (args.length === 0) throw invalidCommand();
         const tickets = this.jail.banManually(args);
         await this.applyBans(tickets, true);
         this.armExpiry();
         return tickets.length;
       }
       case 'unbanip': {
+        if (args.length === 0) throw missingArgument();
         const report = args[0] === '--report-absent';
-        const ids = report ? args.slice(1) : args;
-        if (ids.length === 0) throw invalidCommand();
-        return this.unbanIds(ids, report);
+        return this.unbanIds(report ? args.slice(1) : args, report);
       }
       case 'attempt': {
         const [id, ...matches] = args;
-        if (id === undefined) throw invalidCommand();
+        if (id === undefined) throw missingArgument();
         const t = await this.jail.attempt(id, matches);
         if (t) {
           await this.applyBans([t], true);
@@ -800,6 +808,7 @@ export class JailRuntime implements JailControl {
         for (const a of args) this.jail.ignore.add(a);
         return this.jail.ignore.entries();
       case 'delignoreip':
+        if (args.length === 0) throw missingArgument();
         for (const a of args) this.jail.ignore.remove(a);
         return this.jail.ignore.entries();
       case 'idle':
@@ -808,22 +817,35 @@ export class JailRuntime implements JailControl {
       case 'findtime':
       case 'bantime':
       case 'maxretry':
-      case 'maxmatches':
+      case 'maxmatches': {
+        const value = one();
         try {
-          return this.jail.setOption(key, one());
+          return this.jail.setOption(key, value);
         } catch (e) {
           throw badValue(errorMessage(e));
         }
+      }
     }
     if (key.startsWith('bantime.') && (INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) {
+      const value = one();
       try {
-        return this.jail.setOption(key as JailOptionKey, one());
+        return this.jail.setOption(key as JailOptionKey, value);
       } catch (e) {
         throw badValue(errorMessage(e));
       }
     }
-    throw invalidCommand();
+    throw noSetAction(key);
   }
+}
+
+/** The bantime.* options the jail's config sets, as written. */
+function incrementTexts(def: JailDef): IncrementTexts {
+  const out: IncrementTexts = {};
+  for (const opt of INCREMENT_OPTIONS) {
+    const v = def.options[`bantime.${opt}`];
+    if (v !== undefined) out[opt] = v;
+  }
+  return out;
 }
 
 /**

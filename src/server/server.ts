@@ -5,10 +5,12 @@ import type { FullConfig, JailDef } from '../config/types.js';
 import type { ReloadOptions, ServerApi } from '../control/api.js';
 import type { AllStatus } from '../control/beautify.js';
 import { execute } from '../control/commands.js';
-import { badValue, duplicateJail, unknownJail } from '../control/errors.js';
+import { badValue, duplicateJail, exceptionRepr, unknownJail } from '../control/errors.js';
+import { pyRepr } from '../control/pyrepr.js';
 import { socketAlive, startSocketServer, type ControlSocket } from '../control/socket-server.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, LogjailError } from '../core/errors.js';
+import { canonicalId } from '../core/ip.js';
 import { enableLinearFallback } from '../filter/translate/index.js';
 import { MemorySettle } from './memory-settle.js';
 import { createLogger, type Logger } from '../observe/logger.js';
@@ -107,7 +109,7 @@ export class Server implements ServerApi {
     this.socket = await startSocketServer({
       path: this.socketPath,
       force: this.opts.force ?? false,
-      handler: (cmd) => execute(this, cmd),
+      handler: (cmd) => this.command(cmd),
       beforeListen: () => {
         this.writePidfile();
       },
@@ -126,6 +128,16 @@ export class Server implements ServerApi {
     }, 10_000);
     this.positionsTimer.unref();
     this.purge();
+  }
+
+  /** One command from the socket; a failure is logged as fail2ban's transmitter logs it. */
+  private async command(cmd: string[]): Promise<unknown> {
+    try {
+      return await execute(this, cmd);
+    } catch (e) {
+      this.logger.child('transmitter').error(`Command ${pyRepr(cmd)} has failed. Received ${exceptionRepr(e)}`);
+      throw e;
+    }
   }
 
   private purge(): void {
@@ -259,15 +271,12 @@ export class Server implements ServerApi {
     this.opts.onStopped?.();
   }
 
+  /** Starts a jail the server holds (e.g. one made by `add`). One ended by `stop <jail>` is
+   *  gone, as in fail2ban 1.0.2: `reload` brings it back. */
   async startJail(name: string): Promise<void> {
     const rt = this.jails.get(name);
-    if (rt) {
-      if (!rt.started) await this.startRuntime(rt);
-      return;
-    }
-    const def = this.config.jails.find((j) => j.name === name);
-    if (!def) throw unknownJail(name);
-    await this.addJail(def);
+    if (!rt) throw unknownJail(name);
+    if (!rt.started) await this.startRuntime(rt);
   }
 
   async stopJail(name: string): Promise<void> {
@@ -293,45 +302,66 @@ export class Server implements ServerApi {
       throw badValue(errorMessage(e));
     }
     const enabled = next.jails.filter((j) => j.enabled);
+    const log = this.logger.child('server');
+    // fail2ban brackets a reload with these lines, also one that fails (an unknown jail)
+    log.info(o.jail === null ? 'Reload all jails' : `Reload jail ${o.jail}`);
+    try {
+      await this.reloadJails(next, enabled, o);
+    } finally {
+      log.info('Reload finished.');
+    }
+  }
+
+  private async reloadJails(next: FullConfig, enabled: JailDef[], o: ReloadOptions): Promise<void> {
+    let defs = enabled;
     if (o.jail !== null) {
       const def = enabled.find((j) => j.name === o.jail);
-      if (!def) {
+      // a jail the server does not have (never started, or stopped) is reloaded only --if-exists
+      if (!def || (!this.jails.has(def.name) && !o.ifExists)) {
         if (o.ifExists) return;
         throw unknownJail(o.jail);
       }
       this.config = { ...this.config, jails: this.config.jails.map((j) => (j.name === def.name ? def : j)) };
-      await this.reloadJail(def, o);
-      return;
+      defs = [def];
+    } else {
+      this.config = next;
+      this.dbmaxmatches = next.server.dbmaxmatches;
+      this.dbpurgeage = next.server.dbpurgeage;
     }
-    this.config = next;
-    this.dbmaxmatches = next.server.dbmaxmatches;
-    this.dbpurgeage = next.server.dbpurgeage;
+    // fail2ban's order: unban first, then each jail, then the jails no longer configured
+    if (o.unban) for (const d of defs) await this.jails.get(d.name)?.unbanEverything();
+    const reloaded: string[] = [];
+    for (const def of defs) if (await this.reloadJail(def, o)) reloaded.push(def.name);
+    for (const name of reloaded) this.logger.child('server').info(`Jail ${pyRepr(name)} reloaded`);
+    if (o.jail !== null) return;
     for (const name of this.jailNames()) {
       if (!enabled.some((j) => j.name === name)) await this.stopJail(name);
     }
-    for (const def of enabled) await this.reloadJail(def, o);
   }
 
-  private async reloadJail(def: JailDef, o: ReloadOptions): Promise<void> {
+  /** True when a running jail took the new definition (not started, not restarted). */
+  private async reloadJail(def: JailDef, o: ReloadOptions): Promise<boolean> {
     const cur = this.jails.get(def.name);
     if (!cur) {
       await this.addJail(def);
-      return;
+      return false;
     }
-    if (o.unban) await cur.unbanEverything();
     if (o.restart) {
       await this.stopJail(def.name);
       await this.addJail(def);
-      return;
+      return false;
     }
+    this.logger.child('server').info(`Reload jail ${pyRepr(def.name)}`);
     await cur.reconfigure(def);
+    return true;
   }
 
   async unban(ids: string[] | 'all'): Promise<number> {
     let n = 0;
     for (const j of this.jails.values())
       n += ids === 'all' ? await j.unbanEverything() : await j.unbanIds(ids, false);
-    if (ids !== 'all') for (const id of ids) this.store?.removeBan(null, id);
+    // also rows of ids no jail holds now (fail2ban deletes those too), by the id the jails would use
+    if (ids !== 'all') for (const id of ids) this.store?.removeBan(null, canonicalId(id));
     else this.store?.removeAllBans(null);
     return n;
   }

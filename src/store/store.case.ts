@@ -74,7 +74,7 @@ export function defineBanStoreContract<S extends ContractStore>(name: string, h:
       expect(b?.failures).toBe(5);
     });
 
-    it('skips expired bans and restores any negative bantime as permanent (-1)', () => {
+    it('skips expired bans and restores a permanent ban with its own negative bantime', () => {
       const s = open();
       s.addBan(ticket({ id: '192.0.2.1', time: NOW - 700, bantime: 600 }), 10);
       s.addBan(ticket({ id: '192.0.2.2', time: NOW - 600, bantime: 600 }), 10); // ends exactly now
@@ -84,9 +84,15 @@ export function defineBanStoreContract<S extends ContractStore>(name: string, h:
       const got = s.currentBans('sshd', NOW).map((t) => [t.id, t.bantime]);
       expect(got).toEqual([
         ['192.0.2.3', -1],
-        ['192.0.2.4', -1],
+        ['192.0.2.4', -5],
         ['192.0.2.5', 600],
       ]);
+    });
+
+    it('stores -2 (fail2ban\'s "bantime unknown") as -1; unknown rows restore with the jail\'s bantime', () => {
+      const s = open();
+      s.addBan(ticket({ id: '192.0.2.1', time: NOW - 1e6, bantime: -2 }), 10);
+      expect(s.currentBans('sshd', NOW).map((t) => [t.id, t.bantime])).toEqual([['192.0.2.1', -1]]);
     });
 
     it('caps restored bantimes to maxBantime and drops those that then ended', () => {

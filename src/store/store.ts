@@ -6,7 +6,8 @@ import type { BanTicket } from '../core/failure.js';
  *
  * Conventions shared by every implementation (the contract test in store.case.ts checks them):
  * - times are stored as integer seconds (`Math.round(ticket.time)`);
- * - any negative bantime means permanent and is stored as -1 (what fail2ban writes and expects);
+ * - any negative bantime means permanent and is stored as it is (-1, -10 …), so a restored ban
+ *   keeps its own; only -2, fail2ban's "bantime unknown" marker, is stored as -1;
  * - the stored `bancount` is the number of bans including this one (fail2ban's meaning), i.e.
  *   `ticket.banCount + 1`; restored tickets get `banCount = bancount - 1`.
  */
@@ -35,6 +36,8 @@ export interface CurrentBansOptions {
   maxBantime?: number;
   /** Whether bantime.increment is on (informational: the cap above already encodes the difference). */
   incrementEnabled?: boolean;
+  /** The jail's bantime: what a row of unknown bantime (upgraded from schema 2) is restored with. */
+  bantime?: number;
 }
 
 export interface BanStore {
@@ -76,7 +79,9 @@ export const UNKNOWN_BANTIME = -2;
 export const DEFAULT_BANTIME = 600;
 
 export function storedBantime(bantime: number): number {
-  return bantime < 0 ? -1 : Math.round(bantime);
+  const bt = Math.round(bantime);
+  if (bantime < 0 && bt >= 0) return -1; // -0.4 rounds to 0, which is not permanent
+  return bt === UNKNOWN_BANTIME ? -1 : bt;
 }
 
 export function storedTime(time: number): number {
@@ -132,8 +137,9 @@ export function ticketParts(
 }
 
 /**
- * The restore rule of §3.5 for one latest-ban row: returns the bantime to restore with,
- * or null when the ban is over at `now` (after capping to the jail's maximum).
+ * The restore rule of §3.5 for one latest-ban row: returns the bantime to restore with (a
+ * permanent one as it was stored), or null when the ban is over at `now` (after capping to
+ * the jail's maximum).
  */
 export function restoreBantime(
   timeofban: number,
@@ -143,10 +149,11 @@ export function restoreBantime(
 ): number | null {
   const cap = opts?.maxBantime !== undefined && opts.maxBantime >= 0 ? opts.maxBantime : null;
   let bt = bantime;
-  if (bt === UNKNOWN_BANTIME) bt = cap ?? DEFAULT_BANTIME;
+  // fail2ban gives such rows the jail's bantime
+  if (bt === UNKNOWN_BANTIME) bt = opts?.bantime ?? cap ?? DEFAULT_BANTIME;
   else if (cap !== null && (bt < 0 || bt > cap)) bt = cap;
   if (bt >= 0 && timeofban + bt <= now) return null;
-  return bt < 0 ? -1 : bt;
+  return bt;
 }
 
 /** Whether a latest-ban row may be purged (anatomy §6). */

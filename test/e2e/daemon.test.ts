@@ -1,13 +1,22 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { built, daemonRoots, syslogNow, waitFor } from './harness.js';
+import { readStore } from './daemon-tools.js';
+import { built, daemonRoots, syslogNow, waitFor, type DaemonRoot } from './harness.js';
 
 /**
  * The real daemon and client, as a user runs them: config tree in a temp dir, log lines
  * appended to a file, bans observed through a recording action and the client's output.
  */
 const root = daemonRoots();
+
+/** The socket answers before the jails have started; commands to a jail wait for its start line. */
+const jailStarted = (d: DaemonRoot, name: string, count = 1): Promise<void> =>
+  waitFor(
+    () => readFileSync(d.serverLog, 'utf8').split(`Jail '${name}' started`).length > count,
+    10_000,
+    `jail ${name} started`,
+  );
 
 describe.skipIf(!built())('daemon', () => {
   it('bans at the maxretry-th failure and shows it in status', async () => {
@@ -95,6 +104,22 @@ describe.skipIf(!built())('daemon', () => {
     ).toHaveLength(1);
   });
 
+  it('a permanent ban keeps its own negative bantime across a restart', async () => {
+    const d = root({ jail: { bantime: '-10' } });
+    await d.start();
+    await jailStarted(d, 'test');
+    expect(d.client(['set', 'test', 'banip', '192.0.2.31']).stdout).toBe('1\n');
+    // fail2ban shows a permanent ban's end as the last second of year 9999
+    const shown = /^192\.0\.2\.31 \t\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+ -10 = 9999-12-31 23:59:59\n$/;
+    expect(d.client(['get', 'test', 'banip', '--with-time']).stdout).toMatch(shown);
+    await d.stop();
+    await d.start();
+    await jailStarted(d, 'test', 2);
+    await waitFor(() => d.client(['get', 'test', 'banip']).stdout === '192.0.2.31\n', 5000, 'restored ban');
+    expect(d.client(['get', 'test', 'banip', '--with-time']).stdout).toMatch(shown);
+    expect(readFileSync(d.serverLog, 'utf8')).toMatch(/NOTICE {2}\[test\] Restore Ban 192\.0\.2\.31\n/);
+  });
+
   it('ignores addresses in ignoreip', async () => {
     const d = root({ jail: { ignoreip: '192.0.2.0/28 127.0.0.1' } });
     await d.start();
@@ -165,6 +190,105 @@ describe.skipIf(!built())('daemon', () => {
     expect(d.client(['get', 'test', 'actions']).stdout).toBe(
       'The jail test has the following actions:\nrecord\n',
     );
+  });
+
+  it('bans by command in the form a log line gives: one address is one ban however it is written', async () => {
+    const d = root();
+    await d.start();
+    await jailStarted(d, 'test');
+    const c = (...args: string[]): string => d.client(args).stdout;
+    // fail2ban 1.0.2 answers the same to each of these
+    expect(c('set', 'test', 'banip', '2001:DB8:0::1', '::ffff:192.0.2.33', '192.0.2.1/32', 'notanip')).toBe('4\n');
+    expect(c('get', 'test', 'banip')).toBe('2001:db8::1 192.0.2.33 192.0.2.1 notanip\n');
+    expect(c('set', 'test', 'banip', '2001:db8::1')).toBe('0\n');
+    expect(c('banned', '192.0.2.33', '::ffff:192.0.2.33', '2001:DB8::1')).toBe("[['test'], ['test'], ['test']]\n");
+    expect(c('get', 'test', 'banned', '192.0.2.1/32')).toBe('1\n');
+    expect(c('set', 'test', 'unbanip', '2001:db8::1')).toBe('1\n');
+    // fail2ban looks these two up by their text and answers 0; we find the ban they name
+    expect(c('set', 'test', 'unbanip', '192.0.2.1/32')).toBe('1\n');
+    expect(c('unban', '::ffff:192.0.2.33')).toBe('1\n');
+    expect(c('get', 'test', 'banip')).toBe('notanip\n');
+    await waitFor(() => d.records().includes('-192.0.2.33'), 3000, 'unban action');
+    expect(d.records().map((l) => l.split(' ')[0])).toEqual([
+      'start',
+      '+2001:db8::1',
+      '+192.0.2.33',
+      '+192.0.2.1',
+      '+notanip',
+      '-2001:db8::1',
+      '-192.0.2.1',
+      '-192.0.2.33',
+    ]);
+    expect([...readStore(d.db, 'test').bans]).toEqual(['notanip']);
+  });
+
+  it('bantime.* options: None until set, then as fail2ban 1.0.2 shows them (config, reload, command)', async () => {
+    const d = root();
+    await d.start();
+    await jailStarted(d, 'test');
+    const get = (opt: string): string => d.client(['get', 'test', `bantime.${opt}`]).stdout;
+    const opts = ['increment', 'factor', 'formula', 'multipliers', 'maxtime', 'rndtime', 'overalljails'];
+    expect(opts.map(get)).toEqual(opts.map(() => 'None\n'));
+    d.writeConf(
+      'jail.local',
+      '[test]\nbantime.increment = true\nbantime.factor = 2\nbantime.multipliers = 1 2 4\nbantime.maxtime = 1d\nbantime.rndtime = 10m\nbantime.overalljails = true\n',
+    );
+    expect(d.client(['reload']).stdout).toBe('OK\n');
+    expect(opts.map(get)).toEqual(['True\n', '2\n', 'None\n', '1 2 4\n', '86400\n', '600\n', 'True\n']);
+    expect(d.client(['set', 'test', 'bantime.overalljails', 'on']).stdout).toBe('on\n');
+    expect(d.client(['set', 'test', 'bantime.maxtime', '']).stdout).toBe('None\n');
+  });
+
+  it('a jail ended by `stop <jail>` is gone until a reload brings it back', async () => {
+    const d = root();
+    await d.start();
+    await jailStarted(d, 'test');
+    expect(d.client(['stop', 'test']).stdout).toBe('Jail stopped\n');
+    const gone = { status: 255, stdout: "Sorry but the jail 'test' does not exist\n" };
+    expect(d.client(['start', 'test'])).toMatchObject(gone);
+    expect(d.client(['reload', 'test'])).toMatchObject(gone);
+    expect(d.client(['status']).stdout).toBe('Status\n|- Number of jail:\t0\n`- Jail list:\t\n');
+    expect(d.client(['reload', '--if-exists', 'test']).stdout).toBe('OK\n');
+    expect(d.client(['status']).stdout).toBe('Status\n|- Number of jail:\t1\n`- Jail list:\ttest\n');
+  });
+
+  it('logs failed commands and reloads with fail2ban 1.0.2\'s lines', async () => {
+    const d = root();
+    d.writeConf('jail.local', `[other]\nenabled = true\nfilter = testauth\nlogpath = ${d.log}\naction = record\n`);
+    await d.start();
+    const newLines = (() => {
+      let seen = 0;
+      return (): string[] => {
+        const all = readFileSync(d.serverLog, 'utf8').split('\n').filter(Boolean);
+        const out = all.slice(seen).map((l) => l.replace(/^\S+ \S+ /, '').replace(/\[\d+\]/, '[PID]'));
+        seen = all.length;
+        return out;
+      };
+    })();
+    await jailStarted(d, 'other');
+    newLines();
+    expect(d.client(['status', 'nosuch']).status).toBe(255);
+    expect(d.client(['get', 'test']).status).toBe(255);
+    expect(newLines()).toEqual([
+      "fail2ban.transmitter    [PID]: ERROR   Command ['status', 'nosuch'] has failed. Received UnknownJailException('nosuch')",
+      "fail2ban.transmitter    [PID]: ERROR   Command ['get', 'test'] has failed. Received IndexError('list index out of range')",
+    ]);
+    expect(d.client(['reload']).stdout).toBe('OK\n');
+    expect(newLines()).toEqual([
+      'fail2ban.server         [PID]: INFO    Reload all jails',
+      "fail2ban.server         [PID]: INFO    Reload jail 'test'",
+      "fail2ban.server         [PID]: INFO    Reload jail 'other'",
+      "fail2ban.server         [PID]: INFO    Jail 'test' reloaded",
+      "fail2ban.server         [PID]: INFO    Jail 'other' reloaded",
+      'fail2ban.server         [PID]: INFO    Reload finished.',
+    ]);
+    expect(d.client(['reload', 'test']).stdout).toBe('OK\n');
+    expect(newLines()).toEqual([
+      'fail2ban.server         [PID]: INFO    Reload jail test',
+      "fail2ban.server         [PID]: INFO    Reload jail 'test'",
+      "fail2ban.server         [PID]: INFO    Jail 'test' reloaded",
+      'fail2ban.server         [PID]: INFO    Reload finished.',
+    ]);
   });
 
   it('reload with a broken config reports file:line and keeps running with its bans', async () => {

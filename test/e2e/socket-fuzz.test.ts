@@ -124,7 +124,6 @@ describe.skipIf(!built())('control socket under hostile input', () => {
       '{"cmd": ["get", "__proto__", "banip"]}',
       '{"cmd": ["get", "constructor", "banip"]}',
       '{"cmd": ["set", "test", "__proto__", "x"]}',
-      '{"cmd": ["set", "test", "banip"]}',
       '{"cmd": ["set", "test", "maxretry", "many"]}',
       '{"cmd": ["set", "test", "bantime", "1e999h"]}',
       '{"cmd": ["set", "test", "unbanip"]}',
@@ -151,6 +150,8 @@ describe.skipIf(!built())('control socket under hostile input', () => {
     const again = await exchange('{"cmd":["ping"]}\n', { want: 1 });
     expect(parsed(again.lines[0]!)).toEqual({ ok: true, value: 'pong' });
     expect(await ask(d.sock, ['get', 'test', 'maxretry'])).toEqual({ ok: true, value: 3 });
+    // banip with no address is no error: fail2ban 1.0.2 answers 0 (bans nothing)
+    expect(await ask(d.sock, ['set', 'test', 'banip'])).toEqual({ ok: true, value: 0 });
     await stillServing();
   });
 

@@ -92,7 +92,7 @@ describe('SqliteBanStore on disk', () => {
     db.close();
   });
 
-  it('writes rows in fail2ban layout: int seconds, -1 permanent, bancount = bans so far, JSON data', () => {
+  it('writes rows in fail2ban layout: int seconds, the bantime as given (-3 too), bancount = bans so far, JSON data', () => {
     const file = join(tempDir(), 'db.sqlite3');
     const s = SqliteBanStore.open(file);
     s.addJail('sshd');
@@ -105,13 +105,13 @@ describe('SqliteBanStore on disk', () => {
         jail: 'sshd',
         ip: '192.0.2.10',
         timeofban: NOW + 1,
-        bantime: -1,
+        bantime: -3,
         bancount: 2,
         data: '{"matches":["b","c"],"failures":5,"user":"root"}',
       },
     ]);
     expect(db.prepare('SELECT ip, jail, timeofban, bantime, bancount FROM bips').all()).toEqual([
-      { ip: '192.0.2.10', jail: 'sshd', timeofban: NOW + 1, bantime: -1, bancount: 2 },
+      { ip: '192.0.2.10', jail: 'sshd', timeofban: NOW + 1, bantime: -3, bancount: 2 },
     ]);
     db.close();
   });
@@ -180,6 +180,8 @@ describe('SqliteBanStore on disk', () => {
       ],
     );
     expect(s.currentBans('sshd', NOW + 1000, { maxBantime: 600 })).toEqual([]);
+    // fail2ban gives them the jail's bantime: in a permanent jail they are permanent
+    expect(s.currentBans('sshd', NOW + 1000, { maxBantime: -1, bantime: -1 }).map((t) => t.bantime)).toEqual([-1, -1]);
     s.close();
     const check = raw(file);
     expect(check.prepare('SELECT version FROM fail2banDb').get()).toEqual({ version: 4 });
