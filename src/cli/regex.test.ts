@@ -134,6 +134,12 @@ const CASES: [string, string[]][] = [
     '-L 3 multi-line regex',
     ['-L3', L('sshd'), 'sshd\\[(?P<pid>\\d+)\\]: Connection from <HOST>.*\\n.*sshd\\[(?P=pid)\\]: Failed'],
   ],
+  // -L on prefregex filters: the prefregex keeps single-line ^/$ on the multi-line buffer
+  ['-L 5, sshd filter (prefregex)', ['-r', '-L', '5', L('sshd'), 'sshd']],
+  ['-L 2, dovecot filter (prefregex)', ['-r', '-L', '2', L('dovecot'), 'dovecot']],
+  ['-L 2, asterisk (content hit mapped onto the buffer)', ['-r', '-L', '2', '--print-all-matched', L('asterisk'), 'asterisk']],
+  ['-L 2 -o row, sshd filter', ['-r', '-L', '2', '-o', 'row', L('sshd'), 'sshd']],
+  ['-L 2 -o ip, asterisk', ['-r', '-L', '2', '-o', 'ip', L('asterisk'), 'asterisk']],
   ['custom -d', ['-r', '-d', '^%b %d %H:%M:%S', L('dovecot'), 'dovecot']],
   ['custom -d, literal regex', ['-d', '{^LN-BEG}%b %d %H:%M:%S', L('sshd'), 'from <HOST>']],
   ['IGNOREREGEX', ['-r', L('dovecot'), 'dovecot', 'rip=192\\.0\\.2\\.']],
