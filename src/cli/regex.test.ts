@@ -140,6 +140,9 @@ const CASES: [string, string[]][] = [
   ['-L 2, asterisk (content hit mapped onto the buffer)', ['-r', '-L', '2', '--print-all-matched', L('asterisk'), 'asterisk']],
   ['-L 2 -o row, sshd filter', ['-r', '-L', '2', '-o', 'row', L('sshd'), 'sshd']],
   ['-L 2 -o ip, asterisk', ['-r', '-L', '2', '-o', 'ip', L('asterisk'), 'asterisk']],
+  // first-match mode: an MLFID no-failure hit ends the line with nothing listed (no hit, not ignored)
+  ['--no-check-all', ['-r', '--no-check-all', L('sshd'), 'sshd']],
+  ['--no-check-all -v, aggressive mode', ['-r', '-v', '--no-check-all', L('sshd'), 'sshd[mode=aggressive]']],
   ['custom -d', ['-r', '-d', '^%b %d %H:%M:%S', L('dovecot'), 'dovecot']],
   ['custom -d, literal regex', ['-d', '{^LN-BEG}%b %d %H:%M:%S', L('sshd'), 'from <HOST>']],
   ['IGNOREREGEX', ['-r', L('dovecot'), 'dovecot', 'rip=192\\.0\\.2\\.']],

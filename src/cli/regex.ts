@@ -503,6 +503,12 @@ interface Entry {
   keys?: readonly string[];
   /** The time is an int in fail2ban (see timeRepr). */
   intTime?: boolean;
+  /**
+   * First-match mode (--no-check-all): a no-failure hit that only updated its MLFID session.
+   * fail2ban returns before listing it, so it is no hit and does not make the line ignored; it
+   * is kept for the `-o row` key order of the session.
+   */
+  sessionOnly?: true;
 }
 
 type Resolver = (host: string) => Promise<string[]>;
@@ -560,7 +566,7 @@ function entriesOf(r: LineResult, resolved: Map<string, string[]> | null, now: n
   }
   // first-match mode: a no-failure hit that only updated its MLFID session
   for (; r.nofailHits && ni < r.nofailHits.length; ni++) {
-    out.push({ regex: r.nofailHits[ni]!, id: null, time: r.time ?? now, nofail: true, failure: null });
+    out.push({ regex: r.nofailHits[ni]!, id: null, time: r.time ?? now, nofail: true, failure: null, sessionOnly: true });
   }
   return out;
 }
@@ -1002,6 +1008,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;
       let isIgnored = r.ignoreHits.length > 0;
       for (const e of entries) {
+        if (e.sessionOnly) continue;
         if (!fmt) {
           hits[e.regex] = (hits[e.regex] ?? 0) + 1;
           // fail2ban flags an entry once two others were already kept for this line; the list is
