@@ -238,6 +238,15 @@ describe('errors: one line on stderr, exit 255, no stack', () => {
     expect(r.out).toBe('');
   });
 
+  it('a directory as log path', async () => {
+    for (const dir of [tmpdir(), '/tmp/']) {
+      const r = await ours([dir, 'sshd']);
+      expect(r.code).toBe(255);
+      expect(r.err).toBe(`ERROR: log path is a directory, not a file: ${dir}\n`);
+      expect(r.out).toBe('');
+    }
+  });
+
   it('a missing filter name or file', async () => {
     const r = await ours(['-c', CONF, SSH_LINE, 'nosuchfilter']);
     expect(r.code).toBe(255);

@@ -896,7 +896,10 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
 
   // The log argument: an existing file, or a literal line. Something that looks like a path but
   // does not exist is an error (the tutorial's own `/vaar/log/maillog` typo) rather than a "line".
-  const isFile = existsSync(logArg) && statSync(logArg).isFile();
+  const stat = existsSync(logArg) ? statSync(logArg) : null;
+  // fail2ban would test a directory name as a log line; no one means that
+  if (stat?.isDirectory()) throw new UsageError(`log path is a directory, not a file: ${logArg}`);
+  const isFile = stat?.isFile() ?? false;
   if (!isFile && logArg.startsWith('systemd-journal'))
     throw new UsageError('reading the systemd journal is not supported by logjail regex; pass a log file');
   if (!isFile && looksLikePath(logArg)) throw new UsageError(`log file not found: ${logArg}`);
