@@ -161,6 +161,8 @@ const CASES: [string, string[]][] = [
   ['-e cp1252', ['-e', 'cp1252', '-o', '<F-USER>', BYTES_LOG, 'sshd']],
   ['-e koi8_r', ['-e', 'koi8_r', '-o', '<F-USER>', BYTES_LOG, 'sshd']],
   ['-e utf_8 (invalid bytes replaced)', ['-e', 'utf_8', '-o', '<F-USER>', BYTES_LOG, 'sshd']],
+  // date templates listed in the detector's order after use (`{^LN-BEG}Epoch` then the defaults)
+  ['nsd corpus, -v (date template order)', ['-r', '-v', L('nsd'), 'nsd']],
   ['custom -d', ['-r', '-d', '^%b %d %H:%M:%S', L('dovecot'), 'dovecot']],
   ['custom -d, literal regex', ['-d', '{^LN-BEG}%b %d %H:%M:%S', L('sshd'), 'from <HOST>']],
   ['IGNOREREGEX', ['-r', L('dovecot'), 'dovecot', 'rip=192\\.0\\.2\\.']],
