@@ -268,6 +268,14 @@ describe('errors: one line on stderr, exit 255, no stack', () => {
     expect((await ours(['--print-all-missed', '--print-no-missed', SSH_LINE, 'sshd'])).code).toBe(255);
   });
 
+  it('a regex syntax error names the position in the regex as given (Python\'s)', async () => {
+    const r = await ours([SSH_LINE, '^(unclosed', '<HOST>']);
+    expect(r.code).toBe(255);
+    expect(r.err).toBe(
+      'ERROR: <command line>: invalid Python regex: missing ), unterminated subpattern at position 1 in regex "^(unclosed"\n',
+    );
+  });
+
   it('an unknown encoding, before any output', async () => {
     const r = await ours(['-e', 'klingon', BYTES_LOG, 'sshd']);
     expect(r.code).toBe(255);
