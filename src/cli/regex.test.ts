@@ -276,6 +276,13 @@ describe('errors: one line on stderr, exit 255, no stack', () => {
     );
   });
 
+  it('an unknown time zone, right after the header and -L (as fail2ban checks it)', async () => {
+    const r = await ours(['-c', CONF, '--timezone', 'UTC+2', '-L', '2', SSH_LINE, 'sshd']);
+    expect(r.code).toBe(255);
+    expect(r.err).toBe("ERROR: Unknown or unsupported time zone: 'UTC+2'\n");
+    expect(r.out).toBe('\nRunning tests\n=============\n\nUse         maxlines : 2\n');
+  });
+
   it('an unknown encoding, before any output', async () => {
     const r = await ours(['-e', 'klingon', BYTES_LOG, 'sshd']);
     expect(r.code).toBe(255);

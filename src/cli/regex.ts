@@ -8,7 +8,7 @@ import { fixedClock, systemClock, type Clock } from '../core/clock.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import { canonicalIp, ipFamily, ipv6Groups } from '../core/ip.js';
-import { DateDetector } from '../filter/date/index.js';
+import { DateDetector, parseTimezone } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
 import { enableLinearFallback } from '../filter/translate/index.js';
 import { mapTagName } from '../filter/groups.js';
@@ -912,6 +912,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   say('');
   // command-line -L and -d are announced first and win over the filter's own values
   if (o.maxlines > 0) say(`Use         maxlines : ${o.maxlines}`);
+  // fail2ban checks the zone here, before -d and the filter are announced
+  if (o.timezone !== null) parseTimezone(o.timezone);
   const clock: Clock = o.now !== null ? fixedClock(o.now) : systemClock;
   const usedns = o.raw ? (o.usedns?.toLowerCase() === 'no' ? 'no' : 'raw') : (o.usedns ?? 'warn');
   const probe = (def: FilterDef, datepattern: string | null | undefined): Filter =>
