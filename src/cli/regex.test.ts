@@ -91,6 +91,18 @@ writeFileSync(
   ].join('\n') + '\n',
 );
 
+/** sshd lines whose user names hold bytes 0x80-0xFF (single-byte encodings read them differently). */
+const BYTES_LOG = join(mkdtempSync(join(tmpdir(), 'lj-regex-')), 'latin1.log');
+writeFileSync(
+  BYTES_LOG,
+  Buffer.from(
+    ['jos\xe9', 'm\x80x\x9fy', 'caf\xe9\xe8', 'plain', '\xc1\xe1z']
+      .map((u, i) => `Jun 21 16:47:0${String(i)} host sshd[${String(100 + i)}]: Failed password for invalid user ${u} from 192.0.2.${String(i + 1)} port 22 ssh2\n`)
+      .join(''),
+    'latin1',
+  ),
+);
+
 /**
  * [title, arguments]; every case runs with `-c /etc/fail2ban`. Logs with host names use `-r`
  * (or `--usedns no`): by default both tools resolve them through DNS, which makes the counts
@@ -134,6 +146,23 @@ const CASES: [string, string[]][] = [
     '-L 3 multi-line regex',
     ['-L3', L('sshd'), 'sshd\\[(?P<pid>\\d+)\\]: Connection from <HOST>.*\\n.*sshd\\[(?P=pid)\\]: Failed'],
   ],
+  // -L on prefregex filters: the prefregex keeps single-line ^/$ on the multi-line buffer
+  ['-L 5, sshd filter (prefregex)', ['-r', '-L', '5', L('sshd'), 'sshd']],
+  ['-L 2, dovecot filter (prefregex)', ['-r', '-L', '2', L('dovecot'), 'dovecot']],
+  ['-L 2, asterisk (content hit mapped onto the buffer)', ['-r', '-L', '2', '--print-all-matched', L('asterisk'), 'asterisk']],
+  ['-L 2 -o row, sshd filter', ['-r', '-L', '2', '-o', 'row', L('sshd'), 'sshd']],
+  ['-L 2 -o ip, asterisk', ['-r', '-L', '2', '-o', 'ip', L('asterisk'), 'asterisk']],
+  // first-match mode: an MLFID no-failure hit ends the line with nothing listed (no hit, not ignored)
+  ['--no-check-all', ['-r', '--no-check-all', L('sshd'), 'sshd']],
+  ['--no-check-all -v, aggressive mode', ['-r', '-v', '--no-check-all', L('sshd'), 'sshd[mode=aggressive]']],
+  // -e takes Python codec names and aliases
+  ['-e latin-1', ['-e', 'latin-1', '-o', '<F-USER> <ip>', BYTES_LOG, 'sshd']],
+  ['-e latin_1, report', ['-e', 'latin_1', '-v', BYTES_LOG, 'sshd']],
+  ['-e cp1252', ['-e', 'cp1252', '-o', '<F-USER>', BYTES_LOG, 'sshd']],
+  ['-e koi8_r', ['-e', 'koi8_r', '-o', '<F-USER>', BYTES_LOG, 'sshd']],
+  ['-e utf_8 (invalid bytes replaced)', ['-e', 'utf_8', '-o', '<F-USER>', BYTES_LOG, 'sshd']],
+  // date templates listed in the detector's order after use (`{^LN-BEG}Epoch` then the defaults)
+  ['nsd corpus, -v (date template order)', ['-r', '-v', L('nsd'), 'nsd']],
   ['custom -d', ['-r', '-d', '^%b %d %H:%M:%S', L('dovecot'), 'dovecot']],
   ['custom -d, literal regex', ['-d', '{^LN-BEG}%b %d %H:%M:%S', L('sshd'), 'from <HOST>']],
   ['IGNOREREGEX', ['-r', L('dovecot'), 'dovecot', 'rip=192\\.0\\.2\\.']],
@@ -211,6 +240,15 @@ describe('errors: one line on stderr, exit 255, no stack', () => {
     expect(r.out).toBe('');
   });
 
+  it('a directory as log path', async () => {
+    for (const dir of [tmpdir(), '/tmp/']) {
+      const r = await ours([dir, 'sshd']);
+      expect(r.code).toBe(255);
+      expect(r.err).toBe(`ERROR: log path is a directory, not a file: ${dir}\n`);
+      expect(r.out).toBe('');
+    }
+  });
+
   it('a missing filter name or file', async () => {
     const r = await ours(['-c', CONF, SSH_LINE, 'nosuchfilter']);
     expect(r.code).toBe(255);
@@ -228,6 +266,28 @@ describe('errors: one line on stderr, exit 255, no stack', () => {
       "ERROR: option -L: invalid integer value: 'two'\n",
     );
     expect((await ours(['--print-all-missed', '--print-no-missed', SSH_LINE, 'sshd'])).code).toBe(255);
+  });
+
+  it('a regex syntax error names the position in the regex as given (Python\'s)', async () => {
+    const r = await ours([SSH_LINE, '^(unclosed', '<HOST>']);
+    expect(r.code).toBe(255);
+    expect(r.err).toBe(
+      'ERROR: <command line>: invalid Python regex: missing ), unterminated subpattern at position 1 in regex "^(unclosed"\n',
+    );
+  });
+
+  it('an unknown time zone, right after the header and -L (as fail2ban checks it)', async () => {
+    const r = await ours(['-c', CONF, '--timezone', 'UTC+2', '-L', '2', SSH_LINE, 'sshd']);
+    expect(r.code).toBe(255);
+    expect(r.err).toBe("ERROR: Unknown or unsupported time zone: 'UTC+2'\n");
+    expect(r.out).toBe('\nRunning tests\n=============\n\nUse         maxlines : 2\n');
+  });
+
+  it('an unknown encoding, before any output', async () => {
+    const r = await ours(['-e', 'klingon', BYTES_LOG, 'sshd']);
+    expect(r.code).toBe(255);
+    expect(r.err).toBe("ERROR: option -e/--encoding: unknown encoding 'klingon'\n");
+    expect(r.out).toBe('');
   });
 });
 
@@ -315,6 +375,21 @@ describe('file reader', () => {
     expect(rows.filter((r) => r.includes('jos\u00e9')).length).toBe(expected.filter((l) => l.includes('jos\u00e9')).length);
     expect(expected.filter((l) => l.includes('jos\u00e9')).length).toBeGreaterThan(10);
     expect(fromFile.out).toBe(fromText.out);
+  });
+});
+
+describe('-e encodings', () => {
+  it('utf-16 takes the byte order from the BOM and drops it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logjail-regex-'));
+    const text = `${SSH_LINE}\n${SSH_LINE.replace('192.0.2.1', '192.0.2.2')}\n`;
+    const le = join(dir, 'le.log');
+    const be = join(dir, 'be.log');
+    writeFileSync(le, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    writeFileSync(be, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]));
+    for (const f of [le, be]) {
+      const r = await ours(['-e', 'UTF_16', '-o', 'ip', f, 'for (?:invalid user )?\\S+ from <HOST>']);
+      expect(r.out).toBe('192.0.2.1\n192.0.2.2\n');
+    }
   });
 });
 

@@ -9,13 +9,14 @@ import { fixedClock, systemClock, type Clock } from '../core/clock.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import { canonicalIp, ipFamily, ipv6Groups } from '../core/ip.js';
-import { DateDetector } from '../filter/date/index.js';
+import { DateDetector, parseTimezone } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
 import { enableLinearFallback } from '../filter/translate/index.js';
 import { mapTagName } from '../filter/groups.js';
 import type { FailData } from '../filter/mlfid.js';
 import type { LineResult } from '../filter/types.js';
 import { pyRepr } from '../control/pyrepr.js';
+import { forBom, resolveEncoding, type LineEncoding } from '../sources/file/encoding.js';
 
 /**
  * `logjail regex` / `fail2ban-regex`: test a filter against a log (file or literal line).
@@ -369,16 +370,18 @@ interface LineInfo {
  */
 function* fileLines(
   path: string,
-  encoding: string,
+  encoding: LineEncoding,
   info: LineInfo,
   onProgress?: (bytes: number) => void,
 ): Generator<string[]> {
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(256 << 10);
-  const decoder = new TextDecoder(encodingLabel(encoding), { fatal: false });
-  const utf8 = decoder.encoding === 'utf-8';
-  // the decoder holds no partial character, so the next chunk may bypass it
-  let decoderEmpty = true;
+  let enc = encoding;
+  // ASCII bytes are the same text in these: a pure-ASCII chunk may skip the decoder
+  const asciiSafe = enc.name === 'utf-8' || enc.name === 'latin1' || enc.name === 'ascii';
+  // bytes of an unfinished line that went the decoding way (only whole lines are decoded, as
+  // fail2ban decodes line by line); kept as parts so a very long line is not copied per chunk
+  const rest: Buffer[] = [];
   let carry = '';
   let carryClean = true;
   let total = 0;
@@ -386,9 +389,14 @@ function* fileLines(
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
+      let chunk = buf.subarray(0, n);
+      if (total === 0 && enc.sniffBom) {
+        // Python's utf-16 takes the byte order from the BOM and drops it
+        enc = forBom(enc, chunk);
+        if ((chunk[0] === 0xfe && chunk[1] === 0xff) || (chunk[0] === 0xff && chunk[1] === 0xfe)) chunk = chunk.subarray(2);
+      }
       total += n;
-      const chunk = buf.subarray(0, n);
-      if (utf8 && decoderEmpty && isAscii(chunk)) {
+      if (asciiSafe && rest.length === 0 && isAscii(chunk)) {
         const clean = chunk.indexOf(13) < 0;
         let start = 0;
         let nl = chunk.indexOf(10);
@@ -406,31 +414,42 @@ function* fileLines(
           }
           info.ascii = clean;
           yield lines;
-          carry = chunk.toString('latin1', start, n);
+          carry = chunk.toString('latin1', start, chunk.length);
           carryClean = clean;
         }
       } else {
         info.ascii = false;
         carryClean = false;
-        const text = decoder.decode(chunk, { stream: true });
-        decoderEmpty = !utf8 || chunk[n - 1]! < 0x80;
-        // no `carry + text`: only the first line of a chunk needs the carried part
-        let nl = text.indexOf('\n');
-        if (nl < 0) carry += text;
+        if (enc.unit === 1 && chunk.indexOf(10) < 0) {
+          rest.push(Buffer.from(chunk));
+          onProgress?.(total);
+          continue;
+        }
+        const data = rest.length === 0 ? chunk : Buffer.concat([...rest, chunk]);
+        rest.length = 0;
+        const end = enc.lastNewlineEnd(data, 0, data.length);
+        if (end < 0) rest.push(Buffer.from(data));
         else {
+          const text = enc.decode(data, 0, end);
+          if (end < data.length) rest.push(Buffer.from(data.subarray(end)));
+          // no `carry + text`: only the first line of a chunk needs the carried part
+          let nl = text.indexOf('\n');
           const lines = [carry === '' ? text.slice(0, nl + 1) : carry + text.slice(0, nl + 1)];
+          carry = '';
           let start = nl + 1;
           while ((nl = text.indexOf('\n', start)) >= 0) {
             lines.push(text.slice(start, nl + 1));
             start = nl + 1;
           }
           yield lines;
-          carry = text.slice(start);
         }
       }
       onProgress?.(total);
     }
-    carry += decoder.decode();
+    if (rest.length > 0) {
+      const data = Buffer.concat(rest);
+      carry += enc.decode(data, 0, data.length);
+    }
     info.ascii = false;
     if (carry !== '') yield [carry];
   } finally {
@@ -438,14 +457,12 @@ function* fileLines(
   }
 }
 
-function encodingLabel(e: string): string {
-  const l = e.toLowerCase();
-  if (l === 'auto') return 'utf-8';
+/** The log encoding (-e), a Python codec name or alias, as the daemon's `logencoding` reads it. */
+function logEncoding(name: string): LineEncoding {
   try {
-    new TextDecoder(l);
-    return l;
+    return resolveEncoding(name);
   } catch {
-    throw new UsageError(`unknown encoding '${e}'`);
+    throw new UsageError(`option -e/--encoding: unknown encoding '${name}'`);
   }
 }
 
@@ -504,6 +521,12 @@ interface Entry {
   keys?: readonly string[];
   /** The time is an int in fail2ban (see timeRepr). */
   intTime?: boolean;
+  /**
+   * First-match mode (--no-check-all): a no-failure hit that only updated its MLFID session.
+   * fail2ban returns before listing it, so it is no hit and does not make the line ignored; it
+   * is kept for the `-o row` key order of the session.
+   */
+  sessionOnly?: true;
 }
 
 type Resolver = (host: string) => Promise<string[]>;
@@ -561,7 +584,7 @@ function entriesOf(r: LineResult, resolved: Map<string, string[]> | null, now: n
   }
   // first-match mode: a no-failure hit that only updated its MLFID session
   for (; r.nofailHits && ni < r.nofailHits.length; ni++) {
-    out.push({ regex: r.nofailHits[ni]!, id: null, time: r.time ?? now, nofail: true, failure: null });
+    out.push({ regex: r.nofailHits[ni]!, id: null, time: r.time ?? now, nofail: true, failure: null, sessionOnly: true });
   }
   return out;
 }
@@ -884,10 +907,15 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
 
   // The log argument: an existing file, or a literal line. Something that looks like a path but
   // does not exist is an error (the tutorial's own `/vaar/log/maillog` typo) rather than a "line".
-  const isFile = existsSync(logArg) && statSync(logArg).isFile();
+  const stat = existsSync(logArg) ? statSync(logArg) : null;
+  // fail2ban would test a directory name as a log line; no one means that
+  if (stat?.isDirectory()) throw new UsageError(`log path is a directory, not a file: ${logArg}`);
+  const isFile = stat?.isFile() ?? false;
   if (!isFile && logArg.startsWith('systemd-journal'))
     throw new UsageError('reading the systemd journal is not supported by logjail regex; pass a log file');
   if (!isFile && looksLikePath(logArg)) throw new UsageError(`log file not found: ${logArg}`);
+  // a literal line is not decoded: -e matters for files only, as in fail2ban
+  const encoding = isFile ? logEncoding(o.encoding) : null;
 
   say('');
   say('Running tests');
@@ -895,6 +923,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   say('');
   // command-line -L and -d are announced first and win over the filter's own values
   if (o.maxlines > 0) say(`Use         maxlines : ${o.maxlines}`);
+  // fail2ban checks the zone here, before -d and the filter are announced
+  if (o.timezone !== null) parseTimezone(o.timezone);
   const clock: Clock = o.now !== null ? fixedClock(o.now) : systemClock;
   const usedns = o.raw ? (o.usedns?.toLowerCase() === 'no' ? 'no' : 'raw') : (o.usedns ?? 'warn');
   const probe = (def: FilterDef, datepattern: string | null | undefined): Filter =>
@@ -928,10 +958,10 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   // batches of lines (a file: per chunk), sharing lineInfo.ascii
   let source: Iterable<string[]>;
   const lineInfo: LineInfo = { ascii: false };
-  if (isFile) {
+  if (encoding !== null) {
     say(`Use         log file : ${logArg}`);
     say(`Use         encoding : ${o.encoding}`);
-    source = fileLines(logArg, o.encoding, lineInfo, progressBar(statSync(logArg).size));
+    source = fileLines(logArg, encoding, lineInfo, progressBar(statSync(logArg).size));
   } else if (filter.maxlines <= 1 && !logArg.includes('\n')) {
     say(`Use      single line : ${shortstr(logArg)}`);
     source = [[logArg]];
@@ -1014,6 +1044,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;
       let isIgnored = r.ignoreHits.length > 0;
       for (const e of entries) {
+        if (e.sessionOnly) continue;
         if (!fmt) {
           hits[e.regex] = (hits[e.regex] ?? 0) + 1;
           // fail2ban flags an entry once two others were already kept for this line; the list is

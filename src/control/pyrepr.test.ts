@@ -21,6 +21,12 @@ describe('pyRepr', () => {
     expect(pyRepr('\x01\x1f\x7f')).toBe("'\\x01\\x1f\\x7f'");
   });
 
+  it('escapes non-ASCII characters Python finds unprintable (C1 controls, format, separators, lone surrogates)', () => {
+    expect(pyRepr('a\x80\x9f\xa0\xe9\u200b\u2028\u{e0001}\ud800 b')).toBe(
+      "'a\\x80\\x9f\\xa0\xe9\\u200b\\u2028\\U000e0001\\ud800 b'",
+    );
+  });
+
   it('prints containers, numbers and None in Python form', () => {
     expect(pyRepr([['sshd', 1], null, true, 2.5, 3])).toBe("[['sshd', 1], None, True, 2.5, 3]");
     expect(pyRepr({ a: "b'" })).toBe(`{'a': "b'"}`);

@@ -27,12 +27,16 @@ function pyFloat(v: number): string {
   return s.includes('.') || s.includes('e') ? s : `${s}.0`;
 }
 
+/** Printable ASCII without quote and backslash: repr() is the text in single quotes. */
+const PLAIN = /^[\x20-\x26\x28-\x5b\x5d-\x7e]*$/;
+/** Python's non-printable characters (str.isprintable: categories C and Z, except the space). */
+const NON_PRINTABLE = /(?! )[\p{C}\p{Z}]/u;
 /** Characters that make repr() more than the text in single quotes. */
-const NEEDS_ESCAPE = /['\\\x00-\x1f\x7f]/;
+const NEEDS_ESCAPE = /['\\]|(?! )[\p{C}\p{Z}]/u;
 
 function pyStr(s: string): string {
   // nearly every value (addresses, user names, log lines) is printed as is
-  if (!NEEDS_ESCAPE.test(s)) return `'${s}'`;
+  if (PLAIN.test(s) || !NEEDS_ESCAPE.test(s)) return `'${s}'`;
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of s) {
@@ -42,8 +46,10 @@ function pyStr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
+    else if (!NON_PRINTABLE.test(ch)) out += ch;
+    else if (c < 0x100) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\U${c.toString(16).padStart(8, '0')}`;
   }
   return out + quote;
 }

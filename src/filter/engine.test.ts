@@ -251,6 +251,41 @@ describe('FilterEngine multi-line buffer', () => {
     // the matched lines left the window: the same failure is not found again
     expect(e.processLine('2005-08-14 11:59:03 other').kind).toBe('missed');
   });
+
+  it('the prefregex and ignoreregexes keep single-line ^ and $ (fail2ban compiles only failregexes MULTILINE)', () => {
+    const d = def({
+      maxlines: 2,
+      prefregex: '^ app: <F-CONTENT>.+</F-CONTENT>$',
+      fail: ['^fail from <HOST>$'],
+    });
+    const { e } = engine(d);
+    // the buffer holds one line: the prefregex matches, nothing else does
+    expect(e.processLine('2005-08-14 11:59:00 app: noise')).toMatchObject({ kind: 'missed', prefMatched: true });
+    // two lines in the buffer: `.+$` cannot reach past the first one, so the failure is not seen
+    expect(e.processLine('2005-08-14 11:59:01 app: fail from 192.0.2.1')).toMatchObject({ kind: 'missed', prefMatched: false });
+
+    // one ignoreregex for four failregexes is tried first, on the whole buffer: its `^` is the
+    // buffer's start, so the second line is not ignored
+    const fail = ['^ fail from <HOST>$', '^ a <HOST>$', '^ b <HOST>$', '^ c <HOST>$'];
+    const ign = engine(def({ maxlines: 2, fail, ignore: ['^ fail from 192\\.0\\.2\\.9$'] })).e;
+    ign.processLine('2005-08-14 11:59:00 noise');
+    expect(ign.processLine('2005-08-14 11:59:01 fail from 192.0.2.9')).toMatchObject({ kind: 'matched', ignoreHits: [] });
+    // alone in the buffer, the same line is ignored
+    const alone = engine(def({ maxlines: 2, fail, ignore: ['^ fail from 192\\.0\\.2\\.9$'] })).e;
+    expect(alone.processLine('2005-08-14 11:59:01 fail from 192.0.2.9').kind).toBe('ignored');
+  });
+
+  it('a failregex hit on the prefregex content maps onto the original buffer by line count', () => {
+    // the prefregex spans both buffered lines ([\s\S]*?), its content is one line: fail2ban then
+    // takes the buffer's first line as the matched one and keeps the second
+    const d = def({ maxlines: 2, prefregex: '^[\\s\\S]*?app: <F-CONTENT>.+</F-CONTENT>$', fail: ['^fail from <HOST>$'] });
+    const { e } = engine(d);
+    expect(e.processLine('2005-08-14 11:59:00 noise').kind).toBe('missed');
+    const r = e.processLine('2005-08-14 11:59:01 app: fail from 192.0.2.1');
+    expect(r.kind).toBe('matched');
+    expect(r.failures[0]!.matches).toEqual(['2005-08-14 11:59:00 noise']);
+    expect(e.bufferedLines.map((l) => l.orig)).toEqual(['2005-08-14 11:59:01 app: fail from 192.0.2.1']);
+  });
 });
 
 describe('FilterEngine MLFID sessions', () => {

@@ -200,9 +200,13 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     this.usedns = normalizeDnsMode(usedns);
     const multiline = this.maxlines > 1;
     const fileWhere: Where = { file: def.file, line: 0 };
-    const compile = (regex: string, where: Where): R => deps.compileRegex(regex, { multiline, usedns, where });
+    // fail2ban compiles only the failregexes with MULTILINE: the prefregex and ignoreregexes keep
+    // Python's single-line `^`/`$` even on a multi-line buffer (a prefregex ending in `.+$` then
+    // matches only a buffer of one line)
+    const compile = (regex: string, where: Where, multi = multiline): R =>
+      deps.compileRegex(regex, { multiline: multi, usedns, where });
 
-    this.prefRegex = def.prefregex ? { text: def.prefregex, regex: compile(def.prefregex, fileWhere), hits: 0 } : null;
+    this.prefRegex = def.prefregex ? { text: def.prefregex, regex: compile(def.prefregex, fileWhere, false), hits: 0 } : null;
     this.contentIsTail = this.prefRegex?.regex.tailNames?.includes('content') ?? false;
     const prefHasId = this.prefRegex?.regex.groupNames.some((n) => ID_GROUPS.includes(n)) ?? false;
     this.fail = def.failregex.map(({ regex, where }) => {
@@ -221,7 +225,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     });
     this.failRegexes = this.fail;
     this.byLead = leadCandidates(this.fail.map((f) => f.regex));
-    this.ignoreRegexes = def.ignoreregex.map(({ regex, where }) => ({ text: regex, regex: compile(regex, where), hits: 0 }));
+    this.ignoreRegexes = def.ignoreregex.map(({ regex, where }) => ({ text: regex, regex: compile(regex, where, false), hits: 0 }));
     // fail2ban tests few ignoreregexes before the failregexes, many only after a hit
     this.earlyIgnore = this.ignoreRegexes.length > 0 && this.ignoreRegexes.length < this.fail.length - 2;
     // The daemon only cares about failures. The regex tool also reports prefregex and early
@@ -361,7 +365,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       const content = preGroups.content;
       if (content) {
         if (multi) {
-          buf = content;
+          // a buffer of one line, ending in "\n" like any joined buffer: a match on it then maps
+          // onto the first line of the original buffer (fail2ban counts lines by newlines)
+          buf = content + '\n';
           this.lineBuffer = [{ text: content, orig: content }];
         } else buf = tailWithNewline(buf, content, this.contentIsTail);
       }

@@ -260,6 +260,25 @@ describe('datepattern values', () => {
     expect(detector(null).describe()).toBe('Default Detectors');
   });
 
+  it('a datepattern line equal to a line-start default has its weight when the defaults follow (template order)', () => {
+    // nsd's datepattern; checked against fail2ban-regex 1.0.2: after two epoch lines, an ISO
+    // line's template does not outweigh `{^LN-BEG}Epoch` (weight 100 × 2 hits), so it stays second
+    const names = (dp: string, lines: string[]): string[] => {
+      const dd = detector(dp);
+      for (const l of lines) dd.match(l);
+      return dd.templates.filter((t) => t.hits > 0).map((t) => `${String(t.hits)} ${t.name}`);
+    };
+    const lines = ['[1124013000] nsd: a', '[1124013001] nsd: b', '[2005-08-14 11:00:00] nsd: c'];
+    expect(names('{^LN-BEG}Epoch\n{^LN-BEG}', lines)).toEqual(['2 {^LN-BEG}Epoch', `1 ${ISO}`]);
+    // without the defaults it is an ordinary template (weight 1): the other one moves up on
+    // outnumbering its hits
+    const custom = ['1124013000 a', '14/08/2005 11:00:00 b', '14/08/2005 11:00:01 c', '1124013001 d', '14/08/2005 11:00:02 e'];
+    expect(names('{^LN-BEG}Epoch\n{^LN-BEG}%d/%m/%Y %H:%M:%S', custom)).toEqual([
+      '3 {^LN-BEG}Day/Month/Year 24hour:Minute:Second',
+      '2 {^LN-BEG}Epoch',
+    ]);
+  });
+
   it('rejects bad patterns with the filter location', () => {
     expect(() => detector('%Y-%q')).toThrow(ConfigError);
     expect(() => detector('%Y-%q')).toThrow(/filter\.d\/x\.conf:7: Failed to set datepattern '%Y-%q'/);

@@ -155,7 +155,14 @@ export class DateDetector {
 
   private add(t: Template, ignoreDup: boolean): void {
     if (this.names.has(t.name)) {
-      if (ignoreDup) return;
+      if (ignoreDup) {
+        // fail2ban caches templates by pattern, so a datepattern line equal to a default (say
+        // `{^LN-BEG}Epoch` before `{^LN-BEG}`) is that default's object: it takes its weight (100
+        // for the line-start copies), which decides how the report orders the templates
+        const same = this.list.find((x) => x.name === t.name);
+        if (same) same.weight = t.weight;
+        return;
+      }
       throw new Error(`There is already a template with name ${t.name}`);
     }
     this.names.add(t.name);

@@ -44,13 +44,23 @@ describe('compilePython matches CPython re.search', () => {
   }
 });
 
-describe('patterns Python rejects are rejected', () => {
+describe('patterns Python rejects are rejected, with its message and position', () => {
   for (const e of fx.errors) {
     it(e.pattern, () => {
-      expect(() => compilePython(e.pattern, { multiline: false })).toThrow(RegexTranslateError);
+      let err: unknown;
+      try {
+        compilePython(e.pattern, { multiline: false });
+      } catch (x) {
+        err = x;
+      }
+      expect(err).toBeInstanceOf(RegexTranslateError);
+      // \N{…} is refused as unsupported, not as a syntax error
+      if (e.pattern !== '\\N') expect((err as Error).message).toMatch(new RegExp(`^invalid Python regex: ${escapeRe(e.python)} in regex `));
     });
   }
 });
+
+const escapeRe = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 
 describe('errors name their origin', () => {
   it('puts file:line and the construct in the message', () => {

@@ -21,6 +21,10 @@ const MAXREPEAT = 4294967295;
 const OCT = /^[0-7]$/;
 const DIGIT = /^[0-9]$/;
 const ASCII_LETTER = /^[a-zA-Z]$/;
+/** Python's inline flag letters (`t`, template, is accepted and does nothing). */
+const FLAG_CHARS = 'aiLmsuxt';
+/** Python's str.isidentifier(), near enough for group names. */
+const IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 const SIMPLE_ESCAPES: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 92 };
 const CATEGORIES: Record<string, [Category, boolean]> = {
   d: ['d', false],
@@ -49,8 +53,10 @@ class Parser {
     this.where = where;
   }
 
-  fail(msg: string, at = this.pos): never {
-    throw translateError(`invalid Python regex: ${msg} at position ${at}`, this.src, this.where);
+  /** `at`: Python's position for the message, an index into the pattern as written; null for none. */
+  fail(msg: string, at: number | null = this.pos): never {
+    const where = at === null ? '' : ` at position ${at}`;
+    throw translateError(`invalid Python regex: ${msg}${where}`, this.src, this.where);
   }
 
   peek(): string | undefined {
@@ -97,7 +103,6 @@ class Parser {
       this.skipVerbose(f);
       const c = this.peek();
       if (c === undefined || c === '|' || c === ')') break;
-      const start = this.pos;
       if (c === '(' && this.src.startsWith('(?', this.pos) && this.isGlobalFlags()) {
         if (!first || items.length > 0) this.fail('global flags not at the start of the expression');
         this.parseGlobalFlags(f);
@@ -106,24 +111,20 @@ class Parser {
       let atom = this.parseAtom(f);
       if (atom === null) continue; // comment
       this.skipVerbose(f);
-      atom = this.parseQuantifier(atom, f, start);
+      atom = this.parseQuantifier(atom, f);
       items.push(atom);
     }
     return seq(items);
   }
 
   isGlobalFlags(): boolean {
-    const m = /^\(\?[aiLmsux]+\)/.exec(this.src.slice(this.pos, this.pos + 12));
+    const m = /^\(\?[aiLmsuxt]+\)/.exec(this.src.slice(this.pos, this.pos + 12));
     return m !== null;
   }
 
   parseGlobalFlags(f: Flags): void {
     this.match('(?');
-    for (;;) {
-      const c = this.next();
-      if (c === ')') break;
-      this.setFlag(f, c, true);
-    }
+    for (const c of this.flagSpec().on) this.setFlag(f, c, true);
   }
 
   setFlag(f: Flags, c: string | undefined, on: boolean): void {
@@ -136,17 +137,17 @@ class Parser {
         f[c] = on;
         return;
       case 'u':
-        if (f.a) this.fail("flags 'a' and 'u' are incompatible");
+        // flagSpec has refused `a` and `u` together; `(?u:…)` inside an ASCII pattern is Unicode
+        if (on) f.a = false;
         return;
-      case 'L':
-        this.fail('bad inline flags: cannot use \'L\' flag with a str pattern');
-        break;
+      case 't':
+        return;
       default:
         this.fail('unknown flag');
     }
   }
 
-  parseQuantifier(atom: Node, f: Flags, start: number): Node {
+  parseQuantifier(atom: Node, f: Flags): Node {
     let out = atom;
     let quantified = false;
     for (;;) {
@@ -164,10 +165,11 @@ class Parser {
         min = m[1] ? Number(m[1]) : 0;
         max = m[2] ? (m[3] ? Number(m[3]) : Infinity) : m[1] ? Number(m[1]) : Infinity;
         if (min >= MAXREPEAT || (max !== Infinity && max >= MAXREPEAT)) this.fail('the repetition number is too large');
-        if (max < min) this.fail('min repeat greater than max repeat');
+        // Python counts from just after the `{`
+        if (max < min) this.fail('min repeat greater than max repeat', qpos + 1);
       } else return out;
       if (quantified) this.fail('multiple repeat', qpos);
-      if (atom.t === 'assert' || atom.t === 'wordb' || atom.t === 'empty') this.fail('nothing to repeat', start);
+      if (atom.t === 'assert' || atom.t === 'wordb' || atom.t === 'empty') this.fail('nothing to repeat', qpos);
       let greedy = true;
       let possessive = false;
       if (this.match('?')) greedy = false;
@@ -211,22 +213,31 @@ class Parser {
   }
 
   parseGroup(f: Flags): Node | null {
-    if (!this.match('?')) return this.capture(null, f);
-    const start = this.pos - 2;
-    if (this.match(':')) return this.groupBody(null, f);
+    // Python reports an unclosed group at its `(`, and most group errors relative to it
+    const start = this.pos - 1;
+    if (!this.match('?')) return this.capture(null, f, start);
+    if (this.peek() === undefined) return this.fail('unexpected end of pattern');
+    if (this.match(':')) return this.groupBody(f, start);
     if (this.match('P<')) {
+      const at = this.pos;
       const name = this.readName('>');
       if (this.names.has(name)) {
-        this.fail(`redefinition of group name '${name}' as group ${this.groups + 1}; was group ${this.names.get(name)!}`);
+        this.fail(`redefinition of group name '${name}' as group ${this.groups + 1}; was group ${this.names.get(name)!}`, at);
       }
-      return this.capture(name, f);
+      return this.capture(name, f, start);
     }
     if (this.match('P=')) {
+      const at = this.pos;
       const name = this.readName(')');
       const num = this.names.get(name);
-      if (num === undefined) this.fail(`unknown group name '${name}'`);
-      if (this.open.has(num)) this.fail('cannot refer to an open group');
+      if (num === undefined) this.fail(`unknown group name '${name}'`, at);
+      if (this.open.has(num)) this.fail('cannot refer to an open group', at);
       return { t: 'backref', num, ci: f.i };
+    }
+    if (this.match('P')) {
+      const c = this.peek();
+      if (c === undefined) return this.fail('unexpected end of pattern');
+      return this.fail(`unknown extension ?P${c}`, start + 1);
     }
     if (this.match('#')) {
       while (this.peek() !== ')') {
@@ -235,56 +246,99 @@ class Parser {
       this.next();
       return null;
     }
-    if (this.match('=')) return this.look(false, false, f);
-    if (this.match('!')) return this.look(false, true, f);
-    if (this.match('<=')) return this.look(true, false, f);
-    if (this.match('<!')) return this.look(true, true, f);
+    if (this.match('=')) return this.look(false, false, f, start);
+    if (this.match('!')) return this.look(false, true, f, start);
+    if (this.match('<=')) return this.look(true, false, f, start);
+    if (this.match('<!')) return this.look(true, true, f, start);
+    if (this.match('<')) {
+      const c = this.peek();
+      if (c === undefined) return this.fail('unexpected end of pattern');
+      return this.fail(`unknown extension ?<${c}`, start + 1);
+    }
     if (this.match('>')) {
       const body = this.parseAlt({ ...f }, false);
       this.close(start);
       return { t: 'atomic', body };
     }
     if (this.match('(')) return this.parseCond(f, start);
-    // scoped flags (?imsx-imsx:...)
-    const m = /^([aiLmsux]*)(?:-([imsx]*))?:/.exec(this.src.slice(this.pos));
-    if (m && (m[1] || m[2])) {
-      this.pos += m[0].length;
+    const c = this.peek()!;
+    if (FLAG_CHARS.includes(c) || c === '-') {
+      const spec = this.flagSpec();
+      // global flags at the very start were taken by parseSeq
+      if (spec.global) return this.fail('global flags not at the start of the expression', start);
       const inner = { ...f };
-      for (const ch of m[1] ?? '') this.setFlag(inner, ch, true);
-      for (const ch of m[2] ?? '') this.setFlag(inner, ch, false);
-      return this.groupBody(null, inner);
+      for (const ch of spec.on) this.setFlag(inner, ch, true);
+      for (const ch of spec.off) this.setFlag(inner, ch, false);
+      return this.groupBody(inner, start);
     }
-    if (/^[aiLmsux]+\)/.test(this.src.slice(this.pos))) {
-      return this.fail('global flags not at the start of the expression', start);
-    }
-    return this.fail(`unknown extension ?${this.peek() ?? ''}`, start);
+    return this.fail(`unknown extension ?${c}`, start + 1);
   }
 
-  capture(name: string | null, f: Flags): Node {
+  /**
+   * The flags of `(?aiLmsux-imsx:` or `(?aiLmsux)` after the `?`, checked as Python does (its
+   * messages and positions); `global` for the form ending in `)`.
+   */
+  flagSpec(): { on: string; off: string; global: boolean } {
+    let on = '';
+    let off = '';
+    // the caller saw a flag letter or `-` here
+    let c: string | undefined = this.next() ?? '';
+    const isAlpha = (x: string): boolean => /^\p{L}$/u.test(x);
+    if (c !== '-') {
+      for (;;) {
+        if (c === 'L') this.fail("bad inline flags: cannot use 'L' flag with a str pattern");
+        on += c;
+        if (on.includes('a') && on.includes('u')) this.fail("bad inline flags: flags 'a', 'u' and 'L' are incompatible");
+        c = this.next();
+        if (c === undefined) return this.fail('missing -, : or )');
+        if (c === ')' || c === '-' || c === ':') break;
+        if (!FLAG_CHARS.includes(c)) this.fail(isAlpha(c) ? 'unknown flag' : 'missing -, : or )', this.pos - c.length);
+      }
+    }
+    if (c === ')') return { on, off, global: true };
+    if (on.includes('t')) this.fail('bad inline flags: cannot turn on global flag', this.pos - 1);
+    if (c === '-') {
+      c = this.next();
+      if (c === undefined) return this.fail('missing flag');
+      if (!FLAG_CHARS.includes(c)) this.fail(isAlpha(c) ? 'unknown flag' : 'missing flag', this.pos - c.length);
+      for (;;) {
+        if (c === 'a' || c === 'u' || c === 'L') this.fail("bad inline flags: cannot turn off flags 'a', 'u' and 'L'");
+        off += c;
+        c = this.next();
+        if (c === undefined) return this.fail('missing :');
+        if (c === ':') break;
+        if (!FLAG_CHARS.includes(c)) this.fail(isAlpha(c) ? 'unknown flag' : 'missing :', this.pos - c.length);
+      }
+    }
+    if (off.includes('t')) this.fail('bad inline flags: cannot turn off global flag', this.pos - 1);
+    if (Array.from(on).some((x) => off.includes(x))) this.fail('bad inline flags: flag turned on and off', this.pos - 1);
+    return { on, off, global: false };
+  }
+
+  /** `start`: the group's `(`. */
+  capture(name: string | null, f: Flags, start: number): Node {
     const num = ++this.groups;
     if (name !== null) this.names.set(name, num);
     this.open.add(num);
-    const start = this.pos;
     const body = this.parseAlt({ ...f }, false);
     this.close(start);
     this.open.delete(num);
     return { t: 'group', num, body };
   }
 
-  groupBody(num: null, f: Flags): Node {
-    const start = this.pos;
+  groupBody(f: Flags, start: number): Node {
     const body = this.parseAlt({ ...f }, false);
     this.close(start);
-    return { t: 'group', num, body };
+    return { t: 'group', num: null, body };
   }
 
-  look(behind: boolean, neg: boolean, f: Flags): Node {
-    const start = this.pos;
+  look(behind: boolean, neg: boolean, f: Flags, start: number): Node {
     const body = this.parseAlt({ ...f }, false);
     this.close(start);
     if (behind) {
       const [lo, hi] = width(body);
-      if (lo !== hi) this.fail('look-behind requires fixed-width pattern', start);
+      // Python finds this when compiling, and names no position
+      if (lo !== hi) this.fail('look-behind requires fixed-width pattern', null);
     }
     return { t: 'look', behind, neg, body };
   }
@@ -293,11 +347,14 @@ class Parser {
     if (!this.match(')')) this.fail('missing ), unterminated subpattern', start);
   }
 
-  readName(term: string): string {
+  /** The name up to `term`; `identifier`: it must be one (a conditional also takes a number). */
+  readName(term: string, identifier = true): string {
     const end = this.src.indexOf(term, this.pos);
+    if (end === this.pos) this.fail('missing group name', end);
+    if (end < 0 && this.pos >= this.src.length) this.fail('missing group name');
     if (end < 0) this.fail(`missing ${term}, unterminated name`);
     const name = this.src.slice(this.pos, end);
-    if (!/^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(name)) {
+    if (!(IDENTIFIER.test(name) || (!identifier && /^\d+$/.test(name)))) {
       this.fail(`bad character in group name '${name}'`);
     }
     this.pos = end + term.length;
@@ -318,18 +375,16 @@ class Parser {
   }
 
   readRef(): number {
-    const end = this.src.indexOf(')', this.pos);
-    if (end < 0) this.fail('missing ), unterminated name');
-    const name = this.src.slice(this.pos, end);
-    this.pos = end + 1;
+    const at = this.pos;
+    const name = this.readName(')', false);
     if (/^\d+$/.test(name)) {
       const n = Number(name);
-      if (n === 0) this.fail('bad group number');
-      this.pendingRefs.push([n, this.pos]);
+      if (n === 0) this.fail('bad group number', at);
+      this.pendingRefs.push([n, at]);
       return n;
     }
     const num = this.names.get(name);
-    if (num === undefined) this.fail(`unknown group name '${name}'`);
+    if (num === undefined) this.fail(`unknown group name '${name}'`, at);
     return num;
   }
 
@@ -383,7 +438,9 @@ class Parser {
     const hexLen = c === 'x' ? 2 : c === 'u' ? 4 : c === 'U' ? 8 : 0;
     if (hexLen) {
       const h = this.src.slice(this.pos, this.pos + hexLen);
-      if (h.length !== hexLen || !/^[0-9a-fA-F]*$/.test(h)) this.fail(`incomplete escape \\${c}${h}`, start);
+      // Python names the escape with the hex digits it could read
+      const read = /^[0-9a-fA-F]*/.exec(h)![0];
+      if (read.length !== hexLen) this.fail(`incomplete escape \\${c}${read}`, start);
       this.pos += hexLen;
       const v = parseInt(h, 16);
       if (v > 0x10ffff) this.fail(`bad escape \\${c}${h}`, start);
@@ -402,6 +459,7 @@ class Parser {
     const items: ClassItem[] = [];
     const first = this.pos;
     for (;;) {
+      const itemStart = this.pos;
       const c = this.next();
       if (c === undefined) this.fail('unterminated character set', start);
       if (c === ']' && this.pos - 1 !== first) break;
@@ -415,8 +473,7 @@ class Parser {
           break;
         }
         const b = d === '\\' ? this.classEscape() : { lo: d.codePointAt(0)!, hi: d.codePointAt(0)! };
-        if (a.cat || b.cat) this.fail('bad character range', start + 1);
-        if (b.lo < a.lo) this.fail('bad character range', start + 1);
+        if (a.cat || b.cat || b.lo < a.lo) this.fail(`bad character range ${this.src.slice(itemStart, this.pos)}`, itemStart);
         items.push({ lo: a.lo, hi: b.lo });
       } else items.push(a);
     }

@@ -12,6 +12,20 @@ describe('resolveEncoding', () => {
     expect(() => resolveEncoding('klingon')).toThrow(ConfigError);
   });
 
+  it('normalises names like Python (case, `_`/`-`/space) and knows its common aliases', () => {
+    for (const n of ['latin_1', 'latin-1', 'LATIN 1', 'l1', 'iso_8859_1', 'iso8859-1', 'ISO-8859-1', 'cp819'])
+      expect(resolveEncoding(n).name).toBe('latin1');
+    for (const n of ['utf_8', 'utf8', 'U8', 'UTF 8', 'utf']) expect(resolveEncoding(n).name).toBe('utf-8');
+    for (const n of ['us', 'us_ascii', 'ANSI_X3.4-1968', '646']) expect(resolveEncoding(n).name).toBe('ascii');
+    for (const n of ['windows_1252', '1252', 'CP1252']) expect(resolveEncoding(n).name).toBe('windows-1252');
+    expect(resolveEncoding('mac_roman').name).toBe('macintosh');
+  });
+
+  it('decodes cp1252 as Python does (0x80 is the euro sign, undefined bytes are replaced)', () => {
+    const b = Buffer.from([0x41, 0x80, 0x81, 0x9f, 0xe9]);
+    expect(resolveEncoding('cp1252').decode(b, 0, b.length)).toBe('A\u20ac\ufffd\u0178\u00e9');
+  });
+
   it('decodes latin1 as ISO-8859-1 (not windows-1252) and ascii with replacement', () => {
     const b = Buffer.from([0x80, 0xe9]);
     expect(resolveEncoding('latin1').decode(b, 0, 2)).toBe('\x80é');

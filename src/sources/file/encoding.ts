@@ -56,12 +56,19 @@ function utf16(name: string, bigEndian: boolean, sniffBom: boolean): LineEncodin
   };
 }
 
+/**
+ * Python codec aliases (its encodings.aliases, the common ones) for the codecs that need our own
+ * decoding or whose Python names TextDecoder does not know; keys in codecKey's form. Names not
+ * listed go to TextDecoder as they are (koi8-r, cp1251, windows-1252, shift-jis …).
+ */
 const ALIASES: Record<string, string> = {
   auto: 'utf-8',
   'utf-8': 'utf-8',
   utf8: 'utf-8',
   u8: 'utf-8',
   utf: 'utf-8',
+  'utf8-ucs2': 'utf-8',
+  'utf8-ucs4': 'utf-8',
   cp65001: 'utf-8',
   latin1: 'latin1',
   'latin-1': 'latin1',
@@ -69,12 +76,26 @@ const ALIASES: Record<string, string> = {
   l1: 'latin1',
   'iso-8859-1': 'latin1',
   'iso8859-1': 'latin1',
+  iso8859: 'latin1',
+  'iso-8859-1-1987': 'latin1',
   '8859': 'latin1',
   cp819: 'latin1',
+  ibm819: 'latin1',
+  csisolatin1: 'latin1',
   'iso-ir-100': 'latin1',
   ascii: 'ascii',
   'us-ascii': 'ascii',
+  us: 'ascii',
   '646': 'ascii',
+  'ansi-x3.4-1968': 'ascii',
+  'ansi-x3-4-1968': 'ascii',
+  'ansi-x3.4-1986': 'ascii',
+  cp367: 'ascii',
+  ibm367: 'ascii',
+  csascii: 'ascii',
+  'iso646-us': 'ascii',
+  'iso-646.irv-1991': 'ascii',
+  'iso-ir-6': 'ascii',
   'utf-16': 'utf-16',
   utf16: 'utf-16',
   u16: 'utf-16',
@@ -84,16 +105,41 @@ const ALIASES: Record<string, string> = {
   'utf-16be': 'utf-16be',
   'utf-16-be': 'utf-16be',
   utf16be: 'utf-16be',
+  '1252': 'windows-1252',
+  cp1252: 'windows-1252',
+  'windows-1252': 'windows-1252',
+  'mac-roman': 'macintosh',
+  macroman: 'macintosh',
 };
 
 /**
- * Resolve a Python codec name (`logencoding`). `auto` means UTF-8 (fail2ban uses the locale's
- * encoding, which is UTF-8 on current systems). Other ASCII-compatible encodings known to
- * TextDecoder (cp1252, koi8-r, shift_jis …) work too.
+ * Python's cp1252 for the bytes 0x80-0x9F (undefined ones decode as U+FFFD, fail2ban's
+ * `replace`); the rest is ISO-8859-1. Node 20's TextDecoder('windows-1252') leaves these
+ * bytes as C1 controls.
+ */
+const CP1252_C1 =
+  '\u20ac\ufffd\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\ufffd\u017d\ufffd' +
+  '\ufffd\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\ufffd\u017e\u0178';
+
+/**
+ * A codec name as Python's lookup sees it (case and punctuation ignored: `Latin_1`, `latin-1`
+ * and `latin 1` are one codec), in the `-` form of WHATWG labels.
+ */
+const codecKey = (name: string): string =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+/**
+ * Resolve a Python codec name (`logencoding`, fail2ban-regex -e). `auto` means UTF-8 (fail2ban
+ * uses the locale's encoding, which is UTF-8 on current systems). Other ASCII-compatible
+ * encodings known to TextDecoder (cp1252, koi8-r, shift_jis …) work too.
  */
 export function resolveEncoding(name: string): LineEncoding {
-  const key = name.trim().toLowerCase().replace(/_/g, '-');
-  const canon = ALIASES[key];
+  const key = codecKey(name);
+  const canon = ALIASES[key] ?? key;
   switch (canon) {
     case 'utf-8':
       return { ...byteNl, name: canon, decode: (b, s, e) => b.toString('utf8', s, e) };
@@ -107,6 +153,12 @@ export function resolveEncoding(name: string): LineEncoding {
         name: canon,
         decode: (b, s, e) => b.toString('latin1', s, e).replace(/[\x80-\xff]/g, '\ufffd'),
       };
+    case 'windows-1252':
+      return {
+        ...byteNl,
+        name: canon,
+        decode: (b, s, e) => b.toString('latin1', s, e).replace(/[\x80-\x9f]/g, (c) => CP1252_C1[c.charCodeAt(0) - 0x80]!),
+      };
     case 'utf-16':
       return utf16(canon, false, true);
     case 'utf-16le':
@@ -116,11 +168,11 @@ export function resolveEncoding(name: string): LineEncoding {
     default: {
       let td: TextDecoder;
       try {
-        td = new TextDecoder(key, { ignoreBOM: true });
+        td = new TextDecoder(canon, { ignoreBOM: true });
       } catch {
         throw new ConfigError(`logencoding: unknown encoding '${name}'`);
       }
-      if (td.encoding.startsWith('utf-16')) return resolveEncoding(td.encoding);
+      if (td.encoding.startsWith('utf-16') || td.encoding === 'windows-1252') return resolveEncoding(td.encoding);
       return { ...byteNl, name: td.encoding, decode: (b, s, e) => td.decode(b.subarray(s, e)) };
     }
   }
