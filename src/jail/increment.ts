@@ -52,7 +52,13 @@ export class BanTimeIncrement {
 
   /** A new definition (reload): replaces every option, set or not. */
   replace(def: IncrementDef, given: IncrementTexts = {}): void {
-    const next = { ...def, multipliers: [...def.multipliers] };
+    this.adopt({ ...def, multipliers: [...def.multipliers] });
+    this.shown.clear();
+    this.showGiven(given);
+  }
+
+  /** Make `next` the definition, or keep the current one when it does not compile. */
+  private adopt(next: IncrementDef): void {
     const saved = this.def;
     this.def = next;
     try {
@@ -61,8 +67,6 @@ export class BanTimeIncrement {
       this.def = saved;
       throw err;
     }
-    this.shown.clear();
-    this.showGiven(given);
   }
 
   private showGiven(given: IncrementTexts): void {
@@ -163,14 +167,7 @@ export class BanTimeIncrement {
         next.rndtime = v === '' ? null : str2sec(v, key);
         break;
     }
-    const saved = this.def;
-    this.def = next;
-    try {
-      this.compile();
-    } catch (err) {
-      this.def = saved;
-      throw err;
-    }
+    this.adopt(next);
     // fail2ban drops an option set to '' (increment becomes False), keeps times in seconds and
     // the others as the text given
     if (v === '' && opt !== 'increment') this.shown.delete(opt);
