@@ -862,14 +862,12 @@ export async function regexMain(argv: string[]): Promise<number> {
 
 /**
  * Buffered stdout: one write per ~64 KiB instead of one per line. A pipe to a slower reader
- * (`-o json … | jq`) queues what it cannot take in memory: the caller waits for it to drain
- * (measured before: 1M sshd lines with `-o row` into a pipe peaked at 278 MB).
+ * (`-o json … | jq`) queues what it cannot take in memory, so the reading loop waits for it to
+ * drain (measured before: 1M sshd lines with `-o row` into a pipe peaked at 278 MB).
  */
 class Output {
   private buf: string[] = [];
   private size = 0;
-  /** stdout has more queued than its buffer holds. */
-  blocked = false;
   line(s: string): void {
     this.buf.push(s);
     this.size += s.length + 1;
@@ -877,13 +875,9 @@ class Output {
   }
   flush(): void {
     if (this.buf.length === 0) return;
-    if (!process.stdout.write(`${this.buf.join('\n')}\n`)) this.blocked = true;
+    process.stdout.write(`${this.buf.join('\n')}\n`);
     this.buf = [];
     this.size = 0;
-  }
-  async drained(): Promise<void> {
-    if (this.blocked && process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
-    this.blocked = false;
   }
 }
 
@@ -1012,7 +1006,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   const t0 = process.hrtime.bigint();
   let lineNo = 0;
   for (const batch of source) {
-    if (out.blocked) await out.drained();
+    if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
     for (let k = 0; k < batch.length; k++) {
       const raw = batch[k]!;
       batch[k] = ''; // let each line go once read: a chunk's lines then die young
