@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { emptyFilter, readFilter } from '../config/index.js';
 import type { FilterDef } from '../config/types.js';
-import { fixedClock, systemClock, type Clock } from '../core/clock.js';
+import { batchClock, fixedClock, type Clock } from '../core/clock.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import { canonicalIp, ipFamily, ipv6Groups } from '../core/ip.js';
@@ -919,7 +919,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   if (o.maxlines > 0) say(`Use         maxlines : ${o.maxlines}`);
   // fail2ban checks the zone here, before -d and the filter are announced
   if (o.timezone !== null) parseTimezone(o.timezone);
-  const clock: Clock = o.now !== null ? fixedClock(o.now) : systemClock;
+  const ticking = o.now === null ? batchClock() : null;
+  const clock: Clock = ticking ?? fixedClock(o.now ?? 0);
   const usedns = o.raw ? (o.usedns?.toLowerCase() === 'no' ? 'no' : 'raw') : (o.usedns ?? 'warn');
   const probe = (def: FilterDef, datepattern: string | null | undefined): Filter =>
     new Filter(def, {
@@ -1007,6 +1008,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   let lineNo = 0;
   for (const batch of source) {
     if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+    ticking?.tick();
     for (let k = 0; k < batch.length; k++) {
       const raw = batch[k]!;
       batch[k] = ''; // let each line go once read: a chunk's lines then die young

@@ -6,6 +6,20 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() / 1000 };
 
+/**
+ * The system time read once per `tick()`: for a tool that reads a log in batches of lines, where
+ * a clock read per line cost ~3% of the run and a batch spans a few milliseconds.
+ */
+export function batchClock(): Clock & { tick(): void } {
+  let t = Date.now() / 1000;
+  return {
+    now: () => t,
+    tick: () => {
+      t = Date.now() / 1000;
+    },
+  };
+}
+
 export function fixedClock(epochSeconds: number): Clock & { set(t: number): void; advance(s: number): void } {
   let t = epochSeconds;
   return {
