@@ -501,8 +501,7 @@ function ctime(t: number): string {
 
 /**
  * Python repr of a ticket time: a float (`1765538351.0`) from local-time dates, an int where
- * fail2ban converts with a known zone (--timezone) or from TAI64N. Dates carrying their own
- * zone offset are ints in fail2ban too; we print them as floats (known difference).
+ * fail2ban converts with a zone (the date's own, logtimezone or --timezone) or from TAI64N.
  */
 const timeRepr = (t: number, int = false): string => (Number.isInteger(t) && !int ? `${t}.0` : String(t));
 
@@ -521,6 +520,8 @@ interface Entry {
   keys?: readonly string[];
   /** The time is an int in fail2ban (see timeRepr). */
   intTime?: boolean;
+  /** The line had no date: `time` is "now", which only `-o row` shows as fail2ban's None. */
+  noDate?: true;
   /**
    * First-match mode (--no-check-all): a no-failure hit that only updated its MLFID session.
    * fail2ban returns before listing it, so it is no hit and does not make the line ignored; it
@@ -747,7 +748,7 @@ function outputFormatter(fmt: string): (entries: Entry[], lineNo: number, emit: 
       });
     case 'row':
       return each((e, emit) => {
-        emit(`[${pyRepr(e.id)},\t${timeRepr(e.time, e.intTime)},\t${rowData(e.failure, e.keys ?? [])}],`);
+        emit(`[${pyRepr(e.id)},\t${e.noDate ? 'None' : timeRepr(e.time, e.intTime)},\t${rowData(e.failure, e.keys ?? [])}],`);
       });
     case 'json':
       return each((e, emit, lineNo) => {
@@ -999,7 +1000,6 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   };
   const resolveHost = usedns === 'yes' || usedns === 'warn' ? dnsResolver() : null;
   const multi = filter.maxlines > 1;
-  const intTime = o.timezone !== null;
   const prefGroups: string[] = [];
   let prefHits = 0;
   let prefMatched = false;
@@ -1035,7 +1035,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
         if (rowKeys)
           for (const e of entries) e.keys = rowKeys.entry(e, r.session);
         // only the -o formats print times
-        if (emit && (intTime || r.dateTemplate?.includes('TAI64N'))) for (const e of entries) e.intTime = true;
+        if (emit && r.intTime) for (const e of entries) e.intTime = true;
+        if (emit && r.time === null) for (const e of entries) e.noDate = true;
       }
       const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;
       let isIgnored = r.ignoreHits.length > 0;

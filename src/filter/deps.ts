@@ -46,6 +46,8 @@ export interface DateMatchLike {
   start: number;
   end: number;
   template: DateTemplateLike;
+  /** fail2ban holds the time as an int (zone applied, TAI64N); absent: a float. */
+  intTime?: boolean;
 }
 
 export interface DateDetectorLike {

@@ -271,6 +271,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     let hasNewline = whole !== undefined;
     let date: number | null = null;
     let templateName: string | null = null;
+    let intTime = false;
     if (sourceTime !== undefined) {
       date = sourceTime;
       this.lastDate = date;
@@ -283,12 +284,14 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
           hasNewline = false;
         }
         templateName = dm.template.name;
+        intTime = dm.intTime === true;
         if (Number.isFinite(dm.time)) {
           date = dm.time;
           this.lastDate = date;
         }
-      } else if (this.dateDetector.isNone) {
-        // {NONE}: lines carry no date; they happened "now" (or with the last known date)
+      } else if (this.dateDetector.isNone || dm !== null) {
+        // {NONE}, or a template that matched an empty date (`^WARNING:()**`): the line happened
+        // "now", or at the last known date when that is recent
         date = this.lastDate !== null && this.lastDate > now - DATE_REUSE ? this.lastDate : now;
       }
       if (date === null) {
@@ -307,10 +310,10 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
           this.lastDate = now;
         }
       } else if (this.findtime !== undefined && date < now - this.findtime) {
-        return { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date, prefMatched: false };
+        return { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date, intTime, prefMatched: false };
       }
     }
-    return this.findFailures(single && !hasNewline ? text + '\n' : text, ascii, line, date, templateName, now);
+    return this.findFailures(single && !hasNewline ? text + '\n' : text, ascii, line, date, templateName, intTime, now);
   }
 
   /** `text`: the line without its date; in single-line mode followed by "\n", what the regexes match. */
@@ -320,9 +323,10 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     orig: string,
     date: number | null,
     templateName: string | null,
+    intTime: boolean,
     now: number,
   ): LineResult {
-    const res: LineResult = { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date, prefMatched: false };
+    const res: LineResult = { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date, intTime, prefMatched: false };
     const multi = this.maxlines > 1;
     const checkAll = this.checkAll;
     let orgBuffer: BufferedLine[];

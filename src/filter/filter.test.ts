@@ -36,6 +36,33 @@ describe('Filter (real translator and date detector)', () => {
     expect(f.processLine('host demo[1]: from 192.0.2.1', NOW - 3600).failures[0]!.time).toBe(NOW);
   });
 
+  it('a template that matches an empty date dates the line "now" (or the last date, when recent)', () => {
+    // guacamole's `^WARNING:()**`: fail2ban takes such a line as happening now, also while a
+    // daemon catches up (before, that failure was dropped for want of a date)
+    const f = new Filter(def(['^WARNING: attempt from <HOST> failed']), {
+      clock: fixedClock(NOW),
+      mode: 'live',
+      findtime: 600,
+      datepattern: '^%b %d, %ExY %I:%M:%S %p\n^WARNING:()**',
+      logtimezone: 'UTC',
+    });
+    const r = f.processLine('WARNING: attempt from 192.0.2.9 failed');
+    expect(r.failures.map((x) => x.time)).toEqual([NOW]);
+    f.processLine('aug 14, 2005 9:59:50 AM org.demo warn');
+    expect(f.processLine('WARNING: attempt from 192.0.2.9 failed').failures.map((x) => x.time)).toEqual([NOW - 10]);
+  });
+
+  it('tells which dates fail2ban holds as ints: converted with a zone, not local ones', () => {
+    const opts = { clock: fixedClock(NOW), mode: 'test' as const, usedns: 'raw' as const };
+    const local = new Filter(def(['from <HOST>']), opts);
+    expect(local.processLine('Aug 14 09:59:00 host demo: from 192.0.2.1').intTime).toBe(false);
+    expect(local.processLine('2005-08-14 09:59:00 +0200 host demo: from 192.0.2.1').intTime).toBe(true);
+    expect(local.processLine('@4000000042ff1ea400000000 host demo: from 192.0.2.1').intTime).toBe(true);
+    expect(local.processLine('1123999140 host demo: from 192.0.2.1').intTime).toBe(false);
+    const zoned = new Filter(def(['from <HOST>']), { ...opts, logtimezone: 'UTC' });
+    expect(zoned.processLine('Aug 14 09:59:00 host demo: from 192.0.2.1').intTime).toBe(true);
+  });
+
   it('names file:line of an untranslatable failregex', () => {
     expect(() => new Filter(def(['from <HOST>', 'bad (?(nosuch)a|b) <HOST>']), { clock: fixedClock(NOW), mode: 'live' })).toThrow(LogjailError);
     expect(() => new Filter(def(['from <HOST>', 'no id here']), { clock: fixedClock(NOW), mode: 'live' })).toThrow(/demo\.conf:6/);

@@ -29,6 +29,8 @@ export interface LineResult {
   dateTemplate: string | null;
   /** The date found in the line (epoch seconds) or null. */
   time: number | null;
+  /** fail2ban holds that date as an int (converted with a zone, or TAI64N), else as a float. */
+  intTime: boolean;
   /**
    * The MLFID session this line's hit merged into (the same object for every line of one
    * session, a new one once the session was forgotten or evicted): the regex tool's `-o row`

@@ -127,6 +127,8 @@ export class TimeConverter {
   private dayY = 0;
   private dayM = 0;
   private dayD = 0;
+  /** The last toEpoch() applied a zone (the line's or logtimezone): fail2ban's value is then an int. */
+  zoned = false;
 
   constructor(
     /** logtimezone in minutes east of UTC, null = local time. */
@@ -194,6 +196,7 @@ export class TimeConverter {
     if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return NaN;
     if (hour > 23 || minute > 59 || second > 59 || year < 1) return NaN;
     const tz = f.tz ?? this.defaultTz;
+    this.zoned = tz !== null;
     if (tz !== null && Number.isNaN(tz)) return NaN;
     const shift = tz === null ? 0 : tz * 60;
     let t = naive(year, month, day, hour, minute, second) - shift;

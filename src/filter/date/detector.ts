@@ -25,6 +25,8 @@ export interface DateMatch {
   start: number;
   end: number;
   template: DateTemplate;
+  /** fail2ban holds this time as an int (see Template.intTime). */
+  intTime: boolean;
 }
 
 export interface DateDetectorOptions {
@@ -80,6 +82,7 @@ export class DateDetector {
   private memoKey: string | null = null;
   private memoSecond = NaN;
   private memoTime = NaN;
+  private memoInt = false;
   private readonly reuse: boolean;
 
   constructor(opts: DateDetectorOptions) {
@@ -188,7 +191,7 @@ export class DateDetector {
         t.hits++;
         t.lastUsed = now;
         if (this.firstUnused === this.lastIdx) this.firstUnused++;
-        return { time: this.memoTime, start: t.dateStart, end: t.dateEnd, template: t };
+        return { time: this.memoTime, start: t.dateStart, end: t.dateEnd, template: t, intTime: this.memoInt };
       }
     }
     this.memoKey = null;
@@ -203,6 +206,7 @@ export class DateDetector {
     let fbDateStart = 0;
     let fbDateEnd = 0;
     let fbTime = NaN;
+    let fbInt = false;
 
     const last = this.lastIdx < list.length ? list[this.lastIdx] : undefined;
     if (last !== undefined) {
@@ -236,6 +240,7 @@ export class DateDetector {
           fbDateStart = last.dateStart;
           fbDateEnd = last.dateEnd;
           fbTime = last.time(line, this.conv, now);
+          fbInt = last.intTime(this.conv);
         }
       }
     }
@@ -266,6 +271,7 @@ export class DateDetector {
             fbDateStart = t.dateStart;
             fbDateEnd = t.dateEnd;
             fbTime = t.time(line, this.conv, now);
+            fbInt = t.intTime(this.conv);
           }
           continue;
         }
@@ -280,12 +286,14 @@ export class DateDetector {
     let dateStart: number;
     let dateEnd: number;
     let time: number;
+    let intTime: boolean;
     if (win !== undefined) {
       start = win.start;
       end = win.end;
       dateStart = win.dateStart;
       dateEnd = win.dateEnd;
       time = win.time(line, this.conv, now);
+      intTime = win.intTime(this.conv);
     } else if (fb !== undefined) {
       win = fb;
       winIdx = fbIdx;
@@ -294,6 +302,7 @@ export class DateDetector {
       dateStart = fbDateStart;
       dateEnd = fbDateEnd;
       time = fbTime;
+      intTime = fbInt;
     } else {
       return null;
     }
@@ -316,9 +325,10 @@ export class DateDetector {
         this.memoKey = line.slice(0, span);
         this.memoSecond = Math.floor(now);
         this.memoTime = time;
+        this.memoInt = intTime;
       }
     }
-    return { time, start: dateStart, end: dateEnd, template: win };
+    return { time, start: dateStart, end: dateEnd, template: win, intTime };
   }
 
   /** Bubble a winner up the list (fail2ban's weighting), so it is tried early next time. */

@@ -82,6 +82,12 @@ export abstract class Template {
   abstract time(line: string, conv: TimeConverter, now: number): number;
 
   /**
+   * Whether fail2ban holds the time just computed by time() as an int rather than a float (only
+   * the regex tool's `-o row` shows it): dates converted with a zone are, epoch values are not.
+   */
+  abstract intTime(conv: TimeConverter): boolean;
+
+  /**
    * How many leading characters of `line` decided the last successful search, when every other
    * line starting with them finds the same date (-1: unknown). Lets the detector reuse the result
    * for the run of lines that share a timestamp.
@@ -159,6 +165,10 @@ export class PatternTemplate extends Template {
     if (this.fastHit) return conv.toEpoch(this.fields, now);
     return this.last === null ? NaN : conv.toEpoch(this.fields.fromMatch(this.last, this.plan), now);
   }
+
+  intTime(conv: TimeConverter): boolean {
+    return conv.zoned;
+  }
 }
 
 const EPOCH_RE = '\\d{10,11}\\b(?:\\.\\d{3,6})?';
@@ -201,6 +211,10 @@ export class EpochTemplate extends Template {
     if (this.long && v.length >= 13) return v.length >= 16 && !v.includes('.') ? n / 1e6 : n / 1e3;
     return n;
   }
+
+  intTime(): boolean {
+    return false;
+  }
 }
 
 export class Tai64nTemplate extends Template {
@@ -216,5 +230,9 @@ export class Tai64nTemplate extends Template {
   time(line: string): number {
     // seconds = hex digits 2..16 of the label (the leading 4 of 2^62 dropped)
     return parseInt(line.slice(this.dateStart + 2, this.dateStart + 17), 16);
+  }
+
+  intTime(): boolean {
+    return true;
   }
 }
