@@ -1,0 +1,143 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beautify } from '../../src/control/beautify.js';
+import { writeSample } from '../compat/known-differences.js';
+import { ask, askValue, killForked, sleep } from './daemon-tools.js';
+import { built, CLI } from './harness.js';
+
+/**
+ * Daemon differential: every fail2ban sample log with a filter of its name becomes a jail of one
+ * config (73 jails, the corpus's own jail.conf and filters), run once by Debian's fail2ban-server
+ * 1.0.2 and once by ours. Each jail's whole `status` (failures counted, bans, banned list in
+ * order) must come out the same. The window is wide enough for the samples' old dates, there is
+ * no action (nothing leaves the process) and no DNS; ignoreself is off, because what counts as
+ * this host's own address differs between the two by design (README).
+ */
+const F2B_CLIENT = '/usr/bin/fail2ban-client';
+const F2B_PYTHON = '/usr/bin/python3';
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CORPUS = resolve(process.env.LOGJAIL_COMPAT_CORPUS ?? resolve(repoRoot, '..', 'shared', 'fail2ban-corpus'));
+const LOGS = join(CORPUS, 'tests', 'logs');
+const ready =
+  built() && existsSync(F2B_CLIENT) && existsSync(F2B_PYTHON) && existsSync(join(CORPUS, 'config', 'filter.d')) && existsSync(LOGS);
+
+/** Prints `status JAIL` of every jail of a real fail2ban server, as its client would. */
+const F2B_STATUS = `
+import sys
+from fail2ban.client.csocket import CSocket
+from fail2ban.client.beautifier import Beautifier
+def q(cmd):
+    s = CSocket(sys.argv[1])
+    try:
+        return s.send(cmd)
+    finally:
+        s.close()
+jails = [j.strip() for j in dict(q(['status'])[1])['Jail list'].split(',') if j.strip()]
+for j in jails:
+    print('== ' + j)
+    print(Beautifier(['status', j]).beautify(q(['status', j])[1]))
+`;
+
+interface Side {
+  conf: string;
+  sock: string;
+  pid: string;
+}
+
+describe.skipIf(!ready)('daemon differential: fail2ban-server 1.0.2 vs logjail server on the sample logs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'logjail-ddiff-'));
+  const logs = join(dir, 'logs');
+  const names = ready
+    ? readdirSync(LOGS)
+        .filter((n) => existsSync(join(CORPUS, 'config', 'filter.d', `${n}.conf`)))
+        .sort()
+    : [];
+
+  const side = (name: string): Side => {
+    const conf = join(dir, name);
+    cpSync(join(CORPUS, 'config'), conf, { recursive: true });
+    // the corpus's jail.d may enable jails of its own: only ours
+    rmSync(join(conf, 'jail.d'), { recursive: true, force: true });
+    const jails = names.map((n) => `[${n}]\nenabled = true\nbackend = polling\nlogpath = ${join(logs, n)}\n`);
+    writeFileSync(
+      join(conf, 'jail.local'),
+      `[DEFAULT]\nusedns = no\nignoreself = false\nfindtime = 3153600000\nmaxretry = 3\nbantime = -1\naction =\n\n${jails.join('\n')}`,
+    );
+    const s = { conf, sock: join(dir, `${name}.sock`), pid: join(dir, `${name}.pid`) };
+    writeFileSync(
+      join(conf, 'fail2ban.local'),
+      `[Definition]\nlogtarget = ${join(dir, `${name}.log`)}\nsocket = ${s.sock}\npidfile = ${s.pid}\ndbfile = :memory:\n`,
+    );
+    return s;
+  };
+
+  let theirs: Side;
+  let ours: Side;
+  beforeAll(() => {
+    mkdirSync(logs);
+    for (const n of names) writeSample(LOGS, n, join(logs, n));
+    theirs = side('fail2ban');
+    ours = side('logjail');
+    const a = spawnSync(F2B_CLIENT, ['-c', theirs.conf, 'start'], { encoding: 'utf8', timeout: 60_000 });
+    expect(a.status, a.stderr).toBe(0);
+    const b = spawnSync(process.execPath, [CLI, 'client', '-c', ours.conf, 'start'], { encoding: 'utf8', timeout: 60_000 });
+    expect(b.status, b.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(() => {
+    spawnSync(F2B_CLIENT, ['-c', theirs.conf, 'stop'], { timeout: 30_000 });
+    spawnSync(process.execPath, [CLI, 'client', '-c', ours.conf, 'stop'], { timeout: 30_000 });
+    killForked({ pid: ours.pid, conf: ours.conf });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const theirStatus = (): string => {
+    const r = spawnSync(F2B_PYTHON, ['-c', F2B_STATUS, theirs.sock], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  const ourStatus = async (): Promise<string> => {
+    const list = (await askValue(ours.sock, ['status'])) as [string, unknown][];
+    const names = list.find(([k]) => k === 'Jail list')?.[1];
+    const jails = (typeof names === 'string' ? names : '')
+      .split(',')
+      .map((j) => j.trim())
+      .filter((j) => j !== '');
+    const out: string[] = [];
+    for (const j of jails) {
+      const r = await ask(ours.sock, ['status', j]);
+      expect(r.ok).toBe(true);
+      if (r.ok) out.push(`== ${j}`, beautify(['status', j], r.value));
+    }
+    return out.join('\n') + '\n';
+  };
+
+  /** A status that no longer changes (both read their logs from the start once). */
+  const settled = async (read: () => string | Promise<string>): Promise<string> => {
+    let last = '';
+    for (let i = 0; i < 60; i++) {
+      const now = await read();
+      if (now === last && now.includes('Total failed:\t')) return now;
+      last = now;
+      await sleep(1000);
+    }
+    return last;
+  };
+
+  it('every jail: the same status', async () => {
+    const [want, got] = [await settled(theirStatus), await settled(ourStatus)];
+    const jails = want.split('\n').filter((l) => l.startsWith('== '));
+    expect(jails.length).toBe(names.length);
+    // a real workload: failures in most jails, and bans
+    const failedJails = [...want.matchAll(/Total failed:\t(\d+)/g)].filter((m) => Number(m[1]) > 0).length;
+    expect(failedJails).toBeGreaterThan(60);
+    expect(want).toMatch(/Total banned:\t[1-9]/);
+    expect(got).toBe(want);
+  }, 180_000);
+});
+
+if (!ready) it.skip(`daemon differential needs the build, ${F2B_CLIENT} and the corpus at ${CORPUS}`, () => {});
