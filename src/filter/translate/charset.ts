@@ -82,24 +82,40 @@ export const EXTENT_MAX: Record<Extent, number> = { ascii: 0x7f, bmp: 0xffff, fu
 
 const SURROGATES: Ranges = [0xd800, 0xdfff];
 
-function scan(test: (cp: number) => boolean, max: number): Ranges {
+/**
+ * The code points up to `max` (surrogates aside) in runs of `runs`, a global Unicode regex matching
+ * runs of the wanted characters: one regex search over a string of all code points finds the
+ * ranges (a test per code point took ~14 ms for the BMP and ~200 ms for all of Unicode).
+ */
+const UTF16 = new TextDecoder('utf-16le');
+
+function scan(runs: RegExp, max: number): Ranges {
   const out: number[] = [];
-  let start = -1;
-  for (let cp = 0; cp <= max + 1; cp++) {
-    const inside = cp <= max && (cp < 0xd800 || cp > 0xdfff) && test(cp);
-    if (inside && start < 0) start = cp;
-    else if (!inside && start >= 0) {
-      out.push(start, cp - 1);
-      start = -1;
+  const segment = (lo: number, hi: number): void => {
+    if (lo > hi) return;
+    // astral code points take two UTF-16 units each
+    const unit = lo > 0xffff ? 2 : 1;
+    const units = new Uint16Array((hi - lo + 1) * unit);
+    for (let cp = lo, i = 0; cp <= hi; cp++) {
+      if (unit === 1) units[i++] = cp;
+      else {
+        units[i++] = 0xd800 + ((cp - 0x10000) >> 10);
+        units[i++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+      }
     }
-  }
-  return out;
+    const text = UTF16.decode(units);
+    for (const m of text.matchAll(runs)) out.push(lo + m.index / unit, lo + (m.index + m[0].length) / unit - 1);
+  };
+  segment(0, Math.min(max, 0xd7ff));
+  segment(0xe000, Math.min(max, 0xffff));
+  segment(0x10000, max);
+  return rangesOf(pairsOf(out));
 }
 
 // Python str patterns: \w = str.isalnum() or '_' (categories L*, N*), \d = category Nd,
 // \s = str.isspace() (Zs plus bidi classes WS/B/S: includes \x1c-\x1f and \x85, not \ufeff).
-const WORD_RE = /^[\p{L}\p{N}_]$/u;
-const DIGIT_RE = /^\p{Nd}$/u;
+const WORD_RUNS = /[\p{L}\p{N}_]+/gu;
+const DIGIT_RUNS = /\p{Nd}+/gu;
 export const PY_SPACE: Ranges = rangesOf([
   [0x09, 0x0d],
   [0x1c, 0x20],
@@ -132,8 +148,7 @@ export function categorySet(cat: Category, extent: Extent, asciiFlag: boolean): 
   const key = `${cat}:${extent}`;
   let r = catCache.get(key);
   if (!r) {
-    const re = cat === 'w' ? WORD_RE : DIGIT_RE;
-    r = scan((cp) => re.test(String.fromCodePoint(cp)), EXTENT_MAX[extent]);
+    r = scan(cat === 'w' ? WORD_RUNS : DIGIT_RUNS, EXTENT_MAX[extent]);
     catCache.set(key, r);
   }
   return r;
