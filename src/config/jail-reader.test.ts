@@ -197,6 +197,13 @@ describe('readConfig errors', () => {
     expect(messageOf(() => readJails(b))).toBe(`${b}/jail.conf:2: bad integer 'five' for 'maxretry'`);
   });
 
+  it('unknown backend names file:line and the allowed ones; a disabled jail is not checked', () => {
+    const dir = makeTree({ 'jail.conf': '[x]\nenabled = true\nfilter =\nbackend = nosuch[a=1]\n[y]\nbackend = nosuch\n' });
+    expect(messageOf(() => readJails(dir))).toBe(
+      `${dir}/jail.conf:4: Unknown backend nosuch. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'`,
+    );
+  });
+
   it('two actions with the same actname in one jail', () => {
     const dir = makeTree({ 'jail.conf': '[x]\nenabled = yes\nfilter =\naction = a\n  a[port=1]\n', 'action.d/a.conf': '[Definition]\n' });
     expect(messageOf(() => readJails(dir))).toBe(

@@ -47,6 +47,13 @@ export const JAIL_OPTS = [
   ...FILTER_OPTS,
 ] as const;
 
+/** fail2ban's backends (`auto` picks one); anything else is refused as 1.0.2's server does. */
+export const BACKENDS: readonly string[] = ['auto', 'pyinotify', 'gamin', 'polling', 'systemd'];
+
+export function unknownBackendText(name: string): string {
+  return `Unknown backend ${name}. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'`;
+}
+
 /** Server-side defaults for options a config does not set. */
 const JAIL_DEFAULTS = { maxretry: 3, findtime: 600, bantime: 600 } as const;
 
@@ -158,6 +165,9 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
     }
 
     const backendSpec = parseSpec(backendRaw, whereOf('backend'));
+    // only enabled jails: fail2ban never looks at a disabled jail's backend
+    if (resolve && !BACKENDS.includes(backendSpec.name))
+      throw new ConfigError(unknownBackendText(backendSpec.name), whereOf('backend'));
     const num = (k: string): string | undefined => {
       const v = jopts[k];
       return v === undefined || v.trim() === '' ? undefined : v;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readConfig, stubJail } from '../config/index.js';
+import { BACKENDS, unknownBackendText } from '../config/jail-reader.js';
 import type { FullConfig, JailDef } from '../config/types.js';
 import type { ReloadOptions, ServerApi } from '../control/api.js';
 import type { AllStatus } from '../control/beautify.js';
@@ -40,7 +41,6 @@ export interface ServerOptions {
 }
 
 export const COMPAT_VERSION = '1.0.2';
-const BACKENDS = ['auto', 'pyinotify', 'gamin', 'polling', 'systemd'];
 
 /** A jail made by `add`: fail2ban's server-side defaults (maxretry 3 there), no filter, logs or actions yet. */
 function emptyJail(name: string, backend: string, backendOptions: Record<string, string>): JailDef {
@@ -194,7 +194,7 @@ export class Server implements ServerApi {
       throw badValue(errorMessage(e));
     }
     if (!BACKENDS.includes(spec.name))
-      throw badValue(`Unknown backend ${spec.name}. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'`);
+      throw badValue(unknownBackendText(spec.name));
     this.createJail(emptyJail(name, spec.name, spec.params));
     return name;
   }
