@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { built, daemonRoots, waitFor, type DaemonRoot } from './harness.js';
+
+/**
+ * Bad input against a running daemon and at start-up: one clear line naming file:line (or the
+ * argument), exit 255, and nothing lost — a reload that fails keeps the jails, their actions
+ * and their bans; a server whose jail cannot start does not stay up without it.
+ */
+const root = daemonRoots();
+
+const banips = (d: DaemonRoot): string => d.client(['get', 'test', 'banip']).stdout.trim();
+
+async function withBans(d: DaemonRoot): Promise<void> {
+  await d.start();
+  expect(d.client(['set', 'test', 'banip', '192.0.2.1', '192.0.2.2']).stdout.trim()).toBe('2');
+  await waitFor(() => d.records().filter((l) => l.startsWith('+')).length === 2, 10_000, 'two bans recorded');
+}
+
+describe.skipIf(!built())('bad input', () => {
+  it('a reload whose new action cannot be built keeps the old actions and their bans', async () => {
+    const d = root();
+    await withBans(d);
+    // the timeout is a tag, so only building the action finds it bad
+    d.writeConf(
+      'action.d/late.conf',
+      '[Definition]\nactionban = true\nactionunban = true\ntimeout = <t>\n[Init]\nt = abc\n',
+    );
+    d.writeConf('jail.local', '[test]\naction = late\n');
+    const r = d.client(['reload']);
+    expect(r.status).toBe(255);
+    expect(r.stdout).toMatch(/timeout.*abc/);
+    expect(d.client(['get', 'test', 'actions']).stdout).toMatch(/\nrecord\n$/);
+    expect(banips(d)).toBe('192.0.2.1 192.0.2.2');
+    // the firewall side was not touched either: no unban reached the old action
+    expect(d.records().filter((l) => l.startsWith('-'))).toEqual([]);
+    expect(d.client(['status']).stdout).toMatch(/Jail list:\ttest\n$/);
+  });
+});
