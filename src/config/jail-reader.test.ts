@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig, readJails } from './jail-reader.js';
 import { readServer } from './server-reader.js';
@@ -202,6 +203,13 @@ describe('readConfig errors', () => {
     expect(messageOf(() => readJails(dir))).toBe(
       `${dir}/jail.conf:4: Unknown backend nosuch. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'`,
     );
+  });
+
+  it('a literal logpath that is a directory names file:line; a missing one or a glob is left to the source', () => {
+    const dir = makeTree({ 'jail.conf': '[x]\nenabled = true\nfilter =\nlogpath = /nonexistent/x.log\n  %(here)s\nhere = /tmp\n[y]\nenabled = true\nfilter =\nlogpath = /tm[p]\n  /nonexistent/y.log\n' });
+    expect(messageOf(() => readJails(dir))).toBe(`${dir}/jail.conf:4: logpath '/tmp' is a directory, not a log file`);
+    writeFileSync(join(dir, 'jail.local'), '[x]\nlogpath = /nonexistent/x.log\n');
+    expect(readJails(dir).map((j) => j.logpath.length)).toEqual([1, 2]);
   });
 
   it('two actions with the same actname in one jail', () => {

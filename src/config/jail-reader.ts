@@ -9,6 +9,7 @@ import { readAction } from './action-reader.js';
 import { ReadCache, readConfigSet, syntheticEntry, type ConfigSet } from './configset.js';
 import { applyJailOverrides, FILTER_OPTS, readFilterFull, traceLines, type FilterRead, type Traced } from './filter-reader.js';
 import { DEFAULT_SECTION } from './ini.js';
+import { checkLogpaths } from './logpath-check.js';
 import { getOption, type InterpolationContext } from './interpolate.js';
 import { parseSpec, splitActions } from './params.js';
 import { readServer } from './server-reader.js';
@@ -217,13 +218,16 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
       }
     }
 
+    const logpath = parseLogpath(jopts.logpath ?? '');
+    if (resolve && backendSpec.name !== 'systemd') checkLogpaths(logpath, whereOf('logpath'));
+
     return {
       name,
       enabled,
       backend: backendSpec.name,
       backendOptions: backendSpec.params,
       filter,
-      logpath: parseLogpath(jopts.logpath ?? ''),
+      logpath,
       logencoding: num('logencoding')?.trim() ?? 'auto',
       logtimezone: num('logtimezone')?.trim() ?? null,
       maxretry,
