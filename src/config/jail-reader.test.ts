@@ -212,6 +212,15 @@ describe('readConfig errors', () => {
     expect(readJails(dir).map((j) => j.logpath.length)).toEqual([1, 2]);
   });
 
+  it('an empty bantime, findtime, maxretry or maxmatches is an error with file:line, not the default', () => {
+    const dir = makeTree({ 'jail.conf': '[DEFAULT]\nfindtime = 10m\n[x]\nenabled = true\nfilter =\nbantime =\n' });
+    expect(messageOf(() => readJails(dir))).toBe(
+      `${dir}/jail.conf:6: 'bantime' has an empty value (set one, or remove the line for the default)`,
+    );
+    writeFileSync(join(dir, 'jail.local'), '[DEFAULT]\nfindtime =\n[x]\nbantime = 1h\n');
+    expect(messageOf(() => readJails(dir))).toMatch(/jail\.local:2: 'findtime' has an empty value/);
+  });
+
   it('two actions with the same actname in one jail', () => {
     const dir = makeTree({ 'jail.conf': '[x]\nenabled = yes\nfilter =\naction = a\n  a[port=1]\n', 'action.d/a.conf': '[Definition]\n' });
     expect(messageOf(() => readJails(dir))).toBe(

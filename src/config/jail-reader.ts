@@ -165,6 +165,11 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
       filter = applyJailOverrides(fr, jopts, { jail: name, where: jailWhere('filter'), overrideLines });
     }
 
+    // fail2ban's server fails on these ("invalid syntax"); an empty value is no default
+    if (resolve)
+      for (const k of ['bantime', 'findtime', 'maxretry', 'maxmatches'] as const)
+        if (jopts[k]?.trim() === '')
+          throw new ConfigError(`'${k}' has an empty value (set one, or remove the line for the default)`, whereOf(k));
     const backendSpec = parseSpec(backendRaw, whereOf('backend'));
     // only enabled jails: fail2ban never looks at a disabled jail's backend
     if (resolve && !BACKENDS.includes(backendSpec.name))
