@@ -169,6 +169,7 @@ export async function clientMain(argv: string[]): Promise<number> {
   if (o.test || o.dump) {
     const { readConfig } = await import('../config/index.js');
     const cfg = readConfig(o.conf);
+    if (o.test) (await import('./config-test.js')).compileJails(cfg);
     if (o.dump) {
       const { configStream, formatStream } = await import('./config-stream.js');
       const stream = await configStream(cfg, {
