@@ -237,6 +237,7 @@ function buildDef(
       .filter((l) => l !== ''),
     usedns: nonEmpty(o.usedns),
     options: o,
+    optionWhere: { prefregex: where('prefregex'), datepattern: where('datepattern') },
   };
 }
 

@@ -103,11 +103,11 @@ export function editFilter(def: JailDef, key: string, args: readonly string[]): 
     }
     case 'prefregex': {
       const v = oneArg(args);
-      return { def: next({ prefregex: v === '' ? null : v }) };
+      return { def: next({ prefregex: v === '' ? null : v, optionWhere: { ...f.optionWhere, prefregex: BY_COMMAND } }) };
     }
     case 'datepattern': {
       const v = oneArg(args);
-      return { def: next({ datepattern: v.trim() === '' ? null : v }) };
+      return { def: next({ datepattern: v.trim() === '' ? null : v, optionWhere: { ...f.optionWhere, datepattern: BY_COMMAND } }) };
     }
     case 'maxlines': {
       const n = commandInt(oneArg(args));
