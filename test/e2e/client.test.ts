@@ -185,6 +185,14 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toMatch(/--no-such-option/);
 
+    // a -c that does not exist is reported as fail2ban-client does, not replaced by the default socket
+    for (const args of [['-c', '/nonexistent', 'status'], ['-c', '/nonexistent', '-t']]) {
+      const r = spawnSync(process.execPath, [CLI, 'client', ...args], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(255);
+      expect(r.stdout).toBe('ERROR: Base configuration directory /nonexistent does not exist \n');
+      expect(r.stderr).toMatch(/ERROR {3}Init of command line failed\n$/);
+    }
+
     const missing = client(d, ['status']);
     expect(missing.status).toBe(255);
     expect(missing.stdout).toBe('');
