@@ -196,6 +196,8 @@ describe('readConfig errors', () => {
     expect(messageOf(() => readJails(a))).toBe(`${a}/jail.conf:2: bad boolean 'maybe' for 'enabled' (expected true/yes/on/1 or false/no/off/0)`);
     const b = makeTree({ 'jail.conf': '[DEFAULT]\nmaxretry = five\n[x]\nenabled = on\nfilter =\n' });
     expect(messageOf(() => readJails(b))).toBe(`${b}/jail.conf:2: bad integer 'five' for 'maxretry'`);
+    writeFileSync(join(b, 'jail.local'), '[x]\nmaxretry = -5\n');
+    expect(messageOf(() => readJails(b))).toBe(`${b}/jail.local:2: bad value '-5' for 'maxretry' (expected an integer >= 1)`);
   });
 
   it('unknown backend names file:line and the allowed ones; a disabled jail is not checked', () => {

@@ -188,6 +188,8 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
     };
     const maxretryRaw = num('maxretry');
     const maxretry = maxretryRaw === undefined ? JAIL_DEFAULTS.maxretry : parseIntOption(maxretryRaw, 'maxretry', whereOf('maxretry'));
+    if (resolve && maxretry < 1)
+      throw new ConfigError(`bad value '${maxretryRaw}' for 'maxretry' (expected an integer >= 1)`, whereOf('maxretry'));
     const maxmatchesRaw = num('maxmatches');
     const multipliers = num('bantime.multipliers');
     const increment: IncrementDef = {
