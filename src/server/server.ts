@@ -18,7 +18,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { SqliteBanStore } from '../store/sqlite/sqlite-store.js';
 import type { BanStore } from '../store/store.js';
-import { str2sec } from '../config/timespec.js';
+import { parseTime } from '../config/timespec.js';
 import { parseSpec } from '../config/params.js';
 import { JailRuntime } from './jail-runtime.js';
 
@@ -404,7 +404,7 @@ export class Server implements ServerApi {
           this.dbmaxmatches = Number.parseInt(value, 10);
           return this.dbmaxmatches;
         case 'dbpurgeage':
-          this.dbpurgeage = str2sec(value);
+          this.dbpurgeage = parseTime(value, 'dbpurgeage');
           return this.dbpurgeage;
       }
     } catch (e) {

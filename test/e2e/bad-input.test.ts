@@ -35,4 +35,25 @@ describe.skipIf(!built())('bad input', () => {
     expect(d.records().filter((l) => l.startsWith('-'))).toEqual([]);
     expect(d.client(['status']).stdout).toMatch(/Jail list:\ttest\n$/);
   });
+
+  it('a rejected set names the option, exits 255 and changes nothing', async () => {
+    const d = root();
+    await withBans(d);
+    const cases: [string[], RegExp][] = [
+      [['set', 'test', 'action', 'record', 'timeout', 'abc'], /^bad time value 'abc' for 'timeout' \(/],
+      [['set', 'dbpurgeage', 'abc'], /^bad time value 'abc' for 'dbpurgeage' \(/],
+      [['set', 'test', 'maxretry', '-5'], /^maxretry must be integer greater than zero$/],
+      [['set', 'test', 'bantime.increment', 'maybe'], /^bantime\.increment: invalid boolean "maybe"/],
+    ];
+    for (const [cmd, msg] of cases) {
+      const r = d.client(cmd);
+      expect(r.status, cmd.join(' ')).toBe(255);
+      expect(r.stdout.trimEnd()).toMatch(msg);
+      expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(d.client(['get', 'test', 'action', 'record', 'timeout']).stdout).toBe('60\n');
+    expect(d.client(['get', 'dbpurgeage']).stdout).toMatch(/`- 86400seconds\n$/);
+    expect(d.client(['get', 'test', 'maxretry']).stdout).toBe('3\n');
+    expect(banips(d)).toBe('192.0.2.1 192.0.2.2');
+  });
 });
