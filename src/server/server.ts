@@ -106,6 +106,10 @@ export class Server implements ServerApi {
       });
       dblog.info(`Connected to fail2ban persistent database '${dbfile}'`);
     }
+    // Every enabled jail is built (regexes, date patterns, actions) before the socket opens: a
+    // config its jails cannot use fails the start here, before `client start` sees a live socket
+    // and reports "Server ready" for a server about to exit.
+    const built = this.config.jails.filter((j) => j.enabled).map((def) => this.buildRuntime(def));
     this.socket = await startSocketServer({
       path: this.socketPath,
       force: this.opts.force ?? false,
@@ -118,7 +122,7 @@ export class Server implements ServerApi {
       },
     });
     log.info('Daemon started');
-    for (const def of this.config.jails.filter((j) => j.enabled)) await this.addJail(def);
+    for (const rt of built) await this.startRuntime(this.registerJail(rt));
     this.purgeTimer = setInterval(() => {
       this.purge();
     }, PURGE_INTERVAL_MS);
@@ -159,20 +163,27 @@ export class Server implements ServerApi {
   }
 
   private createJail(def: JailDef): JailRuntime {
-    const log = this.logger.child('jail');
-    if (def.name.length >= 26)
-      log.warning(
-        `Jail name '${def.name}' might be too long and some commands might not function correctly. Please shorten`,
-      );
-    log.info(`Creating new jail '${def.name}'`);
-    const rt = new JailRuntime(def, {
+    return this.registerJail(this.buildRuntime(def));
+  }
+
+  private buildRuntime(def: JailDef): JailRuntime {
+    return new JailRuntime(def, {
       store: this.store,
       logger: this.logger,
       clock: this.clock,
       dbmaxmatches: () => this.dbmaxmatches,
       metrics: this.metrics,
     });
-    this.jails.set(def.name, rt);
+  }
+
+  private registerJail(rt: JailRuntime): JailRuntime {
+    const log = this.logger.child('jail');
+    if (rt.name.length >= 26)
+      log.warning(
+        `Jail name '${rt.name}' might be too long and some commands might not function correctly. Please shorten`,
+      );
+    log.info(`Creating new jail '${rt.name}'`);
+    this.jails.set(rt.name, rt);
     return rt;
   }
 

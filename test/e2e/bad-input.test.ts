@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { killForked } from './daemon-tools.js';
 import { built, daemonRoots, waitFor, type DaemonRoot } from './harness.js';
 
 /**
@@ -55,5 +57,25 @@ describe.skipIf(!built())('bad input', () => {
     expect(d.client(['get', 'dbpurgeage']).stdout).toMatch(/`- 86400seconds\n$/);
     expect(d.client(['get', 'test', 'maxretry']).stdout).toBe('3\n');
     expect(banips(d)).toBe('192.0.2.1 192.0.2.2');
+  });
+
+  it('client start with a filter the jail cannot compile fails (255, file:line), leaving no server, socket or pid file', () => {
+    const d = root();
+    d.writeConf('filter.d/broken.conf', '[Definition]\nfailregex = ^Failed (password from <HOST>$\n');
+    d.writeConf('jail.local', '[test]\nfilter = broken\n');
+    try {
+      const r = d.client(['start']);
+      expect(r.status).toBe(255);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/filter\.d\/broken\.conf:2: invalid Python regex: missing \)/);
+      expect(r.stderr).toMatch(/Could not start server\n$/);
+      expect(existsSync(d.sock)).toBe(false);
+      expect(existsSync(d.pid)).toBe(false);
+      // the socket never opened: before, it answered for a moment, and `start` could catch that
+      // moment and print "Server ready" (exit 0) for a server that was exiting
+      expect(readFileSync(d.serverLog, 'utf8')).not.toMatch(/Daemon started/);
+    } finally {
+      killForked(d);
+    }
   });
 });
