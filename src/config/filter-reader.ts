@@ -259,7 +259,10 @@ export function applyJailOverrides(fr: FilterRead, jailOptions: Readonly<Record<
         given && given.length === ls.length && given.every((g, i) => g.text === ls[i]) ? given : ls.map((text) => ({ text, where: fallback }));
     }
   }
-  return buildDef(def.name, def.file, o, regexLines, () => fallback);
+  // options the jail leaves alone keep the filter file's line
+  const where = (key: string): Where =>
+    (jailOptions[key] === undefined ? def.optionWhere?.[key as 'prefregex' | 'datepattern'] : undefined) ?? fallback;
+  return buildDef(def.name, def.file, o, regexLines, where);
 }
 
 export function readFilter(

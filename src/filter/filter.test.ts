@@ -47,9 +47,9 @@ describe('Filter (real translator and date detector)', () => {
       'filter.d/d.conf': '[Definition]\nfailregex = from <HOST>\ndatepattern = ^%%Q\n',
       'filter.d/p.conf': '[Definition]\nfailregex = from <HOST>\n\nprefregex = ^(<F-CONTENT>.+$\n',
     });
-    const build = (name: string): string => {
+    const build = (name: string, jailOptions?: Record<string, string>): string => {
       try {
-        new Filter(readFilter(dir, name), { clock: fixedClock(NOW), mode: 'live' });
+        new Filter(readFilter(dir, name, {}, jailOptions, { where: { file: '/j.conf', line: 7 } }), { clock: fixedClock(NOW), mode: 'live' });
       } catch (e) {
         return (e as Error).message;
       }
@@ -57,6 +57,9 @@ describe('Filter (real translator and date detector)', () => {
     };
     expect(build('d')).toMatch(new RegExp(`^${dir}/filter\\.d/d\\.conf:3: Failed to set datepattern '\\^%Q'`));
     expect(build('p')).toMatch(new RegExp(`^${dir}/filter\\.d/p\\.conf:4: `));
+    // a jail that overrides another filter option does not take the blame
+    expect(build('d', { maxlines: '2' })).toMatch(new RegExp(`^${dir}/filter\\.d/d\\.conf:3: `));
+    expect(build('d', { datepattern: '^%Q' })).toMatch(/^\/j\.conf:7: /);
   });
 });
 
