@@ -91,6 +91,9 @@ describe('readAction', () => {
       `${d}/action.d/t.conf:3: bad time value 'abc' for 'timeout' (expected seconds or e.g. 10m, 1h, 1d12h)`,
     );
     expect(readAction(d, 't[timeout=1m]', 'j').options.timeout).toBe('1m');
+    expect(messageOf(() => readAction(d, 'u[timeout=2x]', 'j', {}, { where: { file: '/j.conf', line: 9 } }))).toMatch(
+      /^\/j\.conf:9: bad time value '2x' for 'timeout'/,
+    );
     expect(readAction(d, 'u', 'j').options.timeout).toBe('<t>');
   });
 });

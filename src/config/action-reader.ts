@@ -72,7 +72,8 @@ export function readAction(
 
   // A bad timeout would otherwise surface only when the jail starts (or half-way through a reload).
   const timeout = read.combined.timeout?.trim();
-  if (timeout && !timeout.includes('<')) parseTime(timeout, 'timeout', read.where('timeout'));
+  if (timeout && !timeout.includes('<'))
+    parseTime(timeout, 'timeout', (parsed.params.timeout !== undefined ? opts.where : undefined) ?? read.where('timeout'));
 
   const ignore = [...ESCAPED_TAGS, 'timeout', 'bantime', ...conditionalBases(read.combined)];
   const families = Object.keys(read.combined).some((k) => CONDITIONAL_KEY_RE.test(k)) ? ['family=inet4', 'family=inet6'] : [];
