@@ -38,6 +38,32 @@ describe.skipIf(!built())('bad input', () => {
     expect(d.client(['status']).stdout).toMatch(/Jail list:\ttest\n$/);
   });
 
+  it('a reload of a broken config answers one line naming file:line and keeps jails, settings and bans', async () => {
+    const d = root();
+    await withBans(d);
+    const cases: [string, string | Buffer, RegExp][] = [
+      ['jail.local', '[test]\nbackend = nosuch\n', /jail\.local:2: Unknown backend nosuch\. Must be among /],
+      ['jail.local', '[test]\nlogpath = /tmp\n', /jail\.local:2: logpath '\/tmp' is a directory, not a log file$/],
+      ['jail.local', '[test]\nbantime =\n', /jail\.local:2: 'bantime' has an empty value/],
+      ['jail.local', '[test]\nmaxretry = -5\n', /jail\.local:2: bad value '-5' for 'maxretry'/],
+      ['jail.local', Buffer.from('[test]\nmaxretry = 5 ; caf\xe9\n', 'latin1'), /jail\.local:2: byte 0xe9 is not valid UTF-8/],
+      ['jail.local', '[test]\naction = record\n         timed[timeout=abc]\n', /jail\.local:2: bad time value 'abc' for 'timeout'/],
+    ];
+    d.writeConf('action.d/timed.conf', '[Definition]\nactionban = true\n');
+    for (const [file, text, msg] of cases) {
+      d.writeConf(file, text as string);
+      const r = d.client(['reload']);
+      expect(r.status, String(text)).toBe(255);
+      expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stdout.trimEnd()).toMatch(msg);
+      expect(d.client(['status']).stdout).toMatch(/Jail list:\ttest\n$/);
+      expect(d.client(['get', 'test', 'maxretry']).stdout).toBe('3\n');
+      expect(d.client(['get', 'test', 'actions']).stdout).toMatch(/\nrecord\n$/);
+      expect(banips(d)).toBe('192.0.2.1 192.0.2.2');
+    }
+    expect(d.records().filter((l) => l.startsWith('-'))).toEqual([]);
+  });
+
   it('a rejected set names the option, exits 255 and changes nothing', async () => {
     const d = root();
     await withBans(d);
