@@ -73,6 +73,7 @@ export async function clientMain(argv: string[]): Promise<number> {
   };
   const args = [...argv];
   const cmd: string[] = [];
+  let confGiven = false;
   const need = (flag: string): string => {
     const v = args.shift();
     if (v === undefined) throw new Error(`option ${flag} requires an argument`);
@@ -89,6 +90,7 @@ export async function clientMain(argv: string[]): Promise<number> {
       case '-c':
       case '--conf':
         o.conf = need(a);
+        confGiven = true;
         break;
       case '-s':
       case '--socket':
@@ -162,6 +164,12 @@ export async function clientMain(argv: string[]): Promise<number> {
     }
   }
 
+  // fail2ban-client's own check and texts (it would otherwise fall back to the default socket)
+  if (confGiven && !existsSync(o.conf)) {
+    process.stdout.write(`ERROR: Base configuration directory ${o.conf} does not exist \n`);
+    process.stderr.write(`${clientLogLine('ERROR', 'Init of command line failed')}\n`);
+    return 255;
+  }
   const defaults = loadServerDefaults(o.conf);
   const socket = o.socket ?? defaults.socket;
   const pidfile = o.pidfile ?? defaults.pidfile;
@@ -169,6 +177,7 @@ export async function clientMain(argv: string[]): Promise<number> {
   if (o.test || o.dump) {
     const { readConfig } = await import('../config/index.js');
     const cfg = readConfig(o.conf);
+    if (o.test) (await import('./config-test.js')).compileJails(cfg);
     if (o.dump) {
       const { configStream, formatStream } = await import('./config-stream.js');
       const stream = await configStream(cfg, {

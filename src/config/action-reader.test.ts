@@ -84,4 +84,16 @@ describe('readAction', () => {
         `${d}/action.d/ban.local, ${d}/action.d/ban.d/*.local; found ${d}/actions.d/ban.local: actions are read from action.d/, not actions.d/`,
     );
   });
+
+  it('a bad timeout is a read error with file:line (given in the file or as a parameter); a tag is left for the runtime', () => {
+    const d = makeTree({ 'action.d/t.conf': '[Definition]\nactionban = true\ntimeout = abc\n', 'action.d/u.conf': '[Definition]\nactionban = true\n[Init]\ntimeout = <t>\nt = 5\n' });
+    expect(messageOf(() => readAction(d, 't', 'j'))).toBe(
+      `${d}/action.d/t.conf:3: bad time value 'abc' for 'timeout' (expected seconds or e.g. 10m, 1h, 1d12h)`,
+    );
+    expect(readAction(d, 't[timeout=1m]', 'j').options.timeout).toBe('1m');
+    expect(messageOf(() => readAction(d, 'u[timeout=2x]', 'j', {}, { where: { file: '/j.conf', line: 9 } }))).toMatch(
+      /^\/j\.conf:9: bad time value '2x' for 'timeout'/,
+    );
+    expect(readAction(d, 'u', 'j').options.timeout).toBe('<t>');
+  });
 });

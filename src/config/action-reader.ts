@@ -10,6 +10,7 @@ import { CONDITIONAL_KEY_RE, conditionalBases, readDefinition, withWhere } from 
 import { locate } from './locate.js';
 import { parseSpec } from './params.js';
 import { substituteTags } from './tags.js';
+import { parseTime } from './timespec.js';
 import type { ActionDef, Where } from './types.js';
 
 /** Tags whose values come from logs: never substituted at config level. */
@@ -68,6 +69,11 @@ export function readAction(
   const vars: Record<string, string> = {};
   for (const [k, v] of Object.entries(jailVars)) vars[k.toLowerCase()] = v;
   const read = readDefinition(cs, file, params, vars, ACTION_COMMANDS);
+
+  // A bad timeout would otherwise surface only when the jail starts (or half-way through a reload).
+  const timeout = read.combined.timeout?.trim();
+  if (timeout && !timeout.includes('<'))
+    parseTime(timeout, 'timeout', (parsed.params.timeout !== undefined ? opts.where : undefined) ?? read.where('timeout'));
 
   const ignore = [...ESCAPED_TAGS, 'timeout', 'bantime', ...conditionalBases(read.combined)];
   const families = Object.keys(read.combined).some((k) => CONDITIONAL_KEY_RE.test(k)) ? ['family=inet4', 'family=inet6'] : [];

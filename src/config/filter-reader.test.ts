@@ -144,4 +144,16 @@ describe('readFilter', () => {
         `found ${d}/filters.d/dovecot.conf: filters are read from filter.d/, not filters.d/`,
     );
   });
+
+  it('a mode the filter does not define names the jail line (or the filter line) and the modes there are', () => {
+    const d = makeTree({
+      'filter.d/m.conf': '[Definition]\nmdre-normal = ^n <HOST>\nmdre-aggressive = ^a <HOST>\nx-normal = \nx-aggressive = \nfailregex = <mdre-<mode>>\n  <x-<mode>>\n[Init]\nmode = normal\n',
+      'filter.d/n.conf': '[Definition]\nfailregex = <mdre-<mode>>\nmdre-normal = ^n <HOST>\n[Init]\nmode = fast\n',
+    });
+    expect(readFilter(d, 'm[mode=aggressive]').failregex.map((r) => r.regex)).toEqual(['^a <HOST>']);
+    expect(messageOf(() => readFilter(d, 'm[mode=nosuch]', {}, {}, { where: { file: '/j.conf', line: 4 } }))).toBe(
+      "/j.conf:4: filter 'm' has no mode 'nosuch' (no option 'mdre-nosuch'; modes: normal, aggressive)",
+    );
+    expect(messageOf(() => readFilter(d, 'n'))).toBe(`${d}/filter.d/n.conf:5: filter 'n' has no mode 'fast' (no option 'mdre-fast'; modes: normal)`);
+  });
 });

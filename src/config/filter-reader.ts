@@ -172,6 +172,30 @@ function parseMaxlines(v: string, where: Where | undefined): number {
 }
 
 /**
+ * `mode` picks options through tags like `<mdre-<mode>>`: a mode the filter does not define
+ * would leave that tag as literal regex text that never matches (fail2ban 1.0.2 says nothing).
+ */
+function checkMode(read: DefinitionRead, name: string, given: Where | undefined): void {
+  const mode = read.combined.mode?.trim();
+  if (mode === undefined || mode === '') return;
+  const has = (k: string): boolean => read.combined[k] !== undefined || read.lookup(k) !== undefined;
+  const prefixes = new Set<string>();
+  for (const value of Object.values(read.combined))
+    for (const [, prefix] of value.matchAll(/<([^ <>]*)<mode>>/g)) prefixes.add(prefix!);
+  const missing = [...prefixes].find((p) => !has(`${p}${mode}`));
+  if (missing === undefined) return;
+  // the modes are the suffixes every one of those tags can take
+  const modes = Object.keys(read.combined)
+    .filter((k) => k.startsWith(missing) && k.length > missing.length && !k.includes('?'))
+    .map((k) => k.slice(missing.length))
+    .filter((m) => [...prefixes].every((p) => has(`${p}${m}`)));
+  throw new ConfigError(
+    `filter '${name}' has no mode '${mode}' (no option '${missing}${mode}'; modes: ${modes.join(', ')})`,
+    given ?? read.where('mode'),
+  );
+}
+
+/**
  * Read a filter. `spec` is a name with optional parameters (`sshd[mode=aggressive]`) or a path to a
  * filter file. `params` add to/override the spec's parameters. `jailOptions` are the jail's options:
  * `backend` selects the default logtype, filter options given there replace the filter's.
@@ -198,6 +222,7 @@ export function readFilterFull(
   const vars: Record<string, string> = {};
   for (const [k, v] of Object.entries(jailOptions)) vars[k.toLowerCase()] = v;
   const read = readDefinition(cs, file, allParams, vars);
+  checkMode(read, loc.name, allParams.mode !== undefined ? opts.where : undefined);
   const subst = withWhere(
     () => substituteTags(read.combined, { ignore: conditionalBases(read.combined), lookup: read.lookup, where: read.where }),
     { file, line: 0 },
@@ -237,6 +262,7 @@ function buildDef(
       .filter((l) => l !== ''),
     usedns: nonEmpty(o.usedns),
     options: o,
+    optionWhere: { prefregex: where('prefregex'), datepattern: where('datepattern') },
   };
 }
 
@@ -258,7 +284,10 @@ export function applyJailOverrides(fr: FilterRead, jailOptions: Readonly<Record<
         given && given.length === ls.length && given.every((g, i) => g.text === ls[i]) ? given : ls.map((text) => ({ text, where: fallback }));
     }
   }
-  return buildDef(def.name, def.file, o, regexLines, () => fallback);
+  // options the jail leaves alone keep the filter file's line
+  const where = (key: string): Where =>
+    (jailOptions[key] === undefined ? def.optionWhere?.[key as 'prefregex' | 'datepattern'] : undefined) ?? fallback;
+  return buildDef(def.name, def.file, o, regexLines, where);
 }
 
 export function readFilter(

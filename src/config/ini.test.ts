@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
-import { parseIni } from './ini.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseIni, readIniFile } from './ini.js';
+import { cleanupTrees, makeTree, messageOf } from './tree.case.js';
 
 const F = '/etc/x/test.conf';
 
@@ -75,5 +78,16 @@ describe('parseIni (configparser semantics)', () => {
   it('section header may carry a conditional suffix', () => {
     const ini = parseIni('[Init?family=inet6]\nblocktype = DROP\n', F);
     expect([...ini.sections.keys()]).toEqual(['Init?family=inet6']);
+  });
+});
+
+describe('readIniFile', () => {
+  afterAll(cleanupTrees);
+  it('names file:line and the byte of a non-UTF-8 file; valid multi-byte text reads', () => {
+    const dir = makeTree({ 'ok.conf': '[s]\nnote = café ✓ 𝄞\n' });
+    expect(readIniFile(join(dir, 'ok.conf')).sections.get('s')!.entries.get('note')!.value).toBe('café ✓ 𝄞');
+    const bad = join(dir, 'bad.conf');
+    writeFileSync(bad, Buffer.concat([Buffer.from('[s]\nnote = café\nmaxretry = 5 ; caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    expect(messageOf(() => readIniFile(bad))).toBe(`${bad}:3: byte 0xe9 is not valid UTF-8 (config files must be UTF-8)`);
   });
 });

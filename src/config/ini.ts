@@ -124,11 +124,52 @@ export function parseIni(text: string, file: string): IniFile {
 }
 
 export function readIniFile(file: string): IniFile {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    buf = readFileSync(file);
   } catch (e) {
     throw new ConfigError(`cannot read config file: ${(e as Error).message}`, { file });
   }
-  return parseIni(text, file);
+  return parseIni(decodeUtf8(buf, file), file);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Config files are UTF-8, as fail2ban reads them. A stray Latin-1 byte is an error at its line:
+ * fail2ban 1.0.2 logs it and then drops the whole file, jails and all.
+ */
+function decodeUtf8(buf: Buffer, file: string): string {
+  try {
+    return UTF8.decode(buf);
+  } catch {
+    const at = firstInvalidUtf8(buf);
+    const line = buf.subarray(0, at).toString('latin1').split('\n').length;
+    const hex = buf[at]!.toString(16).padStart(2, '0');
+    throw new ConfigError(`byte 0x${hex} is not valid UTF-8 (config files must be UTF-8)`, { file, line });
+  }
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length) {
+    const n = utf8Length(buf, i);
+    if (n === 0) return i;
+    i += n;
+  }
+  return buf.length - 1;
+}
+
+function utf8Length(buf: Buffer, i: number): number {
+  const b = buf[i]!;
+  const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+  if (n <= 1) return n;
+  if (i + n > buf.length) return 0;
+  try {
+    UTF8.decode(buf.subarray(i, i + n));
+    return n;
+  } catch {
+    return 0;
+  }
 }

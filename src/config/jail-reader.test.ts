@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig, readJails } from './jail-reader.js';
 import { readServer } from './server-reader.js';
@@ -195,6 +196,31 @@ describe('readConfig errors', () => {
     expect(messageOf(() => readJails(a))).toBe(`${a}/jail.conf:2: bad boolean 'maybe' for 'enabled' (expected true/yes/on/1 or false/no/off/0)`);
     const b = makeTree({ 'jail.conf': '[DEFAULT]\nmaxretry = five\n[x]\nenabled = on\nfilter =\n' });
     expect(messageOf(() => readJails(b))).toBe(`${b}/jail.conf:2: bad integer 'five' for 'maxretry'`);
+    writeFileSync(join(b, 'jail.local'), '[x]\nmaxretry = -5\n');
+    expect(messageOf(() => readJails(b))).toBe(`${b}/jail.local:2: bad value '-5' for 'maxretry' (expected an integer >= 1)`);
+  });
+
+  it('unknown backend names file:line and the allowed ones; a disabled jail is not checked', () => {
+    const dir = makeTree({ 'jail.conf': '[x]\nenabled = true\nfilter =\nbackend = nosuch[a=1]\n[y]\nbackend = nosuch\n' });
+    expect(messageOf(() => readJails(dir))).toBe(
+      `${dir}/jail.conf:4: Unknown backend nosuch. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'`,
+    );
+  });
+
+  it('a literal logpath that is a directory names file:line; a missing one or a glob is left to the source', () => {
+    const dir = makeTree({ 'jail.conf': '[x]\nenabled = true\nfilter =\nlogpath = /nonexistent/x.log\n  %(here)s\nhere = /tmp\n[y]\nenabled = true\nfilter =\nlogpath = /tm[p]\n  /nonexistent/y.log\n' });
+    expect(messageOf(() => readJails(dir))).toBe(`${dir}/jail.conf:4: logpath '/tmp' is a directory, not a log file`);
+    writeFileSync(join(dir, 'jail.local'), '[x]\nlogpath = /nonexistent/x.log\n');
+    expect(readJails(dir).map((j) => j.logpath.length)).toEqual([1, 2]);
+  });
+
+  it('an empty bantime, findtime, maxretry or maxmatches is an error with file:line, not the default', () => {
+    const dir = makeTree({ 'jail.conf': '[DEFAULT]\nfindtime = 10m\n[x]\nenabled = true\nfilter =\nbantime =\n' });
+    expect(messageOf(() => readJails(dir))).toBe(
+      `${dir}/jail.conf:6: 'bantime' has an empty value (set one, or remove the line for the default)`,
+    );
+    writeFileSync(join(dir, 'jail.local'), '[DEFAULT]\nfindtime =\n[x]\nbantime = 1h\n');
+    expect(messageOf(() => readJails(dir))).toMatch(/jail\.local:2: 'findtime' has an empty value/);
   });
 
   it('two actions with the same actname in one jail', () => {

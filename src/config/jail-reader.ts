@@ -9,6 +9,7 @@ import { readAction } from './action-reader.js';
 import { ReadCache, readConfigSet, syntheticEntry, type ConfigSet } from './configset.js';
 import { applyJailOverrides, FILTER_OPTS, readFilterFull, traceLines, type FilterRead, type Traced } from './filter-reader.js';
 import { DEFAULT_SECTION } from './ini.js';
+import { checkLogpaths } from './logpath-check.js';
 import { getOption, type InterpolationContext } from './interpolate.js';
 import { parseSpec, splitActions } from './params.js';
 import { readServer } from './server-reader.js';
@@ -46,6 +47,13 @@ export const JAIL_OPTS = [
   'action',
   ...FILTER_OPTS,
 ] as const;
+
+/** fail2ban's backends (`auto` picks one); anything else is refused as 1.0.2's server does. */
+export const BACKENDS: readonly string[] = ['auto', 'pyinotify', 'gamin', 'polling', 'systemd'];
+
+export function unknownBackendText(name: string): string {
+  return `Unknown backend ${name}. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'`;
+}
 
 /** Server-side defaults for options a config does not set. */
 const JAIL_DEFAULTS = { maxretry: 3, findtime: 600, bantime: 600 } as const;
@@ -157,7 +165,15 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
       filter = applyJailOverrides(fr, jopts, { jail: name, where: jailWhere('filter'), overrideLines });
     }
 
+    // fail2ban's server fails on these ("invalid syntax"); an empty value is no default
+    if (resolve)
+      for (const k of ['bantime', 'findtime', 'maxretry', 'maxmatches'] as const)
+        if (jopts[k]?.trim() === '')
+          throw new ConfigError(`'${k}' has an empty value (set one, or remove the line for the default)`, whereOf(k));
     const backendSpec = parseSpec(backendRaw, whereOf('backend'));
+    // only enabled jails: fail2ban never looks at a disabled jail's backend
+    if (resolve && !BACKENDS.includes(backendSpec.name))
+      throw new ConfigError(unknownBackendText(backendSpec.name), whereOf('backend'));
     const num = (k: string): string | undefined => {
       const v = jopts[k];
       return v === undefined || v.trim() === '' ? undefined : v;
@@ -172,6 +188,8 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
     };
     const maxretryRaw = num('maxretry');
     const maxretry = maxretryRaw === undefined ? JAIL_DEFAULTS.maxretry : parseIntOption(maxretryRaw, 'maxretry', whereOf('maxretry'));
+    if (resolve && maxretry < 1)
+      throw new ConfigError(`bad value '${maxretryRaw}' for 'maxretry' (expected an integer >= 1)`, whereOf('maxretry'));
     const maxmatchesRaw = num('maxmatches');
     const multipliers = num('bantime.multipliers');
     const increment: IncrementDef = {
@@ -207,13 +225,16 @@ function readJail(cs: ConfigSet, basedir: string, name: string, resolveAll: bool
       }
     }
 
+    const logpath = parseLogpath(jopts.logpath ?? '');
+    if (resolve && backendSpec.name !== 'systemd') checkLogpaths(logpath, whereOf('logpath'));
+
     return {
       name,
       enabled,
       backend: backendSpec.name,
       backendOptions: backendSpec.params,
       filter,
-      logpath: parseLogpath(jopts.logpath ?? ''),
+      logpath,
       logencoding: num('logencoding')?.trim() ?? 'auto',
       logtimezone: num('logtimezone')?.trim() ?? null,
       maxretry,

@@ -27,6 +27,8 @@ export interface FilterDef {
   usedns: string | null;
   /** Every option of the filter after interpolation (lower-case keys). */
   options: Record<string, string>;
+  /** Where `prefregex` and `datepattern` were given, for their compile errors. */
+  optionWhere?: { prefregex?: Where | undefined; datepattern?: Where | undefined };
 }
 
 export interface ActionDef {

@@ -206,7 +206,8 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     const compile = (regex: string, where: Where, multi = multiline): R =>
       deps.compileRegex(regex, { multiline: multi, usedns, where });
 
-    this.prefRegex = def.prefregex ? { text: def.prefregex, regex: compile(def.prefregex, fileWhere, false), hits: 0 } : null;
+    const prefWhere = def.optionWhere?.prefregex ?? fileWhere;
+    this.prefRegex = def.prefregex ? { text: def.prefregex, regex: compile(def.prefregex, prefWhere, false), hits: 0 } : null;
     this.contentIsTail = this.prefRegex?.regex.tailNames?.includes('content') ?? false;
     const prefHasId = this.prefRegex?.regex.groupNames.some((n) => ID_GROUPS.includes(n)) ?? false;
     this.fail = def.failregex.map(({ regex, where }) => {
@@ -239,7 +240,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       datepattern: opts.datepattern !== undefined ? opts.datepattern : def.datepattern,
       logtimezone: opts.logtimezone ?? null,
       clock: opts.clock,
-      where: fileWhere,
+      where: (opts.datepattern === undefined ? def.optionWhere?.datepattern : undefined) ?? fileWhere,
     });
   }
 

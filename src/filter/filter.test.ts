@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../core/clock.js';
 import { LogjailError } from '../core/errors.js';
-import { emptyFilter } from '../config/filter-reader.js';
+import { emptyFilter, readFilter } from '../config/filter-reader.js';
+import { cleanupTrees, makeTree } from '../config/tree.case.js';
 import type { FilterDef } from '../config/types.js';
 import { Filter } from './filter.js';
 
@@ -67,7 +68,29 @@ describe('Filter (real translator and date detector)', () => {
     expect(() => new Filter(def(['from <HOST>', 'bad (?(nosuch)a|b) <HOST>']), { clock: fixedClock(NOW), mode: 'live' })).toThrow(LogjailError);
     expect(() => new Filter(def(['from <HOST>', 'no id here']), { clock: fixedClock(NOW), mode: 'live' })).toThrow(/demo\.conf:6/);
   });
+
+  it('names file:line of a bad datepattern or prefregex read from a filter file', () => {
+    const dir = makeTree({
+      'filter.d/d.conf': '[Definition]\nfailregex = from <HOST>\ndatepattern = ^%%Q\n',
+      'filter.d/p.conf': '[Definition]\nfailregex = from <HOST>\n\nprefregex = ^(<F-CONTENT>.+$\n',
+    });
+    const build = (name: string, jailOptions?: Record<string, string>): string => {
+      try {
+        new Filter(readFilter(dir, name, {}, jailOptions, { where: { file: '/j.conf', line: 7 } }), { clock: fixedClock(NOW), mode: 'live' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    expect(build('d')).toMatch(new RegExp(`^${dir}/filter\\.d/d\\.conf:3: Failed to set datepattern '\\^%Q'`));
+    expect(build('p')).toMatch(new RegExp(`^${dir}/filter\\.d/p\\.conf:4: `));
+    // a jail that overrides another filter option does not take the blame
+    expect(build('d', { maxlines: '2' })).toMatch(new RegExp(`^${dir}/filter\\.d/d\\.conf:3: `));
+    expect(build('d', { datepattern: '^%Q' })).toMatch(/^\/j\.conf:7: /);
+  });
 });
+
+afterAll(cleanupTrees);
 
 describe('Filter with the real translator: anchored-regex prefilter', () => {
   it('derives start prefixes and still matches every line it should', () => {

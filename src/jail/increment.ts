@@ -1,7 +1,7 @@
 import type { IncrementDef } from '../config/types.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import { compilePyExpr, type PyExpr } from './py-expr.js';
-import { pyBool, str2sec } from './time-value.js';
+import { str2sec, strictBool } from './time-value.js';
 
 /**
  * bantime.increment (anatomy §1.6): a repeat offender's bantime grows with the number of
@@ -146,10 +146,10 @@ export class BanTimeIncrement {
     const next: IncrementDef = { ...this.def };
     switch (opt) {
       case 'increment':
-        next.enabled = pyBool(v);
+        next.enabled = v !== '' && strictBool(v, key);
         break;
       case 'overalljails':
-        next.overalljails = pyBool(v);
+        next.overalljails = v !== '' && strictBool(v, key);
         break;
       case 'factor':
         next.factor = v === '' ? 1 : compilePyExpr(v, [], key)();

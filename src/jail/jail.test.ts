@@ -247,6 +247,21 @@ describe('Jail options', () => {
     expect(() => jail.setOption('bantime.nope' as 'bantime.formula', '1')).toThrow(/bantime\.nope/);
     expect(jail.getOption('bantime')).toBe(3600);
   });
+
+  it('refuses a maxretry below 1 and a boolean it cannot read, keeping the old value', () => {
+    const { jail } = setup();
+    jail.setOption('maxretry', '4');
+    expect(() => jail.setOption('maxretry', '-5')).toThrow('maxretry must be integer greater than zero');
+    expect(() => jail.setOption('maxretry', '0')).toThrow(ConfigError);
+    expect(jail.getOption('maxretry')).toBe(4);
+    jail.setOption('bantime.increment', 'on');
+    expect(() => jail.setOption('bantime.increment', 'maybe')).toThrow(
+      'bantime.increment: invalid boolean "maybe" (expected true/yes/on/1 or false/no/off/0)',
+    );
+    expect(() => jail.setOption('bantime.overalljails', 'perhaps')).toThrow(/bantime\.overalljails/);
+    expect(jail.getOption('bantime.increment')).toBe(true);
+    expect(jail.setOption('bantime.increment', 'OFF')).toBe(false);
+  });
 });
 
 describe('Jail.addFailureNow (the daemon\'s busy path)', () => {

@@ -282,9 +282,13 @@ export class Jail {
       case 'bantime':
         this.bantime = str2sec(value, key);
         break;
-      case 'maxretry':
-        this.fails.maxretry = pyInt(value, key);
+      case 'maxretry': {
+        const n = pyInt(value, key);
+        // fail2ban takes 0 or -5 and then bans on any single failure
+        if (n < 1) throw new ConfigError('maxretry must be integer greater than zero');
+        this.fails.maxretry = n;
         break;
+      }
       case 'maxmatches':
         this.fails.maxmatches = pyInt(value, key);
         break;

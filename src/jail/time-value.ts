@@ -19,6 +19,15 @@ export function pyInt(value: string | number, key: string): number {
   throw new ConfigError(`${key}: invalid integer ${JSON.stringify(value)}`);
 }
 
+/** A boolean given by command: true/yes/on/1 or false/no/off/0 (any case); anything else is refused
+ *  rather than read as false, as fail2ban does. */
+export function strictBool(value: string, key: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['1', 'on', 'true', 'yes'].includes(v)) return true;
+  if (['0', 'off', 'false', 'no'].includes(v)) return false;
+  throw new ConfigError(`${key}: invalid boolean ${JSON.stringify(value)} (expected true/yes/on/1 or false/no/off/0)`);
+}
+
 /** fail2ban's boolean reading: true/yes/on/1 (any case) are true, anything else false. */
 export function pyBool(value: string | boolean): boolean {
   if (typeof value === 'boolean') return value;

@@ -137,6 +137,9 @@ describe('action properties', () => {
     expect(t.value).toBe('120');
     expect(t.def.options.timeout).toBe('120');
     expect(def.options.timeout).toBeUndefined();
+    expect(() => setActionProperty(def, 'timeout', 'abc')).toThrow(
+      "bad time value 'abc' for 'timeout' (expected seconds or e.g. 10m, 1h, 1d12h)",
+    );
     const b = setActionProperty(def, 'actionban', 'other <ip>');
     expect(actionProperty(b.def, 'actionban')).toBe('other <ip>');
     expect(b.def.options.actionban).toBe('other <ip>');

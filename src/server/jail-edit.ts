@@ -9,7 +9,7 @@ import { badValue, invalidCommand, missingArgument } from '../control/errors.js'
 import { pyRepr } from '../control/pyrepr.js';
 import { LogjailError, errorMessage } from '../core/errors.js';
 import { pyInt } from '../jail/time-value.js';
-import { str2sec } from '../config/timespec.js';
+import { parseTime } from '../config/timespec.js';
 import { ACTION_COMMANDS } from '../config/action-reader.js';
 import { emptyFilter } from '../config/filter-reader.js';
 import { canonicalIp } from '../core/ip.js';
@@ -103,11 +103,11 @@ export function editFilter(def: JailDef, key: string, args: readonly string[]): 
     }
     case 'prefregex': {
       const v = oneArg(args);
-      return { def: next({ prefregex: v === '' ? null : v }) };
+      return { def: next({ prefregex: v === '' ? null : v, optionWhere: { ...f.optionWhere, prefregex: BY_COMMAND } }) };
     }
     case 'datepattern': {
       const v = oneArg(args);
-      return { def: next({ datepattern: v.trim() === '' ? null : v }) };
+      return { def: next({ datepattern: v.trim() === '' ? null : v, optionWhere: { ...f.optionWhere, datepattern: BY_COMMAND } }) };
     }
     case 'maxlines': {
       const n = commandInt(oneArg(args));
@@ -209,7 +209,7 @@ export function setActionProperty(
   prop: string,
   value: string,
 ): { def: ActionDef; value: string } {
-  const v = prop === 'timeout' || prop === 'bantime' ? String(str2sec(value)) : value;
+  const v = prop === 'timeout' || prop === 'bantime' ? String(parseTime(value, prop)) : value;
   const cond = CONDITIONAL_RE.exec(prop);
   const next: ActionDef = {
     ...def,

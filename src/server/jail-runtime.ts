@@ -454,24 +454,28 @@ export class JailRuntime implements JailControl {
 
   /** Swap in a new definition without losing bans (reload). */
   async reconfigure(def: JailDef): Promise<void> {
-    // first: a formula that does not compile must leave the jail as it was
-    this.jail.increment.replace(def.increment, incrementTexts(def));
+    // Build everything that can fail first, so a definition that does not build leaves the jail
+    // (its filter, actions and the bans they hold) as it was.
     const oldDef = this.def;
+    const filter = this.buildFilter(def);
+    const actionsChanged = JSON.stringify(oldDef.actions) !== JSON.stringify(def.actions);
+    const actions = actionsChanged ? this.buildActions(def.actions) : null;
+    this.jail.increment.replace(def.increment, incrementTexts(def));
     this.def = def;
-    this.filter = this.buildFilter(def);
+    this.filter = filter;
     this.jail.setOption('findtime', String(def.findtime));
     this.jail.setOption('maxretry', String(def.maxretry));
     this.jail.setOption('maxmatches', String(def.maxmatches));
     this.jail.bantime = def.bantime;
     this.jail.ignore.clear();
     for (const ip of def.ignoreip) this.jail.ignore.add(ip);
-    if (JSON.stringify(oldDef.actions) !== JSON.stringify(def.actions)) {
+    if (actions) {
       // Different actions: lift the bans from the old ones, apply them with the new ones.
       const current = this.jail.bans.tickets();
       await this.liftActions(current);
       for (const a of this.actions) await a.stop();
       this.actionDefs = def.actions;
-      this.actions = this.buildActions(def.actions);
+      this.actions = actions;
       for (const a of this.actions) await a.start();
       if (current.length > 0) await this.applyBans(current, false);
     }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readConfig, stubJail } from '../config/index.js';
+import { BACKENDS, unknownBackendText } from '../config/jail-reader.js';
 import type { FullConfig, JailDef } from '../config/types.js';
 import type { ReloadOptions, ServerApi } from '../control/api.js';
 import type { AllStatus } from '../control/beautify.js';
@@ -17,7 +18,7 @@ import { createLogger, type Logger } from '../observe/logger.js';
 import { Metrics } from '../observe/metrics.js';
 import { SqliteBanStore } from '../store/sqlite/sqlite-store.js';
 import type { BanStore } from '../store/store.js';
-import { str2sec } from '../config/timespec.js';
+import { parseTime } from '../config/timespec.js';
 import { parseSpec } from '../config/params.js';
 import { JailRuntime } from './jail-runtime.js';
 
@@ -40,7 +41,6 @@ export interface ServerOptions {
 }
 
 export const COMPAT_VERSION = '1.0.2';
-const BACKENDS = ['auto', 'pyinotify', 'gamin', 'polling', 'systemd'];
 
 /** A jail made by `add`: fail2ban's server-side defaults (maxretry 3 there), no filter, logs or actions yet. */
 function emptyJail(name: string, backend: string, backendOptions: Record<string, string>): JailDef {
@@ -106,6 +106,10 @@ export class Server implements ServerApi {
       });
       dblog.info(`Connected to fail2ban persistent database '${dbfile}'`);
     }
+    // Every enabled jail is built (regexes, date patterns, actions) before the socket opens: a
+    // config its jails cannot use fails the start here, before `client start` sees a live socket
+    // and reports "Server ready" for a server about to exit.
+    const built = this.config.jails.filter((j) => j.enabled).map((def) => this.buildRuntime(def));
     this.socket = await startSocketServer({
       path: this.socketPath,
       force: this.opts.force ?? false,
@@ -118,7 +122,7 @@ export class Server implements ServerApi {
       },
     });
     log.info('Daemon started');
-    for (const def of this.config.jails.filter((j) => j.enabled)) await this.addJail(def);
+    for (const rt of built) await this.startRuntime(this.registerJail(rt));
     this.purgeTimer = setInterval(() => {
       this.purge();
     }, PURGE_INTERVAL_MS);
@@ -159,20 +163,27 @@ export class Server implements ServerApi {
   }
 
   private createJail(def: JailDef): JailRuntime {
-    const log = this.logger.child('jail');
-    if (def.name.length >= 26)
-      log.warning(
-        `Jail name '${def.name}' might be too long and some commands might not function correctly. Please shorten`,
-      );
-    log.info(`Creating new jail '${def.name}'`);
-    const rt = new JailRuntime(def, {
+    return this.registerJail(this.buildRuntime(def));
+  }
+
+  private buildRuntime(def: JailDef): JailRuntime {
+    return new JailRuntime(def, {
       store: this.store,
       logger: this.logger,
       clock: this.clock,
       dbmaxmatches: () => this.dbmaxmatches,
       metrics: this.metrics,
     });
-    this.jails.set(def.name, rt);
+  }
+
+  private registerJail(rt: JailRuntime): JailRuntime {
+    const log = this.logger.child('jail');
+    if (rt.name.length >= 26)
+      log.warning(
+        `Jail name '${rt.name}' might be too long and some commands might not function correctly. Please shorten`,
+      );
+    log.info(`Creating new jail '${rt.name}'`);
+    this.jails.set(rt.name, rt);
     return rt;
   }
 
@@ -194,7 +205,7 @@ export class Server implements ServerApi {
       throw badValue(errorMessage(e));
     }
     if (!BACKENDS.includes(spec.name))
-      throw badValue(`Unknown backend ${spec.name}. Must be among ['pyinotify', 'gamin', 'polling', 'systemd'] or 'auto'`);
+      throw badValue(unknownBackendText(spec.name));
     this.createJail(emptyJail(name, spec.name, spec.params));
     return name;
   }
@@ -404,7 +415,7 @@ export class Server implements ServerApi {
           this.dbmaxmatches = Number.parseInt(value, 10);
           return this.dbmaxmatches;
         case 'dbpurgeage':
-          this.dbpurgeage = str2sec(value);
+          this.dbpurgeage = parseTime(value, 'dbpurgeage');
           return this.dbpurgeage;
       }
     } catch (e) {

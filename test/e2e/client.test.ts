@@ -185,6 +185,14 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toMatch(/--no-such-option/);
 
+    // a -c that does not exist is reported as fail2ban-client does, not replaced by the default socket
+    for (const args of [['-c', '/nonexistent', 'status'], ['-c', '/nonexistent', '-t']]) {
+      const r = spawnSync(process.execPath, [CLI, 'client', ...args], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(255);
+      expect(r.stdout).toBe('ERROR: Base configuration directory /nonexistent does not exist \n');
+      expect(r.stderr).toMatch(/ERROR {3}Init of command line failed\n$/);
+    }
+
     const missing = client(d, ['status']);
     expect(missing.status).toBe(255);
     expect(missing.stdout).toBe('');
@@ -203,5 +211,20 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     expect(bad.status).toBe(255);
     expect(bad.stdout + bad.stderr).toMatch(/jail\.local:3/);
     expect(bad.stdout).not.toMatch(/successful/);
+
+    // what only compiling finds (fail2ban 1.0.2 passes -t, then its server refuses the jail)
+    for (const [failregex, why] of [
+      ['^Failed (password for <HOST>$', /missing \), unterminated subpattern/],
+      ['^Failed password for \\S+$', /No failure-id group/],
+    ] as const) {
+      writeFileSync(join(d.conf, 'filter.d/broken.conf'), `[Definition]\nfailregex = ${failregex}\n`);
+      writeFileSync(join(d.conf, 'jail.local'), '[sshd]\nenabled = true\nfilter = broken\nlogpath = /nonexistent\n');
+      const r = client(d, ['-t']);
+      expect(r.status).toBe(255);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/filter\.d\/broken\.conf:2: /);
+      expect(r.stderr).toMatch(why);
+    }
   }, 120_000);
 });
