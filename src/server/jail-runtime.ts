@@ -21,6 +21,7 @@ import { JournalSource, journalArgsFromBackendOptions } from '../sources/journal
 import type { LinesMeta, LogSource } from '../sources/source.js';
 import type { BanStore } from '../store/store.js';
 import { hostIo } from './host-io.js';
+import { configuredSettingLines, settingLines, type SettingLine } from './setting-log.js';
 import {
   ACTION_METHODS,
   actionProperties,
@@ -202,6 +203,15 @@ export class JailRuntime implements JailControl {
       since: () => clock.now() - def.findtime,
       dateOf: (line) => detector.match(line)?.time ?? null,
     };
+  }
+
+  /** Log settings as fail2ban's setters do; `key` null: all the configuration gives. */
+  announce(key: string | null): void {
+    const lines: SettingLine[] =
+      key === null
+        ? configuredSettingLines(this.def, this.jail, this.filter)
+        : settingLines(key, this.jail, this.filter, this.def);
+    for (const l of lines) this.deps.logger.child(l.logger).info(l.msg);
   }
 
   async start(): Promise<void> {
@@ -463,6 +473,7 @@ export class JailRuntime implements JailControl {
     this.jail.setOption('maxretry', String(def.maxretry));
     this.jail.setOption('maxmatches', String(def.maxmatches));
     this.jail.bantime = def.bantime;
+    this.announce(null);
     this.jail.ignore.clear();
     for (const ip of def.ignoreip) this.jail.ignore.add(ip);
     if (JSON.stringify(oldDef.actions) !== JSON.stringify(def.actions)) {
@@ -512,6 +523,7 @@ export class JailRuntime implements JailControl {
       this.def = def;
       this.filter = filter;
     }
+    if (key === 'maxlines' || key === 'datepattern') this.announce(key);
     if (warning) this.deps.logger.child('filter').error(`[${this.name}] ${warning}`);
     if (key === 'logtimezone') return args[0] ?? '';
     return this.get(EDIT_VIEW[key]!, []);
@@ -562,6 +574,7 @@ export class JailRuntime implements JailControl {
           }
         }
         if (enc !== this.def.logencoding) await this.relog({ ...this.def, logencoding: enc }, new Set());
+        this.announce('logencoding');
         break;
       }
       default: {
@@ -819,11 +832,14 @@ export class JailRuntime implements JailControl {
       case 'maxretry':
       case 'maxmatches': {
         const value = one();
+        let taken;
         try {
-          return this.jail.setOption(key, value);
+          taken = this.jail.setOption(key, value);
         } catch (e) {
           throw badValue(errorMessage(e));
         }
+        this.announce(key);
+        return taken;
       }
     }
     if (key.startsWith('bantime.') && (INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) {

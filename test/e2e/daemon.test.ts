@@ -254,7 +254,11 @@ describe.skipIf(!built())('daemon', () => {
 
   it('logs failed commands and reloads with fail2ban 1.0.2\'s lines', async () => {
     const d = root();
-    d.writeConf('jail.local', `[other]\nenabled = true\nfilter = testauth\nlogpath = ${d.log}\naction = record\n`);
+    d.writeConf(
+      'jail.local',
+      `[other]\nenabled = true\nfilter = testauth\nlogpath = ${d.log}\naction = record\n` +
+        'maxlines = 2\ndatepattern = ^%%Y-%%m-%%d\nlogencoding = utf-8\n',
+    );
     await d.start();
     const newLines = (() => {
       let seen = 0;
@@ -266,7 +270,15 @@ describe.skipIf(!built())('daemon', () => {
       };
     })();
     await jailStarted(d, 'other');
-    newLines();
+    const settings = (lines: string[]): string[] => lines.filter((l) => l.includes('INFO      '));
+    expect(settings(newLines())).toEqual([
+      'fail2ban.filter         [PID]: INFO      maxRetry: 3',
+      'fail2ban.filter         [PID]: INFO      findtime: 600',
+      'fail2ban.actions        [PID]: INFO      banTime: 600',
+      'fail2ban.filter         [PID]: INFO      maxLines: 2',
+      "fail2ban.datedetector   [PID]: INFO      date pattern `'^%Y-%m-%d'`: `^Year-Month-Day`",
+      'fail2ban.filter         [PID]: INFO      encoding: utf-8',
+    ]);
     expect(d.client(['status', 'nosuch']).status).toBe(255);
     expect(d.client(['get', 'test']).status).toBe(255);
     expect(newLines()).toEqual([
@@ -277,7 +289,14 @@ describe.skipIf(!built())('daemon', () => {
     expect(newLines()).toEqual([
       'fail2ban.server         [PID]: INFO    Reload all jails',
       "fail2ban.server         [PID]: INFO    Reload jail 'test'",
+      // as fail2ban's setters log the settings the configuration gives, in its stream order
+      'fail2ban.filter         [PID]: INFO      maxRetry: 3',
+      'fail2ban.filter         [PID]: INFO      findtime: 600',
+      'fail2ban.actions        [PID]: INFO      banTime: 600',
       "fail2ban.server         [PID]: INFO    Reload jail 'other'",
+      'fail2ban.filter         [PID]: INFO      maxLines: 2',
+      "fail2ban.datedetector   [PID]: INFO      date pattern `'^%Y-%m-%d'`: `^Year-Month-Day`",
+      'fail2ban.filter         [PID]: INFO      encoding: utf-8',
       "fail2ban.server         [PID]: INFO    Jail 'test' reloaded",
       "fail2ban.server         [PID]: INFO    Jail 'other' reloaded",
       'fail2ban.server         [PID]: INFO    Reload finished.',
@@ -286,8 +305,17 @@ describe.skipIf(!built())('daemon', () => {
     expect(newLines()).toEqual([
       'fail2ban.server         [PID]: INFO    Reload jail test',
       "fail2ban.server         [PID]: INFO    Reload jail 'test'",
+      'fail2ban.filter         [PID]: INFO      maxRetry: 3',
+      'fail2ban.filter         [PID]: INFO      findtime: 600',
+      'fail2ban.actions        [PID]: INFO      banTime: 600',
       "fail2ban.server         [PID]: INFO    Jail 'test' reloaded",
       'fail2ban.server         [PID]: INFO    Reload finished.',
+    ]);
+    expect(d.client(['set', 'test', 'bantime', '1h']).stdout).toBe('3600\n');
+    expect(d.client(['set', 'test', 'logencoding', 'auto']).status).toBe(0);
+    expect(settings(newLines())).toEqual([
+      'fail2ban.actions        [PID]: INFO      banTime: 3600',
+      'fail2ban.filter         [PID]: INFO      encoding: UTF-8',
     ]);
   });
 
