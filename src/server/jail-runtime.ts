@@ -257,11 +257,23 @@ export class JailRuntime implements JailControl {
     this.deps.logger.child('jail').info(`Jail '${this.name}' stopped`);
   }
 
-  private async liftActions(tickets: BanTicket[]): Promise<void> {
+  /**
+   * Lift tickets as fail2ban's flush does: each action with a flush command announces and runs
+   * it (also with nothing banned), then the tickets are logged as unbanned (not when only the
+   * actions change) and unbanned one by one with the actions that could not flush.
+   */
+  private async liftActions(tickets: BanTicket[], logUnbans = true): Promise<void> {
     const log = this.deps.logger.child('actions');
+    const rest: Action[] = [];
     for (const a of this.actions) {
-      if (tickets.length > 0) log.notice(`[${this.name}] Flush ticket(s) with ${a.name}`);
-      if (await a.flush()) continue;
+      if (a.flushable) {
+        log.notice(`[${this.name}] Flush ticket(s) with ${a.name}`);
+        if (await a.flush()) continue;
+      }
+      rest.push(a);
+    }
+    if (logUnbans) this.jail.logUnbans(tickets);
+    for (const a of rest) {
       if (a.unbanMany && tickets.length > 1) await a.unbanMany(tickets);
       else for (const t of tickets) await a.unban(t);
     }
@@ -479,7 +491,7 @@ export class JailRuntime implements JailControl {
     if (JSON.stringify(oldDef.actions) !== JSON.stringify(def.actions)) {
       // Different actions: lift the bans from the old ones, apply them with the new ones.
       const current = this.jail.bans.tickets();
-      await this.liftActions(current);
+      await this.liftActions(current, false);
       for (const a of this.actions) await a.stop();
       this.actionDefs = def.actions;
       this.actions = this.buildActions(def.actions);

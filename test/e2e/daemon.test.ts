@@ -319,6 +319,45 @@ describe.skipIf(!built())('daemon', () => {
     ]);
   });
 
+  it('flushes as fail2ban 1.0.2 logs it: "Flush ticket(s)" per flushable action first, then the Unban lines', async () => {
+    const d = root({ jail: { action: 'flushing\n         record' } });
+    d.writeConf(
+      'action.d/flushing.conf',
+      `[Definition]\nactionban = echo "f+<ip>" >> ${d.record}\nactionunban = echo "f-<ip>" >> ${d.record}\n` +
+        `actionflush = echo "flush" >> ${d.record}\n`,
+    );
+    await d.start();
+    await jailStarted(d, 'test');
+    const tail = (() => {
+      let seen = 0;
+      return (): string[] => {
+        const all = readFileSync(d.serverLog, 'utf8').split('\n').filter(Boolean);
+        const out = all
+          .slice(seen)
+          .filter((l) => l.includes('NOTICE'))
+          .map((l) => l.replace(/^.*NOTICE {2}/, ''));
+        seen = all.length;
+        return out;
+      };
+    })();
+    expect(d.client(['set', 'test', 'banip', '192.0.2.1', '192.0.2.2']).stdout).toBe('2\n');
+    tail();
+    expect(d.client(['unban', '--all']).stdout).toBe('2\n');
+    expect(tail()).toEqual([
+      '[test] Flush ticket(s) with flushing',
+      '[test] Unban 192.0.2.1',
+      '[test] Unban 192.0.2.2',
+    ]);
+    // nothing banned: the flushable action still announces its flush, the other one nothing
+    expect(d.client(['stop', 'test']).stdout).toBe('Jail stopped\n');
+    expect(tail()).toEqual(['[test] Flush ticket(s) with flushing']);
+    expect(d.records().filter((l) => l === 'flush' || l.startsWith('-'))).toEqual([
+      'flush',
+      '-192.0.2.1',
+      '-192.0.2.2',
+    ]);
+  });
+
   it('reload with a broken config reports file:line and keeps running with its bans', async () => {
     const d = root();
     await d.start();
