@@ -46,6 +46,7 @@ const theirs = (args: string[]): Promise<Run> => spawnText(F2B, args);
 /**
  * What may differ:
  * - `[processed in X sec]` (timing) and the `basedir:` path;
+ * - the time and pid of `-l` log lines;
  * - the order inside Python sets (`'users': {…}`): Python's string hashing is randomised per
  *   process, so fail2ban itself is not reproducible there; both sides are sorted;
  * - one unused default date template is listed under master's name: our date detector follows
@@ -58,6 +59,8 @@ function normalize(s: string): string {
     .filter((l) => !/^\[processed in \d+\.\d\d sec\]$/.test(l))
     .join('\n')
     .replace(/, basedir: .*$/gm, ', basedir: <dir>')
+    // -l log lines: time and pid are each process's own
+    .replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (fail2ban\.\S+ *)\[\d+\]:/gm, '<time> $1[<pid>]:')
     .replace(
       /'users': \{([^}]*)\}/g,
       (_m, items: string) => `'users': {${items.split(', ').sort().join(', ')}}`,
@@ -167,6 +170,11 @@ const CASES: [string, string[]][] = [
   ['custom -d, literal regex', ['-d', '{^LN-BEG}%b %d %H:%M:%S', L('sshd'), 'from <HOST>']],
   ['IGNOREREGEX', ['-r', L('dovecot'), 'dovecot', 'rip=192\\.0\\.2\\.']],
   ['IGNOREREGEX, early (few ignoreregexes)', ['-r', L('sshd'), 'sshd', 'user (?:root|ROOT)']],
+  // -l: fail2ban's INFO lines (config files read, maxLines, date pattern) among the report
+  ['-l info, filter name', ['-l', 'info', SSH_LINE, 'sshd']],
+  ['-l INFO, filter file, -L and -d', ['-l', 'INFO', '-L', '2', '-d', '^%b %d %H:%M:%S', SSH_LINE, join(CONF, 'filter.d', 'sshd.conf')]],
+  ['-l info, filter with its own datepattern', ['-l', 'info', '-o', 'ip', L('apache-badbots'), 'apache-badbots']],
+  ['-l notice: nothing logged', ['-l', 'notice', '-d', '^%b %d %H:%M:%S', SSH_LINE, 'sshd']],
 ];
 
 describe.skipIf(!haveF2b || !haveCorpus)('golden output against Debian fail2ban-regex 1.0.2', () => {

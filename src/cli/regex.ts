@@ -16,6 +16,7 @@ import { mapTagName } from '../filter/groups.js';
 import type { FailData } from '../filter/mlfid.js';
 import type { LineResult } from '../filter/types.js';
 import { pyRepr } from '../control/pyrepr.js';
+import { explicitReadTrace, filterReadTrace, infoLine, parseLogLevel } from './regex-log.js';
 import { forBom, resolveEncoding, type LineEncoding } from '../sources/file/encoding.js';
 
 /**
@@ -43,6 +44,8 @@ interface RegexOptions {
   printNoIgnored: boolean;
   checkAll: boolean;
   now: number | null;
+  /** `-l`: fail2ban's level number (CRITICAL = 50 by default). */
+  loglevel: number;
 }
 
 const USAGE = `Usage: fail2ban-regex [OPTIONS] <LOG> <REGEX> [IGNOREREGEX]
@@ -134,6 +137,7 @@ export function parseRegexArgs(argv: readonly string[]): Parsed {
     printNoIgnored: false,
     checkAll: true,
     now: null,
+    loglevel: 50,
   };
   const positional: string[] = [];
   const setValue = (key: string, flag: string, v: string): void => {
@@ -173,7 +177,9 @@ export function parseRegexArgs(argv: readonly string[]): Parsed {
         throw new UsageError(
           'option -m/--journalmatch: reading the systemd journal is not supported by logjail regex',
         );
-      default: // -l: the tool logs nothing below "critical" anyway
+      case 'loglevel':
+        o.loglevel = parseLogLevel(v);
+        break;
     }
   };
   const setFlag = (key: string): Parsed | null => {
@@ -284,7 +290,12 @@ interface ResolvedFilter {
   params: Record<string, string> | null;
 }
 
-function loadFilter(spec: string, o: RegexOptions, say: (s: string) => void): ResolvedFilter {
+function loadFilter(
+  spec: string,
+  o: RegexOptions,
+  say: (s: string) => void,
+  info: (logger: string, msg: string) => void,
+): ResolvedFilter {
   if (!FILTER_SPEC.test(spec)) {
     say(`Use   failregex line : ${shortstr(spec)}`);
     return { def: literalFilter(spec), params: null };
@@ -319,10 +330,13 @@ function loadFilter(spec: string, o: RegexOptions, say: (s: string) => void): Re
   ) {
     if (basename(basedir) === 'filter.d') basedir = dirname(basedir);
     say(`Use   failregex filter file : ${basename(name, extname(name))}, basedir: ${basedir}`);
+    if (params) say(`Use   filter options : ${pyRepr(params)}`);
+    for (const [lg, msg] of filterReadTrace(basedir, basename(name, extname(name)))) info(lg, msg);
   } else {
     say(`Use   failregex file : ${name}`);
+    if (params) say(`Use   filter options : ${pyRepr(params)}`);
+    for (const [lg, msg] of explicitReadTrace(resolve(name))) info(lg, msg);
   }
-  if (params) say(`Use   filter options : ${pyRepr(params)}`);
   const full = name.includes('/') ? resolve(file) : name;
   const def = readFilter(o.config, br >= 0 ? `${full}${spec.slice(br)}` : full);
   if (o.verbose > 1) {
@@ -897,6 +911,13 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   const say = (s: string): void => {
     if (!fmt) out.line(s);
   };
+  // fail2ban's log lines go to stdout, also with -o
+  const info = (logger: string, msg: string): void => {
+    if (o.loglevel <= 20) out.line(infoLine(logger, msg));
+  };
+  const announceDates = (dd: DateDetector): void => {
+    for (const [p, name] of dd.announced) info('datedetector', `  date pattern \`${pyRepr(p)}\`: \`${name}\``);
+  };
   enableLinearFallback();
 
   // The log argument: an existing file, or a literal line. Something that looks like a path but
@@ -916,7 +937,10 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   say('=============');
   say('');
   // command-line -L and -d are announced first and win over the filter's own values
-  if (o.maxlines > 0) say(`Use         maxlines : ${o.maxlines}`);
+  if (o.maxlines > 0) {
+    info('filter', `  maxLines: ${o.maxlines}`);
+    say(`Use         maxlines : ${o.maxlines}`);
+  }
   // fail2ban checks the zone here, before -d and the filter are announced
   if (o.timezone !== null) parseTimezone(o.timezone);
   const clock: Clock = o.now !== null ? fixedClock(o.now) : systemClock;
@@ -935,12 +959,18 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       ...(o.maxlines > 0 ? { maxlines: o.maxlines } : {}),
       ...(datepattern !== undefined ? { datepattern } : {}),
     });
-  const describeDates = (datepattern: string): string =>
-    new DateDetector({ datepattern, logtimezone: o.timezone, clock }).describe();
+  const describeDates = (datepattern: string): string => {
+    const dd = new DateDetector({ datepattern, logtimezone: o.timezone, clock });
+    announceDates(dd);
+    return dd.describe();
+  };
   if (o.datepattern !== null) say(`Use      datepattern : ${describeDates(o.datepattern)}`);
 
-  let { def } = loadFilter(regexArg, o, say);
-  if (o.maxlines === 0 && def.options.maxlines !== undefined) say(`Use         maxlines : ${def.maxlines}`);
+  let { def } = loadFilter(regexArg, o, say, info);
+  if (o.maxlines === 0 && def.options.maxlines !== undefined) {
+    info('filter', `  maxLines: ${def.maxlines}`);
+    say(`Use         maxlines : ${def.maxlines}`);
+  }
   if (o.datepattern === null && def.datepattern !== null)
     say(`Use      datepattern : ${describeDates(def.datepattern)}`);
   if (ignoreArg !== undefined) {
