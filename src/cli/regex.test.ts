@@ -276,12 +276,33 @@ describe('errors: one line on stderr, exit 255, no stack', () => {
     expect((await ours(['--print-all-missed', '--print-no-missed', SSH_LINE, 'sshd'])).code).toBe(255);
   });
 
-  it('a regex syntax error names the position in the regex as given (Python\'s)', async () => {
+  it('a bad literal regex: 1.0.2\'s words and place (the failregex before the ignoreregex is announced)', async () => {
+    const head = '\nRunning tests\n=============\n\n';
     const r = await ours([SSH_LINE, '^(unclosed', '<HOST>']);
     expect(r.code).toBe(255);
+    expect(r.out).toBe(`${head}Use   failregex line : ^(unclosed\n`);
     expect(r.err).toBe(
-      'ERROR: <command line>: invalid Python regex: missing ), unterminated subpattern at position 1 in regex "^(unclosed"\n',
+      "ERROR: Unable to compile regular expression '^(unclosed':\nmissing ), unterminated subpattern at position 1\n",
     );
+    const i = await ours([SSH_LINE, 'from <HOST>', 'x(?<=a+)\\d']);
+    expect(i.code).toBe(255);
+    expect(i.out).toBe(`${head}Use   failregex line : from <HOST>\nUse ignoreregex line : x(?<=a+)\\d\n`);
+    expect(i.err).toBe(
+      "ERROR: Unable to compile regular expression 'x(?<=a+)\\d':\nlook-behind requires fixed-width pattern\n",
+    );
+    const n = await ours([SSH_LINE, 'a b', 'c']);
+    expect(n.code).toBe(255);
+    expect(n.out).toBe(`${head}Use   failregex line : a b\n`);
+    expect(n.err).toBe("ERROR: No failure-id group in 'a b'\n");
+  });
+
+  it('a bad regex in a filter file names the file and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lj-regex-'));
+    const file = join(dir, 'bad.conf');
+    writeFileSync(file, '[Definition]\nfailregex = ^(unclosed <HOST>\n');
+    const r = await ours([SSH_LINE, file]);
+    expect(r.code).toBe(255);
+    expect(r.err).toMatch(new RegExp(`^ERROR: ${file}:2: invalid Python regex: missing \\), unterminated subpattern`));
   });
 
   it('an unknown time zone, right after the header and -L (as fail2ban checks it)', async () => {

@@ -6,7 +6,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { emptyFilter, readFilter } from '../config/index.js';
 import type { FilterDef } from '../config/types.js';
 import { fixedClock, systemClock, type Clock } from '../core/clock.js';
-import { UsageError, errorMessage } from '../core/errors.js';
+import { RegexTranslateError, UsageError, errorMessage } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import { canonicalIp, ipFamily, ipv6Groups } from '../core/ip.js';
 import { DateDetector, parseTimezone } from '../filter/date/index.js';
@@ -286,8 +286,8 @@ const FILTER_SPEC = /^\/{0,3}[\w/\-.]+(?:\[.*\])?$/s;
 
 interface ResolvedFilter {
   def: FilterDef;
-  /** Options given in brackets, for "Use   filter options : {…}". */
-  params: Record<string, string> | null;
+  /** Options given in brackets, for "Use   filter options : {…}"; undefined for a literal regex. */
+  params: Record<string, string> | null | undefined;
 }
 
 function loadFilter(
@@ -298,7 +298,7 @@ function loadFilter(
 ): ResolvedFilter {
   if (!FILTER_SPEC.test(spec)) {
     say(`Use   failregex line : ${shortstr(spec)}`);
-    return { def: literalFilter(spec), params: null };
+    return { def: literalFilter(spec), params: undefined };
   }
   const br = spec.indexOf('[');
   const name = br >= 0 ? spec.slice(0, br) : spec;
@@ -358,6 +358,25 @@ function paramsOf(s: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * A regex given on the command line is reported in fail2ban-regex 1.0.2's words (there is no
+ * file:line to name); filter files keep our file:line errors.
+ */
+function asFail2banRegexError<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    const fault = e instanceof RegexTranslateError && e.file === COMMAND_LINE ? e.fault : undefined;
+    // fail2ban quotes the text with '%s' (no escaping)
+    if (fault?.kind === 'compile')
+      throw new UsageError(`Unable to compile regular expression '${fault.pattern}':\n${fault.reason}`);
+    if (fault?.kind === 'no-failure-id') throw new UsageError(`No failure-id group in '${fault.regex}'`);
+    throw e;
+  }
+}
+
+const COMMAND_LINE = '<command line>';
 
 function literalFilter(regex: string): FilterDef {
   return { ...emptyFilter('command-line', '<command line>'), failregex: [{ regex, where: { file: '<command line>', line: 0 } }] };
@@ -966,7 +985,10 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   };
   if (o.datepattern !== null) say(`Use      datepattern : ${describeDates(o.datepattern)}`);
 
-  let { def } = loadFilter(regexArg, o, say, info);
+  const loaded = loadFilter(regexArg, o, say, info);
+  let def = loaded.def;
+  // fail2ban compiles a literal failregex as soon as it is announced
+  if (loaded.params === undefined) asFail2banRegexError(() => probe(def, o.datepattern ?? undefined));
   if (o.maxlines === 0 && def.options.maxlines !== undefined) {
     info('filter', `  maxLines: ${def.maxlines}`);
     say(`Use         maxlines : ${def.maxlines}`);
@@ -977,7 +999,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
     say(`Use ignoreregex line : ${shortstr(ignoreArg)}`);
     def = { ...def, ignoreregex: [{ regex: ignoreArg, where: { file: '<command line>', line: 0 } }] };
   }
-  const filter = probe(def, o.datepattern ?? undefined);
+  const filter = asFail2banRegexError(() => probe(def, o.datepattern ?? undefined));
 
   // batches of lines (a file: per chunk), sharing lineInfo.ascii
   let source: Iterable<string[]>;

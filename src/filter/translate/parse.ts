@@ -35,9 +35,10 @@ const CATEGORIES: Record<string, [Category, boolean]> = {
   S: ['s', true],
 };
 
-export function translateError(msg: string, pattern: string, where?: Where): RegexTranslateError {
+export function translateError(msg: string, pattern: string, where?: Where, pythonReason?: string): RegexTranslateError {
   const shown = pattern.length > 200 ? `${pattern.slice(0, 200)}…` : pattern;
-  return new RegexTranslateError(`${msg} in regex ${JSON.stringify(shown)}`, where);
+  const fault = pythonReason === undefined ? undefined : { kind: 'compile' as const, reason: pythonReason, pattern };
+  return new RegexTranslateError(`${msg} in regex ${JSON.stringify(shown)}`, where, fault);
 }
 
 class Parser {
@@ -56,7 +57,7 @@ class Parser {
   /** `at`: Python's position for the message, an index into the pattern as written; null for none. */
   fail(msg: string, at: number | null = this.pos): never {
     const where = at === null ? '' : ` at position ${at}`;
-    throw translateError(`invalid Python regex: ${msg}${where}`, this.src, this.where);
+    throw translateError(`invalid Python regex: ${msg}${where}`, this.src, this.where, `${msg}${where}`);
   }
 
   peek(): string | undefined {
