@@ -21,7 +21,7 @@ import { JournalSource, journalArgsFromBackendOptions } from '../sources/journal
 import type { LinesMeta, LogSource } from '../sources/source.js';
 import type { BanStore } from '../store/store.js';
 import { hostIo } from './host-io.js';
-import { configuredSettingLines, settingLines, type SettingLine } from './setting-log.js';
+import { bantimeSetLine, configuredSettingLines, settingLines, type SettingLine } from './setting-log.js';
 import {
   ACTION_METHODS,
   actionProperties,
@@ -71,6 +71,8 @@ export class JailRuntime implements JailControl {
   private expiryTimer: NodeJS.Timeout | null = null;
   private running = false;
   idle = false;
+  /** `bantime.<name>` values for names fail2ban does not use (it stores and answers them). */
+  private readonly bantimeExtra = new Map<string, string>();
 
   constructor(
     def: JailDef,
@@ -760,8 +762,9 @@ export class JailRuntime implements JailControl {
       case 'maxmatches':
         return this.jail.getOption(key);
     }
-    if (key.startsWith('bantime.') && (INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) {
-      return this.jail.getOption(key as JailOptionKey);
+    if (key.startsWith('bantime.')) {
+      if ((INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) return this.jail.getOption(key as JailOptionKey);
+      return this.bantimeExtra.get(key.slice(8)) ?? null;
     }
     if (key === 'action' || key === 'actionproperties' || key === 'actionmethods') {
       if (args[0] === undefined || (key === 'action' && args[1] === undefined)) throw missingArgument();
@@ -854,13 +857,23 @@ export class JailRuntime implements JailControl {
         return taken;
       }
     }
-    if (key.startsWith('bantime.') && (INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) {
-      const value = one();
-      try {
-        return this.jail.setOption(key as JailOptionKey, value);
-      } catch (e) {
-        throw badValue(errorMessage(e));
+    if (key.startsWith('bantime.')) {
+      // fail2ban takes the first value (ignoring more) and logs it before using it
+      if (args.length === 0) throw missingArgument();
+      const value = args[0]!;
+      const opt = key.slice(8);
+      this.deps.logger.child('jail').info(bantimeSetLine(opt, value));
+      if ((INCREMENT_OPTIONS as readonly string[]).includes(opt)) {
+        try {
+          return this.jail.setOption(key as JailOptionKey, value);
+        } catch (e) {
+          throw badValue(errorMessage(e));
+        }
       }
+      // any other name is kept as given and answered back, as fail2ban 1.0.2 does
+      if (value === '') this.bantimeExtra.delete(opt);
+      else this.bantimeExtra.set(opt, value);
+      return this.bantimeExtra.get(opt) ?? null;
     }
     throw noSetAction(key);
   }

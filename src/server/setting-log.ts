@@ -4,7 +4,7 @@
  *   fail2ban.filter         [pid]: INFO      maxRetry: 5
  * Only settings the configuration gives are announced, in its command-stream order.
  */
-import { settingsStream } from '../cli/config-stream.js';
+import { settingsStream, type StreamValue } from '../cli/config-stream.js';
 import type { JailDef } from '../config/types.js';
 import { pyRepr } from '../control/pyrepr.js';
 import type { Filter } from '../filter/filter.js';
@@ -12,7 +12,7 @@ import type { Jail } from '../jail/jail.js';
 
 export interface SettingLine {
   /** Logger name under fail2ban. */
-  logger: 'filter' | 'actions' | 'datedetector';
+  logger: 'filter' | 'actions' | 'datedetector' | 'jail';
   msg: string;
 }
 
@@ -21,8 +21,27 @@ export function encodingShown(enc: string): string {
   return enc.toLowerCase() === 'auto' ? 'UTF-8' : enc;
 }
 
-/** The lines one setting logs; `key` as in `set <jail> <key>`. Values are the jail's as taken. */
-export function settingLines(key: string, jail: Jail, filter: Filter | null, def: JailDef): SettingLine[] {
+/** fail2ban's jail logs every `bantime.<opt>` it is given, the value as sent ('' is None). */
+export function bantimeSetLine(opt: string, value: string): string {
+  return `Set banTime.${opt} = ${value === '' ? 'None' : value}`;
+}
+
+/**
+ * The lines one setting logs; `key` as in `set <jail> <key>`. Values are the jail's as taken,
+ * except `bantime.*`, logged as sent (`sent`, typed as in the command stream).
+ */
+export function settingLines(
+  key: string,
+  jail: Jail,
+  filter: Filter | null,
+  def: JailDef,
+  sent?: StreamValue,
+): SettingLine[] {
+  if (key.startsWith('bantime.')) {
+    // the stream sends strings, or a bool for bantime.increment/overalljails (Python's str())
+    const text = typeof sent === 'boolean' ? (sent ? 'True' : 'False') : typeof sent === 'string' ? sent : '';
+    return [{ logger: 'jail', msg: bantimeSetLine(key.slice(8), text) }];
+  }
   switch (key) {
     case 'maxlines':
       return filter ? [{ logger: 'filter', msg: `  maxLines: ${filter.maxlines}` }] : [];
@@ -47,7 +66,7 @@ export function settingLines(key: string, jail: Jail, filter: Filter | null, def
 export function configuredSettingLines(def: JailDef, jail: Jail, filter: Filter | null): SettingLine[] {
   const out: SettingLine[] = [];
   for (const cmd of settingsStream(def)) {
-    if (cmd[0] === 'set' && typeof cmd[2] === 'string') out.push(...settingLines(cmd[2], jail, filter, def));
+    if (cmd[0] === 'set' && typeof cmd[2] === 'string') out.push(...settingLines(cmd[2], jail, filter, def, cmd[3]));
   }
   return out;
 }

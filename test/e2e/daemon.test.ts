@@ -358,6 +358,34 @@ describe.skipIf(!built())('daemon', () => {
     ]);
   });
 
+  it('bantime.<any name>: stored and answered as fail2ban 1.0.2 does, each set logged', async () => {
+    const d = root({ jail: { 'bantime.increment': 'true', 'bantime.factor': '2' } });
+    await d.start();
+    await jailStarted(d, 'test');
+    const c = (...args: string[]): string => d.client(args).stdout;
+    expect(c('get', 'test', 'bantime.nosuch')).toBe('None\n');
+    expect(c('get', 'test', 'bantime.')).toBe('None\n');
+    // the first value counts, more are ignored
+    expect(c('set', 'test', 'bantime.nosuch', '3', '4')).toBe('3\n');
+    expect(c('get', 'test', 'bantime.nosuch')).toBe('3\n');
+    expect(c('get', 'test', 'bantime.NOSUCH')).toBe('None\n');
+    expect(c('set', 'test', 'bantime.factor', '3', 'x')).toBe('3\n');
+    expect(c('set', 'test', 'bantime.nosuch', '')).toBe('None\n');
+    expect(c('get', 'test', 'bantime.nosuch')).toBe('None\n');
+    expect(d.client(['set', 'test', 'bantime.nosuch']).stdout).toBe('Sorry but the command is invalid\n');
+    const logged = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('Set banTime.'))
+      .map((l) => l.replace(/^.*\]: /, ''));
+    expect(logged).toEqual([
+      'INFO    Set banTime.increment = True',
+      'INFO    Set banTime.factor = 2',
+      'INFO    Set banTime.nosuch = 3',
+      'INFO    Set banTime.factor = 3',
+      'INFO    Set banTime.nosuch = None',
+    ]);
+  });
+
   it('reload with a broken config reports file:line and keeps running with its bans', async () => {
     const d = root();
     await d.start();
