@@ -66,7 +66,8 @@ export function settingLines(
 export function configuredSettingLines(def: JailDef, jail: Jail, filter: Filter | null): SettingLine[] {
   const out: SettingLine[] = [];
   for (const cmd of settingsStream(def)) {
-    if (cmd[0] === 'set' && typeof cmd[2] === 'string') out.push(...settingLines(cmd[2], jail, filter, def, cmd[3]));
+    if (cmd[0] === 'set' && typeof cmd[2] === 'string')
+      out.push(...settingLines(cmd[2], jail, filter, def, cmd[3]));
   }
   return out;
 }
