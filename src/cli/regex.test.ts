@@ -106,6 +106,15 @@ writeFileSync(
   ),
 );
 
+/** Failures from IPv6 forms with an IPv4 part: fail2ban writes them as glibc's inet_ntop does. */
+const V6_LOG = join(mkdtempSync(join(tmpdir(), 'lj-regex-')), 'v6.log');
+writeFileSync(
+  V6_LOG,
+  ['::1.2.3.4', '::FFFF:1.2.3.4', '::ffff:1.2.3.4', '64:ff9b::1.2.3.4', '::0:1.2.3.4', '::127.0.0.1', '[::1.2.3.4]', '::ffff:7f00:1']
+    .map((a, i) => `Jun 21 16:47:0${String(i)} host sshd[1]: Failed password for root from ${a} port 22 ssh2\n`)
+    .join(''),
+);
+
 /**
  * [title, arguments]; every case runs with `-c /etc/fail2ban`. Logs with host names use `-r`
  * (or `--usedns no`): by default both tools resolve them through DNS, which makes the counts
@@ -170,6 +179,7 @@ const CASES: [string, string[]][] = [
   ['custom -d, literal regex', ['-d', '{^LN-BEG}%b %d %H:%M:%S', L('sshd'), 'from <HOST>']],
   ['IGNOREREGEX', ['-r', L('dovecot'), 'dovecot', 'rip=192\\.0\\.2\\.']],
   ['IGNOREREGEX, early (few ignoreregexes)', ['-r', L('sshd'), 'sshd', 'user (?:root|ROOT)']],
+  ['-o ip, IPv6 with an IPv4 part', ['-o', 'ip', V6_LOG, 'sshd']],
   // -l: fail2ban's INFO lines (config files read, maxLines, date pattern) among the report
   ['-l info, filter name', ['-l', 'info', SSH_LINE, 'sshd']],
   ['-l INFO, filter file, -L and -d', ['-l', 'INFO', '-L', '2', '-d', '^%b %d %H:%M:%S', SSH_LINE, join(CONF, 'filter.d', 'sshd.conf')]],
