@@ -578,7 +578,6 @@ export class JailRuntime implements JailControl {
       }
       case 'logencoding': {
         if (args.length === 0) throw missingArgument();
-        if (args.length > 1) throw invalidCommand();
         const enc = args[0]!.trim();
         if (enc.toLowerCase() !== 'auto') {
           try {
@@ -777,9 +776,9 @@ export class JailRuntime implements JailControl {
   }
 
   async set(key: string, args: string[]): Promise<unknown> {
+    // fail2ban takes `command[2]`: more values are ignored, none is an IndexError
     const one = (): string => {
       if (args.length === 0) throw missingArgument();
-      if (args.length > 1) throw invalidCommand();
       return args[0]!;
     };
     if (FILTER_EDITS.has(key)) return this.applyFilterEdit(key, args);

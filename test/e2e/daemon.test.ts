@@ -370,6 +370,10 @@ describe.skipIf(!built())('daemon', () => {
     expect(c('get', 'test', 'bantime.nosuch')).toBe('3\n');
     expect(c('get', 'test', 'bantime.NOSUCH')).toBe('None\n');
     expect(c('set', 'test', 'bantime.factor', '3', 'x')).toBe('3\n');
+    // so does every single-value `set` in fail2ban 1.0.2
+    expect(c('set', 'test', 'maxretry', '4', 'x')).toBe('4\n');
+    expect(c('set', 'test', 'logencoding', 'utf-8', 'x')).toBe('Current log encoding is set to:\nutf-8\n');
+    expect(c('set', 'test', 'ignorecommand', 'a', 'b')).toBe('a\n');
     expect(c('set', 'test', 'bantime.nosuch', '')).toBe('None\n');
     expect(c('get', 'test', 'bantime.nosuch')).toBe('None\n');
     expect(d.client(['set', 'test', 'bantime.nosuch']).stdout).toBe('Sorry but the command is invalid\n');
