@@ -12,6 +12,8 @@ export interface Action {
   unban(t: BanTicket): Promise<boolean>;
   /** Remove every ban at once; false when unsupported or failed (the jail then unbans one by one). */
   flush(): Promise<boolean>;
+  /** Has a flush command: fail2ban announces "Flush ticket(s)" only for such actions. */
+  readonly flushable?: boolean;
   reload(): Promise<void>;
   /** Ban tickets that became due together; result i belongs to ticket i. */
   banMany?(ts: BanTicket[]): Promise<boolean[]>;

@@ -117,8 +117,11 @@ export function actionStream(jail: string, a: ActionDef): Command[] {
   return out;
 }
 
-/** One jail's commands (without its `start`). */
-export async function jailStream(def: JailDef, o: StreamOptions = {}): Promise<Command[]> {
+/**
+ * A jail's filter and option `set` commands in stream order, without `add`, log paths and
+ * actions (the server logs some of these settings as it takes them, in this order).
+ */
+export function settingsStream(def: JailDef): Command[] {
   const name = def.name;
   const opts = def.options;
   const has = (k: string): boolean => Object.hasOwn(opts, k);
@@ -136,29 +139,36 @@ export async function jailStream(def: JailDef, o: StreamOptions = {}): Promise<C
     FILTER_KEYS.filter(has).map((k) => [k, opts[k]!]),
     name,
   );
-  const backend = opts.backend ?? 'auto';
-  const logs: Command[] = [];
   for (const key of JAIL_KEYS) {
-    if (!has(key) || key === 'backend') continue;
+    if (!has(key) || key === 'backend' || key === 'logpath') continue;
     const value = opts[key]!;
-    if (key === 'logpath') {
-      if (backend.startsWith('systemd')) continue;
-      let found = 0;
-      for (const line of value.split('\n')) {
-        const cut = line.lastIndexOf(' ');
-        const [path, tail] = cut < 0 ? [line, 'head'] : [line.slice(0, cut), line.slice(cut + 1)];
-        if (path === '') continue;
-        const { files, dangling } = await expandGlob(path);
-        for (const d of dangling) o.warn?.(`File ${d} is a dangling link, thus cannot be monitored`);
-        for (const file of files) logs.push(['set', name, 'addlogpath', file, tail]);
-        found += files.length;
-      }
-      if (found === 0) o.warn?.(`Have not found any log file for ${name} jail`);
-    } else if (key === 'ignoreip') {
+    if (key === 'ignoreip') {
       stream.push(['set', name, 'addignoreip', ...value.split(/[ ,\n]+/).filter((s) => s.trim() !== '')]);
     } else stream.push(['set', name, key, typed(key, value)]);
   }
-  stream.push(...logs);
+  return stream;
+}
+
+/** One jail's commands (without its `start`). */
+export async function jailStream(def: JailDef, o: StreamOptions = {}): Promise<Command[]> {
+  const name = def.name;
+  const opts = def.options;
+  const stream = settingsStream(def);
+  const backend = opts.backend ?? 'auto';
+  const value = opts.logpath;
+  if (value !== undefined && !backend.startsWith('systemd')) {
+    let found = 0;
+    for (const line of value.split('\n')) {
+      const cut = line.lastIndexOf(' ');
+      const [path, tail] = cut < 0 ? [line, 'head'] : [line.slice(0, cut), line.slice(cut + 1)];
+      if (path === '') continue;
+      const { files, dangling } = await expandGlob(path);
+      for (const d of dangling) o.warn?.(`File ${d} is a dangling link, thus cannot be monitored`);
+      for (const file of files) stream.push(['set', name, 'addlogpath', file, tail]);
+      found += files.length;
+    }
+    if (found === 0) o.warn?.(`Have not found any log file for ${name} jail`);
+  }
   for (const a of def.actions) stream.push(...actionStream(name, a));
   stream.unshift(['add', name, backend]);
   return stream;

@@ -46,6 +46,7 @@ const theirs = (args: string[]): Promise<Run> => spawnText(F2B, args);
 /**
  * What may differ:
  * - `[processed in X sec]` (timing) and the `basedir:` path;
+ * - the time and pid of `-l` log lines;
  * - the order inside Python sets (`'users': {…}`): Python's string hashing is randomised per
  *   process, so fail2ban itself is not reproducible there; both sides are sorted;
  * - one unused default date template is listed under master's name: our date detector follows
@@ -58,6 +59,8 @@ function normalize(s: string): string {
     .filter((l) => !/^\[processed in \d+\.\d\d sec\]$/.test(l))
     .join('\n')
     .replace(/, basedir: .*$/gm, ', basedir: <dir>')
+    // -l log lines: time and pid are each process's own
+    .replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (fail2ban\.\S+ *)\[\d+\]:/gm, '<time> $1[<pid>]:')
     .replace(
       /'users': \{([^}]*)\}/g,
       (_m, items: string) => `'users': {${items.split(', ').sort().join(', ')}}`,
@@ -101,6 +104,15 @@ writeFileSync(
       .join(''),
     'latin1',
   ),
+);
+
+/** Failures from IPv6 forms with an IPv4 part: fail2ban writes them as glibc's inet_ntop does. */
+const V6_LOG = join(mkdtempSync(join(tmpdir(), 'lj-regex-')), 'v6.log');
+writeFileSync(
+  V6_LOG,
+  ['::1.2.3.4', '::FFFF:1.2.3.4', '::ffff:1.2.3.4', '64:ff9b::1.2.3.4', '::0:1.2.3.4', '::127.0.0.1', '[::1.2.3.4]', '::ffff:7f00:1']
+    .map((a, i) => `Jun 21 16:47:0${String(i)} host sshd[1]: Failed password for root from ${a} port 22 ssh2\n`)
+    .join(''),
 );
 
 /**
@@ -167,6 +179,12 @@ const CASES: [string, string[]][] = [
   ['custom -d, literal regex', ['-d', '{^LN-BEG}%b %d %H:%M:%S', L('sshd'), 'from <HOST>']],
   ['IGNOREREGEX', ['-r', L('dovecot'), 'dovecot', 'rip=192\\.0\\.2\\.']],
   ['IGNOREREGEX, early (few ignoreregexes)', ['-r', L('sshd'), 'sshd', 'user (?:root|ROOT)']],
+  ['-o ip, IPv6 with an IPv4 part', ['-o', 'ip', V6_LOG, 'sshd']],
+  // -l: fail2ban's INFO lines (config files read, maxLines, date pattern) among the report
+  ['-l info, filter name', ['-l', 'info', SSH_LINE, 'sshd']],
+  ['-l INFO, filter file, -L and -d', ['-l', 'INFO', '-L', '2', '-d', '^%b %d %H:%M:%S', SSH_LINE, join(CONF, 'filter.d', 'sshd.conf')]],
+  ['-l info, filter with its own datepattern', ['-l', 'info', '-o', 'ip', L('apache-badbots'), 'apache-badbots']],
+  ['-l notice: nothing logged', ['-l', 'notice', '-d', '^%b %d %H:%M:%S', SSH_LINE, 'sshd']],
 ];
 
 describe.skipIf(!haveF2b || !haveCorpus)('golden output against Debian fail2ban-regex 1.0.2', () => {
@@ -268,12 +286,33 @@ describe('errors: one line on stderr, exit 255, no stack', () => {
     expect((await ours(['--print-all-missed', '--print-no-missed', SSH_LINE, 'sshd'])).code).toBe(255);
   });
 
-  it('a regex syntax error names the position in the regex as given (Python\'s)', async () => {
+  it('a bad literal regex: 1.0.2\'s words and place (the failregex before the ignoreregex is announced)', async () => {
+    const head = '\nRunning tests\n=============\n\n';
     const r = await ours([SSH_LINE, '^(unclosed', '<HOST>']);
     expect(r.code).toBe(255);
+    expect(r.out).toBe(`${head}Use   failregex line : ^(unclosed\n`);
     expect(r.err).toBe(
-      'ERROR: <command line>: invalid Python regex: missing ), unterminated subpattern at position 1 in regex "^(unclosed"\n',
+      "ERROR: Unable to compile regular expression '^(unclosed':\nmissing ), unterminated subpattern at position 1\n",
     );
+    const i = await ours([SSH_LINE, 'from <HOST>', 'x(?<=a+)\\d']);
+    expect(i.code).toBe(255);
+    expect(i.out).toBe(`${head}Use   failregex line : from <HOST>\nUse ignoreregex line : x(?<=a+)\\d\n`);
+    expect(i.err).toBe(
+      "ERROR: Unable to compile regular expression 'x(?<=a+)\\d':\nlook-behind requires fixed-width pattern\n",
+    );
+    const n = await ours([SSH_LINE, 'a b', 'c']);
+    expect(n.code).toBe(255);
+    expect(n.out).toBe(`${head}Use   failregex line : a b\n`);
+    expect(n.err).toBe("ERROR: No failure-id group in 'a b'\n");
+  });
+
+  it('a bad regex in a filter file names the file and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lj-regex-'));
+    const file = join(dir, 'bad.conf');
+    writeFileSync(file, '[Definition]\nfailregex = ^(unclosed <HOST>\n');
+    const r = await ours([SSH_LINE, file]);
+    expect(r.code).toBe(255);
+    expect(r.err).toMatch(new RegExp(`^ERROR: ${file}:2: invalid Python regex: missing \\), unterminated subpattern`));
   });
 
   it('an unknown time zone, right after the header and -L (as fail2ban checks it)', async () => {

@@ -6,7 +6,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { emptyFilter, readFilter } from '../config/index.js';
 import type { FilterDef } from '../config/types.js';
 import { batchClock, fixedClock, type Clock } from '../core/clock.js';
-import { UsageError, errorMessage } from '../core/errors.js';
+import { RegexTranslateError, UsageError, errorMessage } from '../core/errors.js';
 import type { Failure } from '../core/failure.js';
 import { canonicalIp, ipFamily, ipv6Groups } from '../core/ip.js';
 import { DateDetector, parseTimezone } from '../filter/date/index.js';
@@ -16,6 +16,7 @@ import { mapTagName } from '../filter/groups.js';
 import type { FailData } from '../filter/mlfid.js';
 import type { LineResult } from '../filter/types.js';
 import { pyRepr } from '../control/pyrepr.js';
+import { explicitReadTrace, filterReadTrace, infoLine, parseLogLevel } from './regex-log.js';
 import { forBom, resolveEncoding, type LineEncoding } from '../sources/file/encoding.js';
 
 /**
@@ -43,6 +44,8 @@ interface RegexOptions {
   printNoIgnored: boolean;
   checkAll: boolean;
   now: number | null;
+  /** `-l`: fail2ban's level number (CRITICAL = 50 by default). */
+  loglevel: number;
 }
 
 const USAGE = `Usage: fail2ban-regex [OPTIONS] <LOG> <REGEX> [IGNOREREGEX]
@@ -134,6 +137,7 @@ export function parseRegexArgs(argv: readonly string[]): Parsed {
     printNoIgnored: false,
     checkAll: true,
     now: null,
+    loglevel: 50,
   };
   const positional: string[] = [];
   const setValue = (key: string, flag: string, v: string): void => {
@@ -173,7 +177,9 @@ export function parseRegexArgs(argv: readonly string[]): Parsed {
         throw new UsageError(
           'option -m/--journalmatch: reading the systemd journal is not supported by logjail regex',
         );
-      default: // -l: the tool logs nothing below "critical" anyway
+      case 'loglevel':
+        o.loglevel = parseLogLevel(v);
+        break;
     }
   };
   const setFlag = (key: string): Parsed | null => {
@@ -280,14 +286,19 @@ const FILTER_SPEC = /^\/{0,3}[\w/\-.]+(?:\[.*\])?$/s;
 
 interface ResolvedFilter {
   def: FilterDef;
-  /** Options given in brackets, for "Use   filter options : {…}". */
-  params: Record<string, string> | null;
+  /** Options given in brackets, for "Use   filter options : {…}"; undefined for a literal regex. */
+  params: Record<string, string> | null | undefined;
 }
 
-function loadFilter(spec: string, o: RegexOptions, say: (s: string) => void): ResolvedFilter {
+function loadFilter(
+  spec: string,
+  o: RegexOptions,
+  say: (s: string) => void,
+  info: (logger: string, msg: string) => void,
+): ResolvedFilter {
   if (!FILTER_SPEC.test(spec)) {
     say(`Use   failregex line : ${shortstr(spec)}`);
-    return { def: literalFilter(spec), params: null };
+    return { def: literalFilter(spec), params: undefined };
   }
   const br = spec.indexOf('[');
   const name = br >= 0 ? spec.slice(0, br) : spec;
@@ -319,10 +330,13 @@ function loadFilter(spec: string, o: RegexOptions, say: (s: string) => void): Re
   ) {
     if (basename(basedir) === 'filter.d') basedir = dirname(basedir);
     say(`Use   failregex filter file : ${basename(name, extname(name))}, basedir: ${basedir}`);
+    if (params) say(`Use   filter options : ${pyRepr(params)}`);
+    for (const [lg, msg] of filterReadTrace(basedir, basename(name, extname(name)))) info(lg, msg);
   } else {
     say(`Use   failregex file : ${name}`);
+    if (params) say(`Use   filter options : ${pyRepr(params)}`);
+    for (const [lg, msg] of explicitReadTrace(resolve(name))) info(lg, msg);
   }
-  if (params) say(`Use   filter options : ${pyRepr(params)}`);
   const full = name.includes('/') ? resolve(file) : name;
   const def = readFilter(o.config, br >= 0 ? `${full}${spec.slice(br)}` : full);
   if (o.verbose > 1) {
@@ -344,6 +358,25 @@ function paramsOf(s: string): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * A regex given on the command line is reported in fail2ban-regex 1.0.2's words (there is no
+ * file:line to name); filter files keep our file:line errors.
+ */
+function asFail2banRegexError<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    const fault = e instanceof RegexTranslateError && e.file === COMMAND_LINE ? e.fault : undefined;
+    // fail2ban quotes the text with '%s' (no escaping)
+    if (fault?.kind === 'compile')
+      throw new UsageError(`Unable to compile regular expression '${fault.pattern}':\n${fault.reason}`);
+    if (fault?.kind === 'no-failure-id') throw new UsageError(`No failure-id group in '${fault.regex}'`);
+    throw e;
+  }
+}
+
+const COMMAND_LINE = '<command line>';
 
 function literalFilter(regex: string): FilterDef {
   return { ...emptyFilter('command-line', '<command line>'), failregex: [{ regex, where: { file: '<command line>', line: 0 } }] };
@@ -898,6 +931,13 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   const say = (s: string): void => {
     if (!fmt) out.line(s);
   };
+  // fail2ban's log lines go to stdout, also with -o
+  const info = (logger: string, msg: string): void => {
+    if (o.loglevel <= 20) out.line(infoLine(logger, msg));
+  };
+  const announceDates = (dd: DateDetector): void => {
+    for (const [p, name] of dd.announced) info('datedetector', `  date pattern \`${pyRepr(p)}\`: \`${name}\``);
+  };
   enableLinearFallback();
 
   // The log argument: an existing file, or a literal line. Something that looks like a path but
@@ -917,7 +957,10 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   say('=============');
   say('');
   // command-line -L and -d are announced first and win over the filter's own values
-  if (o.maxlines > 0) say(`Use         maxlines : ${o.maxlines}`);
+  if (o.maxlines > 0) {
+    info('filter', `  maxLines: ${o.maxlines}`);
+    say(`Use         maxlines : ${o.maxlines}`);
+  }
   // fail2ban checks the zone here, before -d and the filter are announced
   if (o.timezone !== null) parseTimezone(o.timezone);
   const ticking = o.now === null ? batchClock() : null;
@@ -937,19 +980,28 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       ...(o.maxlines > 0 ? { maxlines: o.maxlines } : {}),
       ...(datepattern !== undefined ? { datepattern } : {}),
     });
-  const describeDates = (datepattern: string): string =>
-    new DateDetector({ datepattern, logtimezone: o.timezone, clock }).describe();
+  const describeDates = (datepattern: string): string => {
+    const dd = new DateDetector({ datepattern, logtimezone: o.timezone, clock });
+    announceDates(dd);
+    return dd.describe();
+  };
   if (o.datepattern !== null) say(`Use      datepattern : ${describeDates(o.datepattern)}`);
 
-  let { def } = loadFilter(regexArg, o, say);
-  if (o.maxlines === 0 && def.options.maxlines !== undefined) say(`Use         maxlines : ${def.maxlines}`);
+  const loaded = loadFilter(regexArg, o, say, info);
+  let def = loaded.def;
+  // fail2ban compiles a literal failregex as soon as it is announced
+  if (loaded.params === undefined) asFail2banRegexError(() => probe(def, o.datepattern ?? undefined));
+  if (o.maxlines === 0 && def.options.maxlines !== undefined) {
+    info('filter', `  maxLines: ${def.maxlines}`);
+    say(`Use         maxlines : ${def.maxlines}`);
+  }
   if (o.datepattern === null && def.datepattern !== null)
     say(`Use      datepattern : ${describeDates(def.datepattern)}`);
   if (ignoreArg !== undefined) {
     say(`Use ignoreregex line : ${shortstr(ignoreArg)}`);
     def = { ...def, ignoreregex: [{ regex: ignoreArg, where: { file: '<command line>', line: 0 } }] };
   }
-  const filter = probe(def, o.datepattern ?? undefined);
+  const filter = asFail2banRegexError(() => probe(def, o.datepattern ?? undefined));
 
   // batches of lines (a file: per chunk), sharing lineInfo.ascii
   let source: Iterable<string[]>;

@@ -26,8 +26,18 @@ export class ConfigError extends LogjailError {
 }
 
 /** A Python regex construct we cannot translate faithfully. */
+/** What fail2ban itself would have reported about the regex (its own words are used where it
+ *  is the judge, e.g. fail2ban-regex's literal regexes). */
+export type RegexFault =
+  | { kind: 'compile'; reason: string; pattern: string }
+  | { kind: 'no-failure-id'; regex: string };
+
 export class RegexTranslateError extends LogjailError {
-  constructor(message: string, where?: { file?: string; line?: number }) {
+  constructor(
+    message: string,
+    where?: { file?: string; line?: number },
+    readonly fault?: RegexFault,
+  ) {
     super('E_REGEX', message, where);
     this.name = 'RegexTranslateError';
   }

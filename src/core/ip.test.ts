@@ -65,6 +65,16 @@ describe('canonicalId (ids given by command)', () => {
       ['notanip', 'notanip'],
       ['example.com', 'example.com'],
       ['01.2.3.4', '01.2.3.4'],
+      // IPv4-compatible addresses keep a dotted quad (glibc's inet_ntop, which fail2ban uses)
+      ['::1.2.3.4', '::1.2.3.4'],
+      ['0:0:0:0:0:0:102:304', '::1.2.3.4'],
+      ['::0.1.0.0', '::0.1.0.0'],
+      ['::1:2', '::0.1.0.2'],
+      ['::ffff:1', '::255.255.0.1'],
+      ['::FFFF:1.2.3.4', '1.2.3.4'],
+      ['::1', '::1'],
+      ['::127', '::127'],
+      ['::1.2.3.400', '::1.2.3.400'],
     ];
     expect(cases.map(([given]) => [given, canonicalId(given)])).toEqual(cases);
   });

@@ -62,7 +62,10 @@ export function isDottedQuad(s: string): boolean {
 const V6_CACHE_MAX = 4096;
 const v6Cache = new Map<string, string | null>();
 
-/** Canonical text form: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 compressed lower-case (RFC 5952). */
+/**
+ * Canonical text form: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 compressed lower-case (RFC 5952)
+ * except that an IPv4-compatible address keeps its dotted quad (`::1.2.3.4`), as inet_ntop writes it.
+ */
 export function canonicalIp(addr: string): string | null {
   if (isDottedQuad(addr)) return addr;
   if (!addr.includes(':')) return null;
@@ -95,6 +98,9 @@ function canonicalV6(addr: string): string | null {
       i = j;
     } else i++;
   }
+  // glibc's inet_ntop, which fail2ban's text comes from: the first 96 bits zero and the next 16
+  // not (an "IPv4-compatible" address) ends in a dotted quad: ::1.2.3.4, ::0.1.0.2
+  if (best === 0 && bestLen === 6) return `::${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
   const hex = g.map((x) => x.toString(16));
   if (best < 0) return hex.join(':');
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;

@@ -214,7 +214,10 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
       const compiled = compile(regex, where);
       const names = compiled.groupNames;
       if (!prefHasId && !names.some((n) => ID_GROUPS.includes(n))) {
-        throw new RegexTranslateError(`No failure-id group (<HOST>, <ADDR>, <F-ID> …) in failregex '${regex}'`, where);
+        throw new RegexTranslateError(`No failure-id group (<HOST>, <ADDR>, <F-ID> …) in failregex '${regex}'`, where, {
+          kind: 'no-failure-id',
+          regex,
+        });
       }
       return {
         text: regex,

@@ -224,11 +224,14 @@ export class Jail {
     return { unbanned, missed };
   }
 
-  /** `unban --all` / jail stop: every ticket, in ban order. */
+  /** `unban --all` / jail stop: every ticket, in ban order; the caller logs them (`logUnbans`)
+   *  after the actions' flush lines, as fail2ban does. */
   unbanAll(): BanTicket[] {
-    const all = this.bans.removeAll();
-    for (const t of all) this.log('NOTICE', `Unban ${t.id}`);
-    return all;
+    return this.bans.removeAll();
+  }
+
+  logUnbans(tickets: readonly BanTicket[]): void {
+    for (const t of tickets) this.log('NOTICE', `Unban ${t.id}`);
   }
 
   /** Bans that are over (`now > end`), earliest first. */

@@ -21,6 +21,7 @@ import { JournalSource, journalArgsFromBackendOptions } from '../sources/journal
 import type { LinesMeta, LogSource } from '../sources/source.js';
 import type { BanStore } from '../store/store.js';
 import { hostIo } from './host-io.js';
+import { bantimeSetLine, configuredSettingLines, settingLines, type SettingLine } from './setting-log.js';
 import {
   ACTION_METHODS,
   actionProperties,
@@ -70,6 +71,8 @@ export class JailRuntime implements JailControl {
   private expiryTimer: NodeJS.Timeout | null = null;
   private running = false;
   idle = false;
+  /** `bantime.<name>` values for names fail2ban does not use (it stores and answers them). */
+  private readonly bantimeExtra = new Map<string, string>();
 
   constructor(
     def: JailDef,
@@ -204,6 +207,15 @@ export class JailRuntime implements JailControl {
     };
   }
 
+  /** Log settings as fail2ban's setters do; `key` null: all the configuration gives. */
+  announce(key: string | null): void {
+    const lines: SettingLine[] =
+      key === null
+        ? configuredSettingLines(this.def, this.jail, this.filter)
+        : settingLines(key, this.jail, this.filter, this.def);
+    for (const l of lines) this.deps.logger.child(l.logger).info(l.msg);
+  }
+
   async start(): Promise<void> {
     const log = this.deps.logger.child('jail');
     this.deps.store?.addJail(this.name);
@@ -247,11 +259,23 @@ export class JailRuntime implements JailControl {
     this.deps.logger.child('jail').info(`Jail '${this.name}' stopped`);
   }
 
-  private async liftActions(tickets: BanTicket[]): Promise<void> {
+  /**
+   * Lift tickets as fail2ban's flush does: each action with a flush command announces and runs
+   * it (also with nothing banned), then the tickets are logged as unbanned (not when only the
+   * actions change) and unbanned one by one with the actions that could not flush.
+   */
+  private async liftActions(tickets: BanTicket[], logUnbans = true): Promise<void> {
     const log = this.deps.logger.child('actions');
+    const rest: Action[] = [];
     for (const a of this.actions) {
-      if (tickets.length > 0) log.notice(`[${this.name}] Flush ticket(s) with ${a.name}`);
-      if (await a.flush()) continue;
+      if (a.flushable) {
+        log.notice(`[${this.name}] Flush ticket(s) with ${a.name}`);
+        if (await a.flush()) continue;
+      }
+      rest.push(a);
+    }
+    if (logUnbans) this.jail.logUnbans(tickets);
+    for (const a of rest) {
       if (a.unbanMany && tickets.length > 1) await a.unbanMany(tickets);
       else for (const t of tickets) await a.unban(t);
     }
@@ -467,12 +491,13 @@ export class JailRuntime implements JailControl {
     this.jail.setOption('maxretry', String(def.maxretry));
     this.jail.setOption('maxmatches', String(def.maxmatches));
     this.jail.bantime = def.bantime;
+    this.announce(null);
     this.jail.ignore.clear();
     for (const ip of def.ignoreip) this.jail.ignore.add(ip);
     if (actions) {
       // Different actions: lift the bans from the old ones, apply them with the new ones.
       const current = this.jail.bans.tickets();
-      await this.liftActions(current);
+      await this.liftActions(current, false);
       for (const a of this.actions) await a.stop();
       this.actionDefs = def.actions;
       this.actions = actions;
@@ -516,6 +541,7 @@ export class JailRuntime implements JailControl {
       this.def = def;
       this.filter = filter;
     }
+    if (key === 'maxlines' || key === 'datepattern') this.announce(key);
     if (warning) this.deps.logger.child('filter').error(`[${this.name}] ${warning}`);
     if (key === 'logtimezone') return args[0] ?? '';
     return this.get(EDIT_VIEW[key]!, []);
@@ -556,7 +582,6 @@ export class JailRuntime implements JailControl {
       }
       case 'logencoding': {
         if (args.length === 0) throw missingArgument();
-        if (args.length > 1) throw invalidCommand();
         const enc = args[0]!.trim();
         if (enc.toLowerCase() !== 'auto') {
           try {
@@ -566,6 +591,7 @@ export class JailRuntime implements JailControl {
           }
         }
         if (enc !== this.def.logencoding) await this.relog({ ...this.def, logencoding: enc }, new Set());
+        this.announce('logencoding');
         break;
       }
       default: {
@@ -739,8 +765,9 @@ export class JailRuntime implements JailControl {
       case 'maxmatches':
         return this.jail.getOption(key);
     }
-    if (key.startsWith('bantime.') && (INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) {
-      return this.jail.getOption(key as JailOptionKey);
+    if (key.startsWith('bantime.')) {
+      if ((INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) return this.jail.getOption(key as JailOptionKey);
+      return this.bantimeExtra.get(key.slice(8)) ?? null;
     }
     if (key === 'action' || key === 'actionproperties' || key === 'actionmethods') {
       if (args[0] === undefined || (key === 'action' && args[1] === undefined)) throw missingArgument();
@@ -753,9 +780,9 @@ export class JailRuntime implements JailControl {
   }
 
   async set(key: string, args: string[]): Promise<unknown> {
+    // fail2ban takes `command[2]`: more values are ignored, none is an IndexError
     const one = (): string => {
       if (args.length === 0) throw missingArgument();
-      if (args.length > 1) throw invalidCommand();
       return args[0]!;
     };
     if (FILTER_EDITS.has(key)) return this.applyFilterEdit(key, args);
@@ -823,20 +850,33 @@ export class JailRuntime implements JailControl {
       case 'maxretry':
       case 'maxmatches': {
         const value = one();
+        let taken;
         try {
-          return this.jail.setOption(key, value);
+          taken = this.jail.setOption(key, value);
+        } catch (e) {
+          throw badValue(errorMessage(e));
+        }
+        this.announce(key);
+        return taken;
+      }
+    }
+    if (key.startsWith('bantime.')) {
+      // fail2ban takes the first value (ignoring more) and logs it before using it
+      if (args.length === 0) throw missingArgument();
+      const value = args[0]!;
+      const opt = key.slice(8);
+      this.deps.logger.child('jail').info(bantimeSetLine(opt, value));
+      if ((INCREMENT_OPTIONS as readonly string[]).includes(opt)) {
+        try {
+          return this.jail.setOption(key as JailOptionKey, value);
         } catch (e) {
           throw badValue(errorMessage(e));
         }
       }
-    }
-    if (key.startsWith('bantime.') && (INCREMENT_OPTIONS as readonly string[]).includes(key.slice(8))) {
-      const value = one();
-      try {
-        return this.jail.setOption(key as JailOptionKey, value);
-      } catch (e) {
-        throw badValue(errorMessage(e));
-      }
+      // any other name is kept as given and answered back, as fail2ban 1.0.2 does
+      if (value === '') this.bantimeExtra.delete(opt);
+      else this.bantimeExtra.set(opt, value);
+      return this.bantimeExtra.get(opt) ?? null;
     }
     throw noSetAction(key);
   }

@@ -159,7 +159,9 @@ export class Server implements ServerApi {
   }
 
   private async addJail(def: JailDef): Promise<void> {
-    await this.startRuntime(this.createJail(def));
+    const rt = this.createJail(def);
+    rt.announce(null);
+    await this.startRuntime(rt);
   }
 
   private createJail(def: JailDef): JailRuntime {

@@ -254,7 +254,11 @@ describe.skipIf(!built())('daemon', () => {
 
   it('logs failed commands and reloads with fail2ban 1.0.2\'s lines', async () => {
     const d = root();
-    d.writeConf('jail.local', `[other]\nenabled = true\nfilter = testauth\nlogpath = ${d.log}\naction = record\n`);
+    d.writeConf(
+      'jail.local',
+      `[other]\nenabled = true\nfilter = testauth\nlogpath = ${d.log}\naction = record\n` +
+        'maxlines = 2\ndatepattern = ^%%Y-%%m-%%d\nlogencoding = utf-8\n',
+    );
     await d.start();
     const newLines = (() => {
       let seen = 0;
@@ -266,7 +270,15 @@ describe.skipIf(!built())('daemon', () => {
       };
     })();
     await jailStarted(d, 'other');
-    newLines();
+    const settings = (lines: string[]): string[] => lines.filter((l) => l.includes('INFO      '));
+    expect(settings(newLines())).toEqual([
+      'fail2ban.filter         [PID]: INFO      maxRetry: 3',
+      'fail2ban.filter         [PID]: INFO      findtime: 600',
+      'fail2ban.actions        [PID]: INFO      banTime: 600',
+      'fail2ban.filter         [PID]: INFO      maxLines: 2',
+      "fail2ban.datedetector   [PID]: INFO      date pattern `'^%Y-%m-%d'`: `^Year-Month-Day`",
+      'fail2ban.filter         [PID]: INFO      encoding: utf-8',
+    ]);
     expect(d.client(['status', 'nosuch']).status).toBe(255);
     expect(d.client(['get', 'test']).status).toBe(255);
     expect(newLines()).toEqual([
@@ -277,7 +289,14 @@ describe.skipIf(!built())('daemon', () => {
     expect(newLines()).toEqual([
       'fail2ban.server         [PID]: INFO    Reload all jails',
       "fail2ban.server         [PID]: INFO    Reload jail 'test'",
+      // as fail2ban's setters log the settings the configuration gives, in its stream order
+      'fail2ban.filter         [PID]: INFO      maxRetry: 3',
+      'fail2ban.filter         [PID]: INFO      findtime: 600',
+      'fail2ban.actions        [PID]: INFO      banTime: 600',
       "fail2ban.server         [PID]: INFO    Reload jail 'other'",
+      'fail2ban.filter         [PID]: INFO      maxLines: 2',
+      "fail2ban.datedetector   [PID]: INFO      date pattern `'^%Y-%m-%d'`: `^Year-Month-Day`",
+      'fail2ban.filter         [PID]: INFO      encoding: utf-8',
       "fail2ban.server         [PID]: INFO    Jail 'test' reloaded",
       "fail2ban.server         [PID]: INFO    Jail 'other' reloaded",
       'fail2ban.server         [PID]: INFO    Reload finished.',
@@ -286,8 +305,88 @@ describe.skipIf(!built())('daemon', () => {
     expect(newLines()).toEqual([
       'fail2ban.server         [PID]: INFO    Reload jail test',
       "fail2ban.server         [PID]: INFO    Reload jail 'test'",
+      'fail2ban.filter         [PID]: INFO      maxRetry: 3',
+      'fail2ban.filter         [PID]: INFO      findtime: 600',
+      'fail2ban.actions        [PID]: INFO      banTime: 600',
       "fail2ban.server         [PID]: INFO    Jail 'test' reloaded",
       'fail2ban.server         [PID]: INFO    Reload finished.',
+    ]);
+    expect(d.client(['set', 'test', 'bantime', '1h']).stdout).toBe('3600\n');
+    expect(d.client(['set', 'test', 'logencoding', 'auto']).status).toBe(0);
+    expect(settings(newLines())).toEqual([
+      'fail2ban.actions        [PID]: INFO      banTime: 3600',
+      'fail2ban.filter         [PID]: INFO      encoding: UTF-8',
+    ]);
+  });
+
+  it('flushes as fail2ban 1.0.2 logs it: "Flush ticket(s)" per flushable action first, then the Unban lines', async () => {
+    const d = root({ jail: { action: 'flushing\n         record' } });
+    d.writeConf(
+      'action.d/flushing.conf',
+      `[Definition]\nactionban = echo "f+<ip>" >> ${d.record}\nactionunban = echo "f-<ip>" >> ${d.record}\n` +
+        `actionflush = echo "flush" >> ${d.record}\n`,
+    );
+    await d.start();
+    await jailStarted(d, 'test');
+    const tail = (() => {
+      let seen = 0;
+      return (): string[] => {
+        const all = readFileSync(d.serverLog, 'utf8').split('\n').filter(Boolean);
+        const out = all
+          .slice(seen)
+          .filter((l) => l.includes('NOTICE'))
+          .map((l) => l.replace(/^.*NOTICE {2}/, ''));
+        seen = all.length;
+        return out;
+      };
+    })();
+    expect(d.client(['set', 'test', 'banip', '192.0.2.1', '192.0.2.2']).stdout).toBe('2\n');
+    tail();
+    expect(d.client(['unban', '--all']).stdout).toBe('2\n');
+    expect(tail()).toEqual([
+      '[test] Flush ticket(s) with flushing',
+      '[test] Unban 192.0.2.1',
+      '[test] Unban 192.0.2.2',
+    ]);
+    // nothing banned: the flushable action still announces its flush, the other one nothing
+    expect(d.client(['stop', 'test']).stdout).toBe('Jail stopped\n');
+    expect(tail()).toEqual(['[test] Flush ticket(s) with flushing']);
+    expect(d.records().filter((l) => l === 'flush' || l.startsWith('-'))).toEqual([
+      'flush',
+      '-192.0.2.1',
+      '-192.0.2.2',
+    ]);
+  });
+
+  it('bantime.<any name>: stored and answered as fail2ban 1.0.2 does, each set logged', async () => {
+    const d = root({ jail: { 'bantime.increment': 'true', 'bantime.factor': '2' } });
+    await d.start();
+    await jailStarted(d, 'test');
+    const c = (...args: string[]): string => d.client(args).stdout;
+    expect(c('get', 'test', 'bantime.nosuch')).toBe('None\n');
+    expect(c('get', 'test', 'bantime.')).toBe('None\n');
+    // the first value counts, more are ignored
+    expect(c('set', 'test', 'bantime.nosuch', '3', '4')).toBe('3\n');
+    expect(c('get', 'test', 'bantime.nosuch')).toBe('3\n');
+    expect(c('get', 'test', 'bantime.NOSUCH')).toBe('None\n');
+    expect(c('set', 'test', 'bantime.factor', '3', 'x')).toBe('3\n');
+    // so does every single-value `set` in fail2ban 1.0.2
+    expect(c('set', 'test', 'maxretry', '4', 'x')).toBe('4\n');
+    expect(c('set', 'test', 'logencoding', 'utf-8', 'x')).toBe('Current log encoding is set to:\nutf-8\n');
+    expect(c('set', 'test', 'ignorecommand', 'a', 'b')).toBe('a\n');
+    expect(c('set', 'test', 'bantime.nosuch', '')).toBe('None\n');
+    expect(c('get', 'test', 'bantime.nosuch')).toBe('None\n');
+    expect(d.client(['set', 'test', 'bantime.nosuch']).stdout).toBe('Sorry but the command is invalid\n');
+    const logged = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('Set banTime.'))
+      .map((l) => l.replace(/^.*\]: /, ''));
+    expect(logged).toEqual([
+      'INFO    Set banTime.increment = True',
+      'INFO    Set banTime.factor = 2',
+      'INFO    Set banTime.nosuch = 3',
+      'INFO    Set banTime.factor = 3',
+      'INFO    Set banTime.nosuch = None',
     ]);
   });
 

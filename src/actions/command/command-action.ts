@@ -125,6 +125,10 @@ export class CommandAction implements Action {
     }, undefined);
   }
 
+  get flushable(): boolean {
+    return this.tags.option('actionflush').trim() !== '';
+  }
+
   flush(): Promise<boolean> {
     return this.serial(async () => {
       if (!this.tags.option('actionflush').trim()) return false;

@@ -111,6 +111,12 @@ export class DateDetector {
     this.isNone = none;
   }
 
+  /**
+   * The datepattern lines as fail2ban announces them when a jail takes them: the template's own
+   * pattern ('' for the epoch and TAI64N kinds) and its name; default sets are not announced.
+   */
+  readonly announced: [pattern: string, name: string][] = [];
+
   /** All templates, in current order (fail2ban reorders by use; the report lists them so). */
   get templates(): readonly DateTemplate[] {
     return this.list;
@@ -135,10 +141,14 @@ export class DateDetector {
       return false;
     }
     if (key === '{NONE}') {
-      this.add(new PatternTemplate('{UNB}^', this.years), false);
+      const t = new PatternTemplate('{UNB}^', this.years);
+      this.add(t, false);
+      this.announced.push(['{UNB}^', t.name]);
       return true;
     }
-    this.add(templateFromPattern(p, this.years), false);
+    const t = templateFromPattern(p, this.years);
+    this.add(t, false);
+    this.announced.push([t instanceof PatternTemplate ? p : '', t.name]);
     return false;
   }
 

@@ -54,13 +54,47 @@ describe('patterns Python rejects are rejected, with its message and position', 
         err = x;
       }
       expect(err).toBeInstanceOf(RegexTranslateError);
-      // \N{…} is refused as unsupported, not as a syntax error
-      if (e.pattern !== '\\N') expect((err as Error).message).toMatch(new RegExp(`^invalid Python regex: ${escapeRe(e.python)} in regex `));
+      expect((err as Error).message).toMatch(new RegExp(`^invalid Python regex: ${escapeRe(e.python)} in regex `));
     });
   }
 });
 
 const escapeRe = (s: string): string => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+
+describe('\\N{NAME} named characters', () => {
+  const search = (p: string, t: string): string | null => {
+    const m = compilePython(p, { multiline: false }).exec(t);
+    return m ? t.slice(m.index, m.end) : null;
+  };
+  it('resolve as Python does (names and aliases, any case, in classes and ranges)', () => {
+    expect(search('a\\N{NO-BREAK SPACE}b', 'xa\u00a0b')).toBe('a\u00a0b');
+    expect(search('a\\N{nbsp}\\N{latin small letter e with acute}', 'a\u00a0\u00e9')).toBe('a\u00a0\u00e9');
+    expect(search('\\N{TAB}\\N{LF}?', '\t')).toBe('\t');
+    expect(search('[\\N{EN DASH}\\N{EM DASH}]+', 'x\u2013\u2014-')).toBe('\u2013\u2014');
+    expect(search('^[\\N{SPACE}-\\N{TILDE}]+$', 'plain ASCII~')).toBe('plain ASCII~');
+    expect(search('\\N{ZWSP}\\N{BOM}\\N{REPLACEMENT CHARACTER}', '\u200b\ufeff\ufffd')).toBe('\u200b\ufeff\ufffd');
+  });
+  it('malformed ones fail with Python\'s message and position', () => {
+    const err = (p: string): string => {
+      try {
+        compilePython(p, { multiline: false });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'compiled';
+    };
+    expect(err('a\\Nx')).toMatch(/^invalid Python regex: missing \{ at position 3 /);
+    expect(err('a\\N{')).toMatch(/^invalid Python regex: missing character name at position 4 /);
+    expect(err('a\\N{}')).toMatch(/^invalid Python regex: missing character name at position 4 /);
+    expect(err('a\\N{SPACE')).toMatch(/^invalid Python regex: missing \}, unterminated name at position 4 /);
+  });
+  it('a name we do not know stops the filter with its file:line, never a guess', () => {
+    expect(() =>
+      compilePython('x\\N{HANGUL SYLLABLE GA}', { multiline: false, where: { file: 'filter.d/k.conf', line: 3 } }),
+    ).toThrow(/^filter\.d\/k\.conf:3: \\N\{HANGUL SYLLABLE GA\} at position 1: character name not known to logjail/);
+    expect(() => compilePython('\\N{ SPACE}', { multiline: false })).toThrow(/character name not known/);
+  });
+});
 
 describe('errors name their origin', () => {
   it('puts file:line and the construct in the message', () => {

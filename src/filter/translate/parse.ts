@@ -6,6 +6,7 @@
 import type { Where } from '../../config/types.js';
 import { RegexTranslateError } from '../../core/errors.js';
 import type { ClassItem, Node, ParsedPattern } from './ast.js';
+import { charByName } from './char-names.js';
 import { alt, seq, EMPTY } from './ast.js';
 import type { Category } from './charset.js';
 
@@ -35,9 +36,10 @@ const CATEGORIES: Record<string, [Category, boolean]> = {
   S: ['s', true],
 };
 
-export function translateError(msg: string, pattern: string, where?: Where): RegexTranslateError {
+export function translateError(msg: string, pattern: string, where?: Where, pythonReason?: string): RegexTranslateError {
   const shown = pattern.length > 200 ? `${pattern.slice(0, 200)}…` : pattern;
-  return new RegexTranslateError(`${msg} in regex ${JSON.stringify(shown)}`, where);
+  const fault = pythonReason === undefined ? undefined : { kind: 'compile' as const, reason: pythonReason, pattern };
+  return new RegexTranslateError(`${msg} in regex ${JSON.stringify(shown)}`, where, fault);
 }
 
 class Parser {
@@ -56,7 +58,7 @@ class Parser {
   /** `at`: Python's position for the message, an index into the pattern as written; null for none. */
   fail(msg: string, at: number | null = this.pos): never {
     const where = at === null ? '' : ` at position ${at}`;
-    throw translateError(`invalid Python regex: ${msg}${where}`, this.src, this.where);
+    throw translateError(`invalid Python regex: ${msg}${where}`, this.src, this.where, `${msg}${where}`);
   }
 
   peek(): string | undefined {
@@ -446,11 +448,31 @@ class Parser {
       if (v > 0x10ffff) this.fail(`bad escape \\${c}${h}`, start);
       return v;
     }
-    if (c === 'N') {
-      throw translateError(`\\N{…} named characters are not supported (position ${start})`, this.src, this.where);
-    }
+    if (c === 'N') return this.namedChar(start);
     if (ASCII_LETTER.test(c) || DIGIT.test(c)) this.fail(`bad escape \\${c}`, start);
     return c.codePointAt(0)!;
+  }
+
+  /** `\N{NAME}` (after the N), with Python's errors and positions for a malformed one. */
+  namedChar(start: number): number {
+    if (!this.match('{')) this.fail('missing {', this.pos);
+    const open = this.pos;
+    const close = this.src.indexOf('}', open);
+    if (close === open || (close < 0 && open === this.src.length)) this.fail('missing character name', open);
+    if (close < 0) this.fail('missing }, unterminated name', open);
+    const name = this.src.slice(open, close);
+    this.pos = close + 1;
+    const cp = charByName(name);
+    if (cp === undefined) {
+      // never a guess: a name we cannot resolve stops the filter with its file:line
+      throw translateError(
+        `\\N{${name}} at position ${start}: character name not known to logjail (it knows ASCII, ` +
+          'Latin-1 and General Punctuation names and their aliases); write the character as \\uXXXX',
+        this.src,
+        this.where,
+      );
+    }
+    return cp;
   }
 
   parseClass(f: Flags): Node {
