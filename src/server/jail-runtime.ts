@@ -129,6 +129,7 @@ export class JailRuntime implements JailControl {
 
   private buildActions(defs: ActionDef[]): Action[] {
     const log = this.deps.logger.child('actions');
+    const store = this.deps.store;
     return defs.map(
       (d) =>
         new CommandAction(d, {
@@ -151,6 +152,11 @@ export class JailRuntime implements JailControl {
           lookups: {
             fqdn: hostIo.fqdn,
             hostname: hostIo.reverse,
+            // the ban is recorded before its actions run, so the merge includes it
+            ipInfo: store
+              ? (t, jailOnly) =>
+                  Promise.resolve(store.mergedBans(t.id, jailOnly ? this.name : null, this.deps.dbmaxmatches()))
+              : undefined,
           },
         }),
     );

@@ -7,6 +7,7 @@ import { canonicalIp } from '../../core/ip.js';
 import {
   OUTDATED_FACTOR,
   banData,
+  mergeBans,
   parseBanData,
   restoreBantime,
   storedBantime,
@@ -15,6 +16,7 @@ import {
   type BanStore,
   type CurrentBansOptions,
   type LogPosition,
+  type MergedBans,
   type PreviousBan,
 } from '../store.js';
 import { CREATE_ALL, SCHEMA_VERSION, TABLES } from './schema.js';
@@ -150,6 +152,10 @@ export class SqliteBanStore implements BanStore {
         'SELECT bancount, timeofban, bantime FROM bips WHERE ip = ? ORDER BY timeofban DESC, jail',
       ),
       ids: db.prepare<[string], { ip: string }>('SELECT ip FROM bips WHERE jail = ? ORDER BY ip'),
+      bansOfJail: db.prepare<[string, string], { data: unknown }>(
+        'SELECT data FROM bans WHERE ip = ? AND jail = ? ORDER BY timeofban DESC',
+      ),
+      bansOfAll: db.prepare<[string], { data: unknown }>('SELECT data FROM bans WHERE ip = ? ORDER BY timeofban DESC'),
       getLog: db.prepare<[string, string], LogRow>(
         'SELECT firstlinemd5, lastfilepos FROM logs WHERE jail = ? AND path = ?',
       ),
@@ -241,6 +247,14 @@ export class SqliteBanStore implements BanStore {
       });
     }
     return out;
+  }
+
+  mergedBans(id: string, jail: string | null, dbmaxmatches: number): MergedBans | null {
+    const rows = jail === null ? this.st.bansOfAll.all(id) : this.st.bansOfJail.all(id, jail);
+    return mergeBans(
+      rows.map((r) => parseBanData(r.data)),
+      dbmaxmatches,
+    );
   }
 
   previousBan(id: string, jail: string | null): PreviousBan | null {
