@@ -107,9 +107,12 @@ export class JailRuntime implements JailControl {
       resolve: hostIo.resolve,
       logThreshold: () => deps.logger.levelNo(),
       log: (level, msg) => {
-        (/^\[[^\]]+\] (Ban|Unban|Restore|Increase|.* already banned)/.test(msg)
-          ? deps.logger.child('actions')
-          : deps.logger.child('filter')
+        // the logger fail2ban's own line comes from (the bantime.increment lines are its observer's)
+        (/^\[[^\]]+\] (Increase Ban|IP \S+ is bad|Found \S+, bad)/.test(msg)
+          ? deps.logger.child('observer')
+          : /^\[[^\]]+\] (Ban|Unban|Restore|.* already banned)/.test(msg)
+            ? deps.logger.child('actions')
+            : deps.logger.child('filter')
         ).log(level, msg);
       },
     });
