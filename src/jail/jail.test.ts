@@ -147,6 +147,19 @@ describe('Jail bantime.increment', () => {
     expect(u).toMatchObject({ bantime: 600, banCount: 0 });
   });
 
+  it('does not stretch a running ban with the increased bantime (fail2ban compares the jail bantime)', () => {
+    const { jail, logs, clock } = setup({ increment: inc, previousBan: () => ({ banCount: 1, time: T0 - 86400, bantime: 600 }) });
+    expect(jail.banManually(['192.0.2.7'])[0]).toMatchObject({ bantime: 1200 });
+    clock.set(T0 + 100);
+    expect(jail.banManually(['192.0.2.7'])).toEqual([]);
+    expect(logs.filter((l) => l.includes('Increase'))).toHaveLength(1);
+    expect(jail.banIpsWithTime()[0]).toMatch(/ \+ 1200 = /);
+    // past the running ban's end, a repeat prolongs it by the jail's bantime, as 1.0.2
+    clock.set(T0 + 700);
+    expect(jail.banManually(['192.0.2.7'])).toEqual([]);
+    expect(jail.banIpsWithTime()[0]).toMatch(/ \+ 1300 = /);
+  });
+
   it('lets a failure of a known bad id count 2^n/2+1 retries', async () => {
     const prev: PreviousBan = { banCount: 3, time: T0 - 3600, bantime: 600 };
     const { jail, logs } = setup({ maxretry: 5, increment: inc, previousBan: () => prev });

@@ -345,7 +345,9 @@ export class Jail {
   private ban(t: BanTicket, now: number): BanTicket | null {
     const base = t.bantime;
     let bad: PreviousBan | null = null;
-    if (this.increment.enabled && this.previousBan) {
+    // fail2ban increases a ban once it is in the list: a repeat for an id already banned is
+    // compared with the jail's bantime, so it does not stretch the running ban
+    if (this.increment.enabled && this.previousBan && !this.bans.has(t.id)) {
       bad = this.previousBan(t.id, this.increment.overalljails);
       if (bad) {
         t.banCount = Math.max(bad.banCount, 0);

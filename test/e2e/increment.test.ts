@@ -44,5 +44,10 @@ describe.skipIf(!built())('bantime.increment', () => {
     expect(log).toMatch(new RegExp(String.raw`fail2ban\.observer +\[\d+\]: INFO    \[test\] Found 192\.0\.2\.50, bad - ${at}, 1 # -> 2\.0\n`));
     expect(log).toMatch(new RegExp(String.raw`fail2ban\.observer +\[\d+\]: INFO    \[test\] IP 192\.0\.2\.50 is bad: 1 # last ${at} - incr 2s to 8s\n`));
     expect(log).toMatch(new RegExp(String.raw`fail2ban\.observer +\[\d+\]: NOTICE  \[test\] Increase Ban 192\.0\.2\.50 \(2 # 8s -> ${at}\)\n`));
+    // a repeat `banip` while banned does not stretch the increased ban (1.0.2: "already banned")
+    const before = d.client(['get', 'test', 'banip', '--with-time']).stdout;
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(d.client(['set', 'test', 'banip', '192.0.2.50']).stdout).toBe('0\n');
+    expect(d.client(['get', 'test', 'banip', '--with-time']).stdout).toBe(before);
   });
 });
