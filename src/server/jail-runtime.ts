@@ -3,7 +3,7 @@ import { CommandAction } from '../actions/command/command-action.js';
 import type { ActionDef, JailDef, LogPathDef } from '../config/types.js';
 import type { JailControl } from '../control/api.js';
 import type { StatusPair } from '../control/beautify.js';
-import { badValue, invalidCommand, missingArgument, noGetAction, noSetAction } from '../control/errors.js';
+import { badValue, invalidCommand, keyError, missingArgument, noGetAction, noSetAction } from '../control/errors.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { BanTicket, Failure, LogLine } from '../core/failure.js';
@@ -584,7 +584,7 @@ export class JailRuntime implements JailControl {
 
   private actionIndex(name: string | undefined): number {
     const i = this.actionDefs.findIndex((a) => a.actname === name);
-    if (i < 0) throw badValue(`'Invalid Action name: ${name ?? ''}'`);
+    if (i < 0) throw keyError(`Invalid Action name: ${name ?? ''}`);
     return i;
   }
 
