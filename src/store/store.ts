@@ -155,7 +155,10 @@ export function ticketParts(
   data: Record<string, unknown>,
 ): Pick<BanTicket, 'failures' | 'matches' | 'fields'> {
   const m = data.matches;
-  const matches = Array.isArray(m) ? m.filter((x): x is string => typeof x === 'string') : [];
+  // fail2ban 1.0.2 may store a match as the list of its parts (prefix, date, rest): one line
+  const line = (x: unknown): string | null =>
+    typeof x === 'string' ? x : Array.isArray(x) && x.every((p) => typeof p === 'string') ? x.join('') : null;
+  const matches = Array.isArray(m) ? m.map(line).filter((x): x is string => x !== null) : [];
   const failures = typeof data.failures === 'number' ? data.failures : 0;
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) {
