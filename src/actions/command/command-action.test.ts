@@ -314,6 +314,13 @@ describe('execution details', () => {
     );
   });
 
+  it('gives a restored ban its stored integer <time> and bancount, as 1.0.2 reads them from its database', async () => {
+    const { act } = make(`[Definition]\nactionban = echo "<time> <restored> <bancount>" >> @DIR@/log\n`);
+    await act.ban(ticket({ id: '192.0.2.11', time: 1_796_335_366, restored: true, banCount: 1 }));
+    await act.ban(ticket({ id: '192.0.2.12', time: 1_796_335_366 }));
+    expect(lines()).toEqual(['1796335366 1 2', '1796335366.0 0 1']);
+  });
+
   it('gives start/stop a pseudo-ticket: family and time set, ticket tags empty', async () => {
     const { act } = make(`[Definition]\nactionstart = echo "[<ip>] <family> <jail.name>" >> @DIR@/log\n`);
     await act.start();

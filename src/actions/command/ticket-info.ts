@@ -62,10 +62,15 @@ export function banCountOf(t: BanTicket): number {
   return t.banCount + 1;
 }
 
+/** `<time>`: Python's str() of the ticket time; a restored one is the database's integer. */
+export function ticketTime(t: BanTicket): string {
+  return t.restored && Number.isInteger(t.time) ? String(t.time) : pyFloat(t.time);
+}
+
 /** fail2ban's `repr(ticket)`. */
 export function rawTicket(t: BanTicket): string {
   return (
-    `BanTicket: ip=${t.ip ?? t.id} time=${pyFloat(t.time)} bantime=${t.bantime} bancount=${banCountOf(t)} ` +
+    `BanTicket: ip=${t.ip ?? t.id} time=${ticketTime(t)} bantime=${t.bantime} bancount=${banCountOf(t)} ` +
     `#attempts=${t.failures} matches=[${t.matches.map(pyStr).join(', ')}]`
   );
 }
@@ -103,7 +108,7 @@ export async function ticketValues(
   const want = (tag: string): boolean => used.has(tag);
   const ip = t ? (t.ip ?? t.id) : '';
   v.set('family', family);
-  v.set('time', pyFloat(t ? t.time : ctx.now));
+  v.set('time', t ? ticketTime(t) : pyFloat(ctx.now));
   if (want('ip')) v.set('ip', ip);
   if (want('fid')) v.set('fid', t ? t.id : '');
   if (want('ip-rev')) v.set('ip-rev', ipReverse(ip));
