@@ -99,12 +99,18 @@ export class Server implements ServerApi {
     if (dbfile !== null && dbfile !== 'None' && dbfile !== '') {
       mkdirSync(dirname(dbfile), { recursive: true });
       const dblog = this.logger.child('database');
-      this.store = SqliteBanStore.open(dbfile, {
-        log: (level, msg) => {
-          dblog.log(level.toUpperCase(), msg);
-        },
-      });
-      dblog.info(`Connected to fail2ban persistent database '${dbfile}'`);
+      // fail2ban connects first, then finds the file new, old or broken: "Connected" comes first
+      const said: [string, string][] = [];
+      try {
+        this.store = SqliteBanStore.open(dbfile, {
+          log: (level, msg) => {
+            said.push([level.toUpperCase(), msg]);
+          },
+        });
+        dblog.info(`Connected to fail2ban persistent database '${dbfile}'`);
+      } finally {
+        for (const [level, msg] of said) dblog.log(level, msg);
+      }
     }
     this.socket = await startSocketServer({
       path: this.socketPath,

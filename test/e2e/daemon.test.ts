@@ -46,6 +46,15 @@ describe.skipIf(!built())('daemon', () => {
     );
     const all = d.client(['status']);
     expect(all.stdout).toBe('Status\n|- Number of jail:\t1\n`- Jail list:\ttest\n');
+    // a new database: connected first, then created, at WARNING, as 1.0.2 logs it
+    const dbLines = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('fail2ban.database'))
+      .map((l) => l.replace(/^.*\]: /, ''));
+    expect(dbLines).toEqual([
+      `INFO    Connected to fail2ban persistent database '${d.db}'`,
+      "WARNING New database created. Version '4'",
+    ]);
     const json = d.client(['status', 'test', '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({
       jail: 'test',

@@ -78,7 +78,7 @@ describe('SqliteBanStore on disk', () => {
     const { log, lines } = collectLog();
     const s = SqliteBanStore.open(file, { log });
     expect(s.openReport.created).toBe(true);
-    expect(lines).toEqual(["info: New database created. Version '4'"]);
+    expect(lines).toEqual(["warning: New database created. Version '4'"]);
     s.close();
     const db = raw(file);
     const names = (

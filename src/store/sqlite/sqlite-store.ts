@@ -324,7 +324,6 @@ function wrapOpenError(file: string, err: unknown): LogjailError {
 
 /** Open and bring the schema to v4; throws on a file SQLite cannot read (the caller repairs). */
 function connect(file: string, report: OpenReport, log: StoreLog, now: () => Date): Database.Database {
-  const existed = file !== ':memory:' && existsSync(file);
   const db = new Database(file);
   try {
     db.pragma('foreign_keys = ON');
@@ -344,7 +343,7 @@ function connect(file: string, report: OpenReport, log: StoreLog, now: () => Dat
         SCHEMA_VERSION,
       );
       report.created = true;
-      log(existed ? 'warning' : 'info', `New database created. Version '${SCHEMA_VERSION}'`);
+      log('warning', `New database created. Version '${SCHEMA_VERSION}'`);
     } else if (version > SCHEMA_VERSION) {
       throw new LogjailError(
         'E_STORE',
