@@ -54,6 +54,10 @@ const MAX_TIMER = 2 ** 31 - 1;
 /** Failure batches (one per source chunk) that may wait for the jail before the source pauses. */
 const MAX_BACKLOG = 2;
 
+/** Names whose lookup failed, and when it was reported (fail2ban's DNS cache: 1000 names, 5 min). */
+const unresolvedWarned = new Map<string, number>();
+const DNS_CACHE_SECONDS = 300;
+
 export class JailRuntime implements JailControl {
   readonly name: string;
   def: JailDef;
@@ -361,12 +365,20 @@ export class JailRuntime implements JailControl {
   private async resolveFailure(f: Failure): Promise<Failure[]> {
     if (!f.resolveDns) return [f];
     const ips = [...new Set(await hostIo.resolve(f.id))];
-    const log = this.deps.logger.child('filter');
+    const log = this.deps.logger.child('ipdns');
     if (ips.length === 0) {
-      log.warning(`[${this.name}] Unable to find a corresponding IP address for ${f.id}: [Errno -2] Name or service not known`);
+      // fail2ban caches a failed lookup for 5 minutes (all jails), so it warns once per name
+      const now = this.deps.clock.now();
+      const since = unresolvedWarned.get(f.id);
+      if (since === undefined || now - since >= DNS_CACHE_SECONDS) {
+        unresolvedWarned.set(f.id, now);
+        if (unresolvedWarned.size > 1000) unresolvedWarned.delete(unresolvedWarned.keys().next().value!);
+        log.warning(`Unable to find a corresponding IP address for ${f.id}: [Errno -2] Name or service not known`);
+      }
       return [];
     }
-    if (f.resolveDns === 'warn') log.warning(`Determined IP using DNS Lookup: ${f.id} = [${ips.map((i) => `'${i}'`).join(', ')}]`);
+    // Python's repr of the set of addresses
+    if (f.resolveDns === 'warn') log.warning(`Determined IP using DNS Lookup: ${f.id} = {${ips.map((i) => `'${i}'`).join(', ')}}`);
     return ips.map((ip) => ({ ...f, id: ip, ip, resolveDns: undefined }));
   }
 

@@ -175,6 +175,23 @@ describe.skipIf(!built())('daemon', () => {
     expect(d.client(['get', 'test', 'banip']).stdout).toBe('127.0.0.1\n');
   });
 
+  it('usedns = warn: DNS lines from fail2ban.ipdns as 1.0.2 writes them, a failed name reported once', async () => {
+    const d = root({ jail: { usedns: 'warn', maxretry: '2' } });
+    await d.start();
+    d.fail('no-such-host.invalid', 3);
+    d.fail('localhost', 2);
+    await waitFor(() => d.records().some((l) => l.startsWith('+127.0.0.1 ')), 5000, 'ban of localhost');
+    const dns = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('fail2ban.ipdns'))
+      .map((l) => l.replace(/^.*\]: /, ''));
+    expect(dns).toEqual([
+      'WARNING Unable to find a corresponding IP address for no-such-host.invalid: [Errno -2] Name or service not known',
+      "WARNING Determined IP using DNS Lookup: localhost = {'127.0.0.1'}",
+      "WARNING Determined IP using DNS Lookup: localhost = {'127.0.0.1'}",
+    ]);
+  });
+
   it('bans and unbans by command with fail2ban output and exit codes', async () => {
     const d = root();
     await d.start();
