@@ -20,6 +20,8 @@ import type { BanStore } from '../store/store.js';
 import { str2sec } from '../config/timespec.js';
 import { parseSpec } from '../config/params.js';
 import { JailRuntime } from './jail-runtime.js';
+import { announceLines } from './jail-announce.js';
+import { jailStream } from '../cli/config-stream.js';
 
 /**
  * The daemon: reads the config, runs one JailRuntime per enabled jail, owns the store, the
@@ -124,7 +126,7 @@ export class Server implements ServerApi {
       },
     });
     log.info('Daemon started');
-    for (const def of this.config.jails.filter((j) => j.enabled)) await this.addJail(def);
+    for (const def of this.config.jails.filter((j) => j.enabled)) await this.addJail(def, true);
     this.purgeTimer = setInterval(() => {
       this.purge();
     }, PURGE_INTERVAL_MS);
@@ -160,8 +162,21 @@ export class Server implements ServerApi {
     this.ownsPidfile = true;
   }
 
-  private async addJail(def: JailDef): Promise<void> {
-    await this.startRuntime(this.createJail(def));
+  /** `announce`: log the jail's settings as fail2ban's setters do while its client configures it. */
+  private async addJail(def: JailDef, announce = false): Promise<void> {
+    const rt = this.createJail(def);
+    if (announce) await this.announce(def);
+    await this.startRuntime(rt);
+  }
+
+  private async announce(def: JailDef): Promise<void> {
+    try {
+      for (const l of announceLines(await jailStream(def), this.store !== null))
+        this.logger.child(l.logger).log(l.level, l.msg);
+    } catch (e) {
+      // only log lines: the jail itself reports what is wrong with its definition
+      this.logger.child('jail').debug(`[${def.name}] settings not logged: ${errorMessage(e)}`);
+    }
   }
 
   private createJail(def: JailDef): JailRuntime {
