@@ -195,8 +195,8 @@ export class IgnoreList {
       let ignored = false;
       try {
         const code = await this.deps.runCommand(this.ignorecommand, s);
+        // another status is an error, reported by the runner with the command and its output
         if (code === 0) ignored = true;
-        else if (code !== 1) this.deps.log?.('ERROR', `ignorecommand ${JSON.stringify(this.ignorecommand)} failed for ${s.id}: exit status ${code}`);
       } catch (err) {
         this.deps.log?.('ERROR', `ignorecommand ${JSON.stringify(this.ignorecommand)} failed for ${s.id}: ${errorMessage(err)}`);
       }

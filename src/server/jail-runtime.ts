@@ -86,6 +86,10 @@ export class JailRuntime implements JailControl {
       {
         clock: deps.clock,
         ...hostIo,
+        runCommand: (command, subject) =>
+          hostIo.runCommand(command, subject, (level, msg) => {
+            deps.logger.child('utils').log(level.toUpperCase(), msg);
+          }),
         log: (level, msg) => {
           deps.logger.child('filter').log(level, msg);
         },

@@ -163,6 +163,23 @@ describe.skipIf(!built())('daemon', () => {
     expect(d.records().filter((l) => l.startsWith('+'))).toEqual(['+192.0.2.51 600 root', '+192.0.2.52 600 root']);
   });
 
+  it('an ignorecommand that exits 2 does not ignore, and is reported as fail2ban.utils reports it', async () => {
+    const d = root({ jail: { maxretry: '1' } });
+    d.writeConf('jail.local', `[test]\nignorecommand = sh -c 'echo "no idea about $0" >&2; exit 2' <ip>\n`);
+    await d.start();
+    d.fail('192.0.2.53', 1);
+    await waitFor(() => d.records().some((l) => l.startsWith('+192.0.2.53 ')), 10_000, 'ban');
+    const utils = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('fail2ban.utils'))
+      .map((l) => l.replace(/^.*\]: /, '').replace(/^(\S+ +)[0-9a-f]+ /, '$1REF '));
+    expect(utils).toEqual([
+      `ERROR   REF -- exec: sh -c 'echo "no idea about $0" >&2; exit 2' 192.0.2.53`,
+      "ERROR   REF -- stderr: 'no idea about 192.0.2.53'",
+      'ERROR   REF -- returned 2',
+    ]);
+  });
+
   it('usedns = yes: a host name in the log is banned by its address', async () => {
     const d = root({ jail: { usedns: 'yes' } });
     await d.start();
