@@ -58,6 +58,12 @@ describe('IgnoreList entries', () => {
     expect(log).toHaveBeenCalledWith('WARNING', expect.stringMatching(/gone\.example.*NXDOMAIN/));
   });
 
+  it('warns as fail2ban does when a name resolves to nothing (our resolver answers [] for NXDOMAIN)', async () => {
+    const { list, log } = make({ resolve: () => Promise.resolve([]) }, { ignoreip: ['gone.example'] });
+    expect(await list.check(subj('192.0.2.1'))).toBeNull();
+    expect(log).toHaveBeenCalledWith('WARNING', 'Unable to find a corresponding IP address for gone.example: [Errno -2] Name or service not known');
+  });
+
   it('compares raw strings with non-IP ids', async () => {
     const resolve = vi.fn(() => Promise.resolve([] as string[]));
     const { list } = make({ resolve }, { ignoreip: ['svc_backup@example'] });

@@ -297,7 +297,12 @@ export class IgnoreList {
     const resolve = this.deps.resolve;
     if (!resolve) return Promise.resolve(new Set());
     const pending = resolve(name).then(
-      (list) => canonicalSet(list),
+      (list) => {
+        // fail2ban warns when a name in ignoreip does not resolve (its resolver's words)
+        if (list.length === 0)
+          this.deps.log?.('WARNING', `Unable to find a corresponding IP address for ${name}: [Errno -2] Name or service not known`);
+        return canonicalSet(list);
+      },
       (err: unknown) => {
         this.deps.log?.('WARNING', `Unable to find a corresponding IP address for ${name}: ${errorMessage(err)}`);
         return new Set<string>();

@@ -57,6 +57,16 @@ const MAX_BACKLOG = 2;
 /** Names whose lookup failed, and when it was reported (fail2ban's DNS cache: 1000 names, 5 min). */
 const unresolvedWarned = new Map<string, number>();
 const DNS_CACHE_SECONDS = 300;
+const UNRESOLVED = /^Unable to find a corresponding IP address for (\S+): /;
+
+/** fail2ban.ipdns warns once per name while its failed lookup stays cached (all jails share it). */
+function warnUnresolved(logger: Logger, now: number, name: string): void {
+  const since = unresolvedWarned.get(name);
+  if (since !== undefined && now - since < DNS_CACHE_SECONDS) return;
+  unresolvedWarned.set(name, now);
+  if (unresolvedWarned.size > 1000) unresolvedWarned.delete(unresolvedWarned.keys().next().value!);
+  logger.child('ipdns').warning(`Unable to find a corresponding IP address for ${name}: [Errno -2] Name or service not known`);
+}
 
 export class JailRuntime implements JailControl {
   readonly name: string;
@@ -91,7 +101,9 @@ export class JailRuntime implements JailControl {
             deps.logger.child('utils').log(level.toUpperCase(), msg);
           }),
         log: (level, msg) => {
-          deps.logger.child('filter').log(level, msg);
+          const name = UNRESOLVED.exec(msg)?.[1];
+          if (name !== undefined) warnUnresolved(deps.logger, deps.clock.now(), name);
+          else deps.logger.child('filter').log(level, msg);
         },
       },
       {
@@ -371,14 +383,7 @@ export class JailRuntime implements JailControl {
     const ips = [...new Set(await hostIo.resolve(f.id))];
     const log = this.deps.logger.child('ipdns');
     if (ips.length === 0) {
-      // fail2ban caches a failed lookup for 5 minutes (all jails), so it warns once per name
-      const now = this.deps.clock.now();
-      const since = unresolvedWarned.get(f.id);
-      if (since === undefined || now - since >= DNS_CACHE_SECONDS) {
-        unresolvedWarned.set(f.id, now);
-        if (unresolvedWarned.size > 1000) unresolvedWarned.delete(unresolvedWarned.keys().next().value!);
-        log.warning(`Unable to find a corresponding IP address for ${f.id}: [Errno -2] Name or service not known`);
-      }
+      warnUnresolved(this.deps.logger, this.deps.clock.now(), f.id);
       return [];
     }
     // Python's repr of the set of addresses
