@@ -174,19 +174,19 @@ export async function clientMain(argv: string[]): Promise<number> {
   const socket = o.socket ?? defaults.socket;
   const pidfile = o.pidfile ?? defaults.pidfile;
 
+  // fail2ban's client reads the configuration for -d, -t and start, and logs what it warns about
+  const warn = (msg: string): void => {
+    process.stderr.write(`${clientLogLine('WARNING', msg, new Date(), 'fail2ban.configreader')}\n`);
+  };
   if (o.test || o.dump) {
     const { readConfig } = await import('../config/index.js');
     const cfg = readConfig(o.conf);
+    const { configStream, formatStream, serverStream } = await import('./config-stream.js');
     if (o.test) (await import('./config-test.js')).compileJails(cfg);
     if (o.dump) {
-      const { configStream, formatStream } = await import('./config-stream.js');
-      const stream = await configStream(cfg, {
-        loglevel: o.loglevel,
-        logtarget: o.logtarget,
-        warn: (msg) => process.stderr.write(`${clientLogLine('WARNING', msg)}\n`),
-      });
+      const stream = await configStream(cfg, { loglevel: o.loglevel, logtarget: o.logtarget, warn });
       process.stdout.write(formatStream(stream));
-    }
+    } else serverStream(o.conf, { warn });
     if (o.test) process.stdout.write('OK: configuration test is successful\n');
     return 0;
   }
@@ -195,7 +195,15 @@ export async function clientMain(argv: string[]): Promise<number> {
     return 255;
   }
 
-  if (cmd[0] === 'start' && cmd.length === 1) return startServer(o, socket, pidfile);
+  if (cmd[0] === 'start' && cmd.length === 1) {
+    const { serverStream } = await import('./config-stream.js');
+    try {
+      serverStream(o.conf, { warn });
+    } catch {
+      // the server reports a broken configuration itself
+    }
+    return startServer(o, socket, pidfile);
+  }
   if (cmd[0] === 'restart' && cmd.length === 1) {
     if (await socketAlive(socket)) {
       const code = await stopServer(socket, o.timeout);

@@ -5,7 +5,7 @@ import { pyRepr } from './pyrepr.js';
  * Errors a command can raise, with the reply texts fail2ban-client prints for them.
  * `kind` travels over the socket so the client can format them like fail2ban's beautifier.
  */
-export type CommandErrorKind = 'UnknownJail' | 'DuplicateJail' | 'Invalid' | 'Value' | 'Index';
+export type CommandErrorKind = 'UnknownJail' | 'DuplicateJail' | 'Invalid' | 'Value' | 'Index' | 'Key';
 
 export class CommandError extends Error {
   constructor(
@@ -28,12 +28,15 @@ export const noGetAction = (): CommandError =>
 export const noSetAction = (key: string): CommandError =>
   new CommandError('Invalid', `Invalid command ${pyRepr(key)} (no set action or not yet implemented)`);
 export const badValue = (msg: string): CommandError => new CommandError('Value', msg);
+/** fail2ban's KeyError: str() quotes the message (the reply), its args tuple does not (the log). */
+export const keyError = (msg: string): CommandError => new CommandError('Key', msg);
 
 /** The line fail2ban-client prints for an error reply. */
 export function errorText(kind: string, message: string): string {
   if (kind === 'UnknownJail') return `Sorry but the jail '${message}' does not exist`;
   if (kind === 'DuplicateJail') return `The jail '${message}' already exists`;
   if (kind === 'Index') return 'Sorry but the command is invalid';
+  if (kind === 'Key') return pyRepr(message);
   return message;
 }
 
@@ -44,6 +47,7 @@ const PY_CLASS: Readonly<Record<CommandErrorKind, string>> = {
   Invalid: 'Exception',
   Value: 'ValueError',
   Index: 'IndexError',
+  Key: 'KeyError',
 };
 
 /** repr() of the exception a failed command raised, e.g. `UnknownJailException('nosuch')`. */

@@ -127,12 +127,12 @@ export class FailWindow {
   }
 
   /**
-   * Count one failure worth `count` retries at `now`. Returns the entry (already removed)
-   * when its retry count reached maxretry — the caller bans it — else null.
+   * Count one failure worth `count` retries (and `attempts` failures) at `now`. Returns the entry
+   * (already removed) when its retry count reached maxretry — the caller bans it — else null.
    */
-  add(f: FailInput, count: number, now: number): FailEntry | null {
+  add(f: FailInput, count: number, now: number, attempts = 1): FailEntry | null {
     this.cleanup(now);
-    this.total++;
+    this.total += attempts;
     const s = this.find(f.id);
     if (s < 0) {
       const retry = Math.max(count, 1);
@@ -146,12 +146,12 @@ export class FailWindow {
           first: f.time,
           last: f.time,
           retry,
-          failures: 1,
+          failures: attempts,
           matches,
           fields: hasKeys(f.fields) ? { ...f.fields } : null,
         };
       }
-      this.insert(f, retry);
+      this.insert(f, retry, attempts);
       return null;
     }
     if (f.time > this.last[s]!) {
@@ -164,7 +164,7 @@ export class FailWindow {
       this.siftDown(this.heapPos[s]!);
     }
     this.retry[s] = this.retry[s]! + count;
-    this.failures[s] = this.failures[s]! + 1;
+    this.failures[s] = this.failures[s]! + attempts;
     this.merge(s, f);
     if (this.retry[s] >= this.maxretry) {
       const e = this.entry(s);
@@ -203,14 +203,14 @@ export class FailWindow {
 
   // ---- slots ----
 
-  private insert(f: FailInput, retry: number): void {
+  private insert(f: FailInput, retry: number, attempts: number): void {
     if (this.count + 1 > this.cap || (this.count + 1) * 2 > this.table.length)
       this.grow(Math.max(64, this.cap * 2));
     const s = this.freeSlots.pop() ?? this.used++;
     this.first[s] = f.time;
     this.last[s] = f.time;
     this.retry[s] = retry;
-    this.failures[s] = 1;
+    this.failures[s] = attempts;
     this.ipKind[s] = f.ip === null ? IP_NONE : f.ip === f.id ? IP_IS_ID : IP_OWN;
     const w = this.w.reset();
     // the key buffer holds f.id, encoded by find()

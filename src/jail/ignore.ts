@@ -195,8 +195,8 @@ export class IgnoreList {
       let ignored = false;
       try {
         const code = await this.deps.runCommand(this.ignorecommand, s);
+        // another status is an error, reported by the runner with the command and its output
         if (code === 0) ignored = true;
-        else if (code !== 1) this.deps.log?.('ERROR', `ignorecommand ${JSON.stringify(this.ignorecommand)} failed for ${s.id}: exit status ${code}`);
       } catch (err) {
         this.deps.log?.('ERROR', `ignorecommand ${JSON.stringify(this.ignorecommand)} failed for ${s.id}: ${errorMessage(err)}`);
       }
@@ -297,7 +297,12 @@ export class IgnoreList {
     const resolve = this.deps.resolve;
     if (!resolve) return Promise.resolve(new Set());
     const pending = resolve(name).then(
-      (list) => canonicalSet(list),
+      (list) => {
+        // fail2ban warns when a name in ignoreip does not resolve (its resolver's words)
+        if (list.length === 0)
+          this.deps.log?.('WARNING', `Unable to find a corresponding IP address for ${name}: [Errno -2] Name or service not known`);
+        return canonicalSet(list);
+      },
       (err: unknown) => {
         this.deps.log?.('WARNING', `Unable to find a corresponding IP address for ${name}: ${errorMessage(err)}`);
         return new Set<string>();

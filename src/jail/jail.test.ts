@@ -138,17 +138,45 @@ describe('Jail bantime.increment', () => {
     const [t] = jail.banManually(['192.0.2.7']);
     expect(t).toMatchObject({ bantime: 2400, banCount: 2, time: T0 });
     expect(asked).toEqual([['192.0.2.7', true]]);
-    expect(logs).toEqual(['NOTICE [sshd] Ban 192.0.2.7', 'NOTICE [sshd] Increase Ban 192.0.2.7 (3 # 40m -> 2025-11-25 06:59:28)']);
+    expect(logs).toEqual([
+      'NOTICE [sshd] Ban 192.0.2.7',
+      'INFO [sshd] IP 192.0.2.7 is bad: 2 # last 2025-11-24 06:19:28 - incr 10m to 40m',
+      'NOTICE [sshd] Increase Ban 192.0.2.7 (3 # 40m -> 2025-11-25 06:59:28)',
+    ]);
     const [u] = jail.banManually(['192.0.2.8']);
     expect(u).toMatchObject({ bantime: 600, banCount: 0 });
+  });
+
+  it('does not stretch a running ban with the increased bantime (fail2ban compares the jail bantime)', () => {
+    const { jail, logs, clock } = setup({ increment: inc, previousBan: () => ({ banCount: 1, time: T0 - 86400, bantime: 600 }) });
+    expect(jail.banManually(['192.0.2.7'])[0]).toMatchObject({ bantime: 1200 });
+    clock.set(T0 + 100);
+    expect(jail.banManually(['192.0.2.7'])).toEqual([]);
+    expect(logs.filter((l) => l.includes('Increase'))).toHaveLength(1);
+    expect(jail.banIpsWithTime()[0]).toMatch(/ \+ 1200 = /);
+    // past the running ban's end, a repeat prolongs it by the jail's bantime, as 1.0.2
+    clock.set(T0 + 700);
+    expect(jail.banManually(['192.0.2.7'])).toEqual([]);
+    expect(jail.banIpsWithTime()[0]).toMatch(/ \+ 1300 = /);
   });
 
   it('lets a failure of a known bad id count 2^n/2+1 retries', async () => {
     const prev: PreviousBan = { banCount: 3, time: T0 - 3600, bantime: 600 };
     const { jail, logs } = setup({ maxretry: 5, increment: inc, previousBan: () => prev });
     const t = await jail.addFailure(failure('192.0.2.9', T0));
-    expect(t).toMatchObject({ id: '192.0.2.9', bantime: 4800, banCount: 3 });
-    expect(logs).toContain('INFO [sshd] Found 192.0.2.9, bad - 2025-11-25 06:19:28, 3 # -> 5, Ban');
+    // fail2ban's observer re-adds the failure with the bonus: two attempts
+    expect(t).toMatchObject({ id: '192.0.2.9', bantime: 4800, banCount: 3, failures: 2 });
+    expect(jail.status().totalFailed).toBe(2);
+    // Python's min(5.0, 5) is the float; only a smaller maxretry shows as the int
+    expect(logs).toContain('INFO [sshd] Found 192.0.2.9, bad - 2025-11-25 06:19:28, 3 # -> 5.0, Ban');
+    const { jail: j3, logs: l3 } = setup({ maxretry: 4, increment: inc, previousBan: () => prev });
+    await j3.addFailure(failure('192.0.2.9', T0));
+    expect(l3).toContain('INFO [sshd] Found 192.0.2.9, bad - 2025-11-25 06:19:28, 3 # -> 4, Ban');
+    // no bonus when the failure bans by itself
+    const { jail: j4 } = setup({ maxretry: 3, increment: inc, previousBan: () => ({ ...prev, banCount: 1 }) });
+    expect(await j4.addFailure(failure('192.0.2.9', T0 - 10))).toBeNull();
+    expect(j4.fails.get('192.0.2.9')).toMatchObject({ retry: 2, failures: 2 });
+    expect(await j4.addFailure(failure('192.0.2.9', T0 - 5))).toMatchObject({ failures: 3 });
     // failures before the last ban were counted already: they count 1
     const { jail: j2 } = setup({ maxretry: 5, increment: inc, previousBan: () => ({ ...prev, time: T0 }) });
     expect(await j2.addFailure(failure('192.0.2.9', T0))).toBeNull();

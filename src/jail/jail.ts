@@ -134,15 +134,23 @@ export class Jail {
     if (this.logs('INFO')) this.log('INFO', `Found ${f.id} - ${time2str(time)}`);
 
     let count = f.count;
+    let attempts = 1;
     const prev = this.increment.enabled && this.previousBan ? this.previousBan(f.id, false) : null;
     const retry = this.increment.failureRetry(prev, time, this.fails.maxretry);
     if (retry > 1 && prev) {
-      // a known bad id: this failure counts more (fail2ban prints the Python float)
-      const shown = retry === this.fails.maxretry ? String(retry) : Number.isInteger(retry) ? `${retry}.0` : String(retry);
+      // A known bad id: this failure counts more. fail2ban's observer adds the bonus as a second
+      // attempt of the same failure (so "failures" and "Total failed" count it twice), and prints
+      // Python's min(2^n/2+1, maxretry): the float unless maxretry is smaller.
+      const raw = 2 ** Math.min(Math.max(prev.banCount, 0), 20) / 2 + 1;
+      const shown = raw > this.fails.maxretry ? String(this.fails.maxretry) : Number.isInteger(raw) ? `${raw}.0` : String(raw);
       this.log('INFO', `Found ${f.id}, bad - ${time2str(time)}, ${prev.banCount} # -> ${shown}${retry >= this.fails.maxretry ? ', Ban' : ''}`);
-      count += retry - 1;
+      // the bonus comes after the failure itself was counted: not when that alone bans the id
+      if ((this.fails.get(f.id)?.retry ?? 0) + count < this.fails.maxretry) {
+        count += retry - 1;
+        attempts = 2;
+      }
     }
-    const e = this.fails.add({ id: f.id, ip: f.ip, time, matches: f.matches, fields: f.fields }, count, now);
+    const e = this.fails.add({ id: f.id, ip: f.ip, time, matches: f.matches, fields: f.fields }, count, now, attempts);
     return e ? this.ban(this.ticketOf(e), now) : null;
   }
 
@@ -343,11 +351,14 @@ export class Jail {
   /** Apply bantime.increment and add to the ban list; the ticket when it is a new ban. */
   private ban(t: BanTicket, now: number): BanTicket | null {
     const base = t.bantime;
-    if (this.increment.enabled && this.previousBan) {
-      const prev = this.previousBan(t.id, this.increment.overalljails);
-      if (prev) {
-        t.banCount = Math.max(prev.banCount, 0);
-        const r = this.increment.bantime(base, prev);
+    let bad: PreviousBan | null = null;
+    // fail2ban increases a ban once it is in the list: a repeat for an id already banned is
+    // compared with the jail's bantime, so it does not stretch the running ban
+    if (this.increment.enabled && this.previousBan && !this.bans.has(t.id)) {
+      bad = this.previousBan(t.id, this.increment.overalljails);
+      if (bad) {
+        t.banCount = Math.max(bad.banCount, 0);
+        const r = this.increment.bantime(base, bad);
         if (r.error) this.log('ERROR', r.error);
         if (r.bantime > base) t.bantime = r.bantime;
       }
@@ -356,6 +367,10 @@ export class Jail {
     switch (r.status) {
       case 'added':
         this.log('NOTICE', `Ban ${t.id}`);
+        if (bad && t.time > bad.time && this.logs('INFO')) {
+          const to = t.bantime < 0 ? 'permanent' : sec2str(t.bantime);
+          this.log('INFO', `IP ${t.id} is bad: ${bad.banCount} # last ${time2str(bad.time)} - incr ${sec2str(base)} to ${to}`);
+        }
         if (t.bantime !== base) {
           const shown = t.bantime < 0 ? 'permanent -> infinite' : `${sec2str(t.bantime)} -> ${time2str(t.time + t.bantime)}`;
           this.log('NOTICE', `Increase Ban ${t.id} (${t.banCount + 1} # ${shown})`);

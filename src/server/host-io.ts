@@ -3,12 +3,17 @@ import { promises as dns } from 'node:dns';
 import { readFile, stat } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { shellArgv, ShellVars } from '../actions/command/escape.js';
+import { logCommandFailure, type ExecLog } from '../actions/command/exec-log.js';
 import type { IgnoreSubject } from '../jail/ignore.js';
 
 /**
  * The I/O the pure jail code asks for: DNS, this host's own addresses (ignoreself), `file:`
  * ignore lists and `ignorecommand` (run like an action: log values travel as $f2bV_* args).
  */
+/** fail2ban's command timeout (seconds) and how much of a failed command's output is kept. */
+const IGNORECOMMAND_TIMEOUT = 60;
+const OUTPUT_CAP = 64 * 1024;
+
 async function resolve(name: string): Promise<readonly string[]> {
   try {
     const r = await dns.lookup(name, { all: true });
@@ -33,7 +38,11 @@ async function readChanged(path: string): Promise<string | null> {
   return readFile(path, 'utf8');
 }
 
-function runCommand(command: string, s: IgnoreSubject): Promise<number> {
+/**
+ * Runs the ignorecommand for one subject; resolves to its exit status (255 when it cannot run).
+ * An exit other than 0 (ignore) and 1 (do not) is reported through `log` as fail2ban.utils does.
+ */
+function runCommand(command: string, s: IgnoreSubject, log?: ExecLog): Promise<number> {
   const vars = new ShellVars();
   const values: Record<string, string> = {
     ip: s.ip ?? s.id,
@@ -49,10 +58,25 @@ function runCommand(command: string, s: IgnoreSubject): Promise<number> {
     return m;
   });
   return new Promise((res) => {
-    const child = spawn('/bin/sh', shellArgv(script, vars), { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
+    const child = spawn('/bin/sh', shellArgv(script, vars), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (out.stdout.length < OUTPUT_CAP) out.stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (out.stderr.length < OUTPUT_CAP) out.stderr += d;
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, IGNORECOMMAND_TIMEOUT * 1000);
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (log && code !== 0 && code !== 1) {
+        const what = vars.size ? `${script}  [vars: ${JSON.stringify(Object.fromEntries(vars.entries()))}]` : script;
+        logCommandFailure(log, { ok: false, code, signal, timedOut, ...out }, what, IGNORECOMMAND_TIMEOUT);
+      }
       res(code ?? 255);
     });
     child.on('error', () => {

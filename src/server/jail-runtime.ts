@@ -3,7 +3,7 @@ import { CommandAction } from '../actions/command/command-action.js';
 import type { ActionDef, JailDef, LogPathDef } from '../config/types.js';
 import type { JailControl } from '../control/api.js';
 import type { StatusPair } from '../control/beautify.js';
-import { badValue, invalidCommand, missingArgument, noGetAction, noSetAction } from '../control/errors.js';
+import { badValue, invalidCommand, keyError, missingArgument, noGetAction, noSetAction } from '../control/errors.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { BanTicket, Failure, LogLine } from '../core/failure.js';
@@ -55,6 +55,20 @@ const MAX_TIMER = 2 ** 31 - 1;
 /** Failure batches (one per source chunk) that may wait for the jail before the source pauses. */
 const MAX_BACKLOG = 2;
 
+/** Names whose lookup failed, and when it was reported (fail2ban's DNS cache: 1000 names, 5 min). */
+const unresolvedWarned = new Map<string, number>();
+const DNS_CACHE_SECONDS = 300;
+const UNRESOLVED = /^Unable to find a corresponding IP address for (\S+): /;
+
+/** fail2ban.ipdns warns once per name while its failed lookup stays cached (all jails share it). */
+function warnUnresolved(logger: Logger, now: number, name: string): void {
+  const since = unresolvedWarned.get(name);
+  if (since !== undefined && now - since < DNS_CACHE_SECONDS) return;
+  unresolvedWarned.set(name, now);
+  if (unresolvedWarned.size > 1000) unresolvedWarned.delete(unresolvedWarned.keys().next().value!);
+  logger.child('ipdns').warning(`Unable to find a corresponding IP address for ${name}: [Errno -2] Name or service not known`);
+}
+
 export class JailRuntime implements JailControl {
   readonly name: string;
   def: JailDef;
@@ -85,8 +99,14 @@ export class JailRuntime implements JailControl {
       {
         clock: deps.clock,
         ...hostIo,
+        runCommand: (command, subject) =>
+          hostIo.runCommand(command, subject, (level, msg) => {
+            deps.logger.child('utils').log(level.toUpperCase(), msg);
+          }),
         log: (level, msg) => {
-          deps.logger.child('filter').log(level, msg);
+          const name = UNRESOLVED.exec(msg)?.[1];
+          if (name !== undefined) warnUnresolved(deps.logger, deps.clock.now(), name);
+          else deps.logger.child('filter').log(level, msg);
         },
       },
       {
@@ -110,9 +130,12 @@ export class JailRuntime implements JailControl {
       resolve: hostIo.resolve,
       logThreshold: () => deps.logger.levelNo(),
       log: (level, msg) => {
-        (/^\[[^\]]+\] (Ban|Unban|Restore|Increase|.* already banned)/.test(msg)
-          ? deps.logger.child('actions')
-          : deps.logger.child('filter')
+        // the logger fail2ban's own line comes from (the bantime.increment lines are its observer's)
+        (/^\[[^\]]+\] (Increase Ban|IP \S+ is bad|Found \S+, bad)/.test(msg)
+          ? deps.logger.child('observer')
+          : /^\[[^\]]+\] (Ban|Unban|Restore|.* already banned)/.test(msg)
+            ? deps.logger.child('actions')
+            : deps.logger.child('filter')
         ).log(level, msg);
       },
     });
@@ -132,6 +155,7 @@ export class JailRuntime implements JailControl {
 
   private buildActions(defs: ActionDef[]): Action[] {
     const log = this.deps.logger.child('actions');
+    const store = this.deps.store;
     return defs.map(
       (d) =>
         new CommandAction(d, {
@@ -154,6 +178,11 @@ export class JailRuntime implements JailControl {
           lookups: {
             fqdn: hostIo.fqdn,
             hostname: hostIo.reverse,
+            // the ban is recorded before its actions run, so the merge includes it
+            ipInfo: store
+              ? (t, jailOnly) =>
+                  Promise.resolve(store.mergedBans(t.id, jailOnly ? this.name : null, this.deps.dbmaxmatches()))
+              : undefined,
           },
         }),
     );
@@ -207,13 +236,16 @@ export class JailRuntime implements JailControl {
     };
   }
 
-  /** Log settings as fail2ban's setters do; `key` null: all the configuration gives. */
-  announce(key: string | null): void {
+  /**
+   * Log settings as fail2ban's setters do; `key` null: all the configuration gives. `created`:
+   * the jail is new (see configuredSettingLines).
+   */
+  announce(key: string | null, created?: { hasDatabase: boolean }): void {
     const lines: SettingLine[] =
       key === null
-        ? configuredSettingLines(this.def, this.jail, this.filter)
+        ? configuredSettingLines(this.def, this.jail, this.filter, created)
         : settingLines(key, this.jail, this.filter, this.def);
-    for (const l of lines) this.deps.logger.child(l.logger).info(l.msg);
+    for (const l of lines) this.deps.logger.child(l.logger).log(l.level ?? 'INFO', l.msg);
   }
 
   async start(): Promise<void> {
@@ -376,12 +408,13 @@ export class JailRuntime implements JailControl {
   private async resolveFailure(f: Failure): Promise<Failure[]> {
     if (!f.resolveDns) return [f];
     const ips = [...new Set(await hostIo.resolve(f.id))];
-    const log = this.deps.logger.child('filter');
+    const log = this.deps.logger.child('ipdns');
     if (ips.length === 0) {
-      log.warning(`[${this.name}] Unable to find a corresponding IP address for ${f.id}: [Errno -2] Name or service not known`);
+      warnUnresolved(this.deps.logger, this.deps.clock.now(), f.id);
       return [];
     }
-    if (f.resolveDns === 'warn') log.warning(`Determined IP using DNS Lookup: ${f.id} = [${ips.map((i) => `'${i}'`).join(', ')}]`);
+    // Python's repr of the set of addresses
+    if (f.resolveDns === 'warn') log.warning(`Determined IP using DNS Lookup: ${f.id} = {${ips.map((i) => `'${i}'`).join(', ')}}`);
     return ips.map((ip) => ({ ...f, id: ip, ip, resolveDns: undefined }));
   }
 
@@ -605,7 +638,7 @@ export class JailRuntime implements JailControl {
 
   private actionIndex(name: string | undefined): number {
     const i = this.actionDefs.findIndex((a) => a.actname === name);
-    if (i < 0) throw badValue(`'Invalid Action name: ${name ?? ''}'`);
+    if (i < 0) throw keyError(`Invalid Action name: ${name ?? ''}`);
     return i;
   }
 

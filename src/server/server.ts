@@ -99,12 +99,18 @@ export class Server implements ServerApi {
     if (dbfile !== null && dbfile !== 'None' && dbfile !== '') {
       mkdirSync(dirname(dbfile), { recursive: true });
       const dblog = this.logger.child('database');
-      this.store = SqliteBanStore.open(dbfile, {
-        log: (level, msg) => {
-          dblog.log(level.toUpperCase(), msg);
-        },
-      });
-      dblog.info(`Connected to fail2ban persistent database '${dbfile}'`);
+      // fail2ban connects first, then finds the file new, old or broken: "Connected" comes first
+      const said: [string, string][] = [];
+      try {
+        this.store = SqliteBanStore.open(dbfile, {
+          log: (level, msg) => {
+            said.push([level.toUpperCase(), msg]);
+          },
+        });
+        dblog.info(`Connected to fail2ban persistent database '${dbfile}'`);
+      } finally {
+        for (const [level, msg] of said) dblog.log(level, msg);
+      }
     }
     // Every enabled jail is built (regexes, date patterns, actions) before the socket opens: a
     // config its jails cannot use fails the start here, before `client start` sees a live socket
@@ -122,7 +128,11 @@ export class Server implements ServerApi {
       },
     });
     log.info('Daemon started');
-    for (const rt of built) await this.startRuntime(this.registerJail(rt));
+    for (const rt of built) {
+      this.registerJail(rt);
+      rt.announce(null, { hasDatabase: this.store !== null });
+      await this.startRuntime(rt);
+    }
     this.purgeTimer = setInterval(() => {
       this.purge();
     }, PURGE_INTERVAL_MS);
@@ -160,7 +170,7 @@ export class Server implements ServerApi {
 
   private async addJail(def: JailDef): Promise<void> {
     const rt = this.createJail(def);
-    rt.announce(null);
+    rt.announce(null, { hasDatabase: this.store !== null });
     await this.startRuntime(rt);
   }
 

@@ -5,6 +5,7 @@
  * Only settings the configuration gives are announced, in its command-stream order.
  */
 import { settingsStream, type StreamValue } from '../cli/config-stream.js';
+import { parseSpec } from '../config/params.js';
 import type { JailDef } from '../config/types.js';
 import { pyRepr } from '../control/pyrepr.js';
 import type { Filter } from '../filter/filter.js';
@@ -14,6 +15,29 @@ export interface SettingLine {
   /** Logger name under fail2ban. */
   logger: 'filter' | 'actions' | 'datedetector' | 'jail';
   msg: string;
+  /** INFO when absent. */
+  level?: 'WARNING';
+}
+
+/** What fail2ban calls each backend in "Jail 'x' uses …"; `auto` (pyinotify available, as on Debian) picks pyinotify. */
+const BACKEND_WORD: Readonly<Record<string, string>> = {
+  polling: 'poller',
+  pyinotify: 'pyinotify',
+  gamin: 'Gamin',
+  systemd: 'systemd',
+};
+
+/** A new jail's backend, as fail2ban's `add` logs it: `Jail 'x' uses poller {}`, `Initiated 'polling' backend`. */
+function backendLines(def: JailDef): SettingLine[] {
+  const spec = parseSpec(def.options.backend ?? 'auto');
+  const kind = spec.name === 'auto' ? 'pyinotify' : spec.name;
+  const params = Object.entries(spec.params)
+    .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
+    .join(', ');
+  return [
+    { logger: 'jail', msg: `Jail '${def.name}' uses ${BACKEND_WORD[kind] ?? kind} {${params}}` },
+    { logger: 'jail', msg: `Initiated '${kind}' backend` },
+  ];
 }
 
 /** fail2ban's encoding for `auto`: the locale's preferred one, which we take to be UTF-8. */
@@ -62,12 +86,23 @@ export function settingLines(
   return [];
 }
 
-/** Everything a configured jail announces, in the order its `set` commands come. */
-export function configuredSettingLines(def: JailDef, jail: Jail, filter: Filter | null): SettingLine[] {
-  const out: SettingLine[] = [];
+/**
+ * Everything a configured jail announces, in the order its `set` commands come. `created`: the
+ * jail is new (fail2ban's `add`), which first names its backend, and warns when increment is on
+ * without a database.
+ */
+export function configuredSettingLines(
+  def: JailDef,
+  jail: Jail,
+  filter: Filter | null,
+  created?: { hasDatabase: boolean },
+): SettingLine[] {
+  const out: SettingLine[] = created ? backendLines(def) : [];
   for (const cmd of settingsStream(def)) {
-    if (cmd[0] === 'set' && typeof cmd[2] === 'string')
-      out.push(...settingLines(cmd[2], jail, filter, def, cmd[3]));
+    if (cmd[0] !== 'set' || typeof cmd[2] !== 'string') continue;
+    out.push(...settingLines(cmd[2], jail, filter, def, cmd[3]));
+    if (created && !created.hasDatabase && cmd[2] === 'bantime.increment' && cmd[3] === true)
+      out.push({ logger: 'jail', level: 'WARNING', msg: 'ban time increment is not available as long jail database is not set' });
   }
   return out;
 }

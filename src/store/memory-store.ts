@@ -3,6 +3,7 @@ import { canonicalIp } from '../core/ip.js';
 import {
   banData,
   bipPurgeable,
+  mergeBans,
   restoreBantime,
   storedBantime,
   storedTime,
@@ -11,6 +12,7 @@ import {
   type BanStore,
   type CurrentBansOptions,
   type LogPosition,
+  type MergedBans,
   type PreviousBan,
 } from './store.js';
 
@@ -89,6 +91,16 @@ export class MemoryBanStore implements BanStore {
       });
     }
     return out;
+  }
+
+  mergedBans(id: string, jail: string | null, dbmaxmatches: number): MergedBans | null {
+    const rows = this.history
+      .filter((r) => r.id === id && (jail === null || r.jail === jail))
+      .sort((a, b) => b.timeofban - a.timeofban);
+    return mergeBans(
+      rows.map((r) => structuredClone(r.data) as Record<string, unknown>),
+      dbmaxmatches,
+    );
   }
 
   previousBan(id: string, jail: string | null): PreviousBan | null {

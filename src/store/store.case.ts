@@ -125,6 +125,19 @@ export function defineBanStoreContract<S extends ContractStore>(name: string, h:
       expect(s.previousBan('192.0.2.10', null)).toEqual({ banCount: 3, time: NOW - 100, bantime: 900 });
     });
 
+    it('merges every ban of an id for <ipmatches>/<ipfailures>: oldest lines first, newest kept, failures summed', () => {
+      const s = open();
+      s.addBan(ticket({ jail: 'sshd', time: NOW - 300, failures: 2, matches: ['a1', 'a2'] }), 10);
+      s.addBan(ticket({ jail: 'dovecot', time: NOW - 200, failures: 3, matches: ['b1', 'b2', 'b3'] }), 10);
+      s.addBan(ticket({ jail: 'sshd', time: NOW - 100, failures: 1, matches: ['c1'] }), 10);
+      s.addBan(ticket({ id: '198.51.100.1', ip: '198.51.100.1', failures: 9, matches: ['z'] }), 10);
+      expect(s.mergedBans('192.0.2.10', null, 10)).toEqual({ matches: ['a1', 'a2', 'b1', 'b2', 'b3', 'c1'], failures: 6 });
+      expect(s.mergedBans('192.0.2.10', 'sshd', 10)).toEqual({ matches: ['a1', 'a2', 'c1'], failures: 3 });
+      // dbmaxmatches: the newest bans' lines win
+      expect(s.mergedBans('192.0.2.10', null, 3)).toEqual({ matches: ['b2', 'b3', 'c1'], failures: 6 });
+      expect(s.mergedBans('192.0.2.99', null, 10)).toBeNull();
+    });
+
     it('removes a manually unbanned id from one jail or all jails', () => {
       const s = open();
       s.addBan(ticket({ jail: 'sshd' }), 10);

@@ -55,6 +55,11 @@ export interface BanStore {
   currentBans(jail: string, now: number, opts?: CurrentBansOptions): BanTicket[];
   /** Latest recorded ban for bantime.increment (null jail = summed over all jails, overalljails). */
   previousBan(id: string, jail: string | null): PreviousBan | null;
+  /**
+   * Every recorded ban of the id (one jail, or null = all jails) merged into one: the
+   * `<ipmatches>`/`<ipfailures>` family of action tags. Null when there is none.
+   */
+  mergedBans(id: string, jail: string | null, dbmaxmatches: number): MergedBans | null;
   /** Every id with a latest-ban row in the jail (expired or not), sorted. */
   bannedIds(jail: string): string[];
   getLogPosition(jail: string, path: string): LogPosition | null;
@@ -67,6 +72,31 @@ export interface BanStore {
    */
   purge(now: number, purgeAge: number): void;
   close(): void;
+}
+
+export interface MergedBans {
+  matches: string[];
+  failures: number;
+}
+
+/**
+ * fail2ban's merge of an id's bans, given newest first: failures add up (a row without a count is
+ * one failure), matches are kept oldest first up to `max` lines, the newest bans' lines first.
+ */
+export function mergeBans(newestFirst: Iterable<Record<string, unknown>>, max: number): MergedBans | null {
+  let matches: string[] = [];
+  let failures = 0;
+  let any = false;
+  for (const data of newestFirst) {
+    any = true;
+    const room = max - matches.length;
+    if (room > 0) {
+      const m = ticketParts(data).matches;
+      matches = (m.length <= room ? m : m.slice(-room)).concat(matches);
+    }
+    failures += typeof data.failures === 'number' ? data.failures : 1;
+  }
+  return any ? { matches, failures } : null;
 }
 
 /** fail2ban keeps a latest-ban row until its ban is this many bantimes out of date. */
@@ -125,7 +155,10 @@ export function ticketParts(
   data: Record<string, unknown>,
 ): Pick<BanTicket, 'failures' | 'matches' | 'fields'> {
   const m = data.matches;
-  const matches = Array.isArray(m) ? m.filter((x): x is string => typeof x === 'string') : [];
+  // fail2ban 1.0.2 may store a match as the list of its parts (prefix, date, rest): one line
+  const line = (x: unknown): string | null =>
+    typeof x === 'string' ? x : Array.isArray(x) && x.every((p) => typeof p === 'string') ? x.join('') : null;
+  const matches = Array.isArray(m) ? m.map(line).filter((x): x is string => x !== null) : [];
   const failures = typeof data.failures === 'number' ? data.failures : 0;
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(data)) {

@@ -46,6 +46,15 @@ describe.skipIf(!built())('daemon', () => {
     );
     const all = d.client(['status']);
     expect(all.stdout).toBe('Status\n|- Number of jail:\t1\n`- Jail list:\ttest\n');
+    // a new database: connected first, then created, at WARNING, as 1.0.2 logs it
+    const dbLines = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('fail2ban.database'))
+      .map((l) => l.replace(/^.*\]: /, ''));
+    expect(dbLines).toEqual([
+      `INFO    Connected to fail2ban persistent database '${d.db}'`,
+      "WARNING New database created. Version '4'",
+    ]);
     const json = d.client(['status', 'test', '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({
       jail: 'test',
@@ -154,6 +163,23 @@ describe.skipIf(!built())('daemon', () => {
     expect(d.records().filter((l) => l.startsWith('+'))).toEqual(['+192.0.2.51 600 root', '+192.0.2.52 600 root']);
   });
 
+  it('an ignorecommand that exits 2 does not ignore, and is reported as fail2ban.utils reports it', async () => {
+    const d = root({ jail: { maxretry: '1' } });
+    d.writeConf('jail.local', `[test]\nignorecommand = sh -c 'echo "no idea about $0" >&2; exit 2' <ip>\n`);
+    await d.start();
+    d.fail('192.0.2.53', 1);
+    await waitFor(() => d.records().some((l) => l.startsWith('+192.0.2.53 ')), 10_000, 'ban');
+    const utils = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('fail2ban.utils'))
+      .map((l) => l.replace(/^.*\]: /, '').replace(/^(\S+ +)[0-9a-f]+ /, '$1REF '));
+    expect(utils).toEqual([
+      `ERROR   REF -- exec: sh -c 'echo "no idea about $0" >&2; exit 2' 192.0.2.53`,
+      "ERROR   REF -- stderr: 'no idea about 192.0.2.53'",
+      'ERROR   REF -- returned 2',
+    ]);
+  });
+
   it('usedns = yes: a host name in the log is banned by its address', async () => {
     const d = root({ jail: { usedns: 'yes' } });
     await d.start();
@@ -164,6 +190,24 @@ describe.skipIf(!built())('daemon', () => {
       'ban of the resolved address',
     );
     expect(d.client(['get', 'test', 'banip']).stdout).toBe('127.0.0.1\n');
+  });
+
+  it('usedns = warn: DNS lines from fail2ban.ipdns as 1.0.2 writes them, a failed name reported once', async () => {
+    // the name is also in ignoreip: one cache, one warning, as in 1.0.2
+    const d = root({ jail: { usedns: 'warn', maxretry: '2', ignoreip: 'no-such-host.invalid' } });
+    await d.start();
+    d.fail('no-such-host.invalid', 3);
+    d.fail('localhost', 2);
+    await waitFor(() => d.records().some((l) => l.startsWith('+127.0.0.1 ')), 5000, 'ban of localhost');
+    const dns = readFileSync(d.serverLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('fail2ban.ipdns'))
+      .map((l) => l.replace(/^.*\]: /, ''));
+    expect(dns).toEqual([
+      'WARNING Unable to find a corresponding IP address for no-such-host.invalid: [Errno -2] Name or service not known',
+      "WARNING Determined IP using DNS Lookup: localhost = {'127.0.0.1'}",
+      "WARNING Determined IP using DNS Lookup: localhost = {'127.0.0.1'}",
+    ]);
   });
 
   it('bans and unbans by command with fail2ban output and exit codes', async () => {
@@ -271,7 +315,15 @@ describe.skipIf(!built())('daemon', () => {
     })();
     await jailStarted(d, 'other');
     const settings = (lines: string[]): string[] => lines.filter((l) => l.includes('INFO      '));
-    expect(settings(newLines())).toEqual([
+    const started = newLines();
+    // a new jail first names its backend, as fail2ban's `add` does
+    expect(started.filter((l) => / uses |Initiated /.test(l))).toEqual([
+      "fail2ban.jail           [PID]: INFO    Jail 'test' uses pyinotify {}",
+      "fail2ban.jail           [PID]: INFO    Initiated 'pyinotify' backend",
+      "fail2ban.jail           [PID]: INFO    Jail 'other' uses pyinotify {}",
+      "fail2ban.jail           [PID]: INFO    Initiated 'pyinotify' backend",
+    ]);
+    expect(settings(started)).toEqual([
       'fail2ban.filter         [PID]: INFO      maxRetry: 3',
       'fail2ban.filter         [PID]: INFO      findtime: 600',
       'fail2ban.actions        [PID]: INFO      banTime: 600',

@@ -267,10 +267,10 @@ describe.skipIf(!built())('live edits', () => {
       status: 255,
       stdout: "CommandAction.start() got an unexpected keyword argument 'x'\n",
     });
-    expect(d.client(['set', 'test', 'action', 'nope', 'start'])).toMatchObject({
-      status: 255,
-      stdout: "'Invalid Action name: nope'\n",
-    });
+    const nope = d.client(['set', 'test', 'action', 'nope', 'start']);
+    expect(nope).toMatchObject({ status: 255, stdout: "'Invalid Action name: nope'\n" });
+    // fail2ban's KeyError args, unquoted (was ("'Invalid Action name: nope'",))
+    expect(nope.stderr).toContain("ERROR   NOK: ('Invalid Action name: nope',)\n");
     // still serving
     expect(d.client(['ping']).stdout).toContain('pong');
   }, 60_000);

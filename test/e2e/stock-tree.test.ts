@@ -57,6 +57,12 @@ describe.skipIf(why !== null)(`Debian stock tree: configuration check${skipNote(
       const theirs = spawnSync(FAIL2BAN_CLIENT, ['-c', s.conf, '-d'], { encoding: 'utf8', timeout: 30_000 });
       // the whole stream, byte for byte
       expect(dump).toBe(theirs.stdout);
+      // and the reader's warnings on stderr (allowipv6 unset in Debian's fail2ban.conf), from the
+      // same logger, for -t as for -d
+      const plain = (e: string): string => e.replace(/^\S+ \S+ /gm, '').replace(/\[\d+\]/g, '[pid]');
+      expect(plain(test.stderr)).toBe(plain(f2b.stderr));
+      expect(plain(s.client('-d').stderr)).toBe(plain(theirs.stderr));
+      expect(plain(theirs.stderr)).toContain('fail2ban.configreader   [pid]: WARNING');
     }
   });
 });

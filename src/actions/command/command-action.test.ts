@@ -299,19 +299,26 @@ describe('execution details', () => {
       failures: 4,
       time: 1_700_000_123,
       bantime: 3600,
-      banCount: 2,
+      banCount: 2, // two earlier bans: <bancount> counts this one too, as fail2ban does
       fields: { user: 'alice' },
       matches: ['line one', 'line two'],
     });
     expect(await act.ban(t)).toBe(true);
     const out = lines();
     expect(out[0]).toMatch(
-      /^ip=192\.0\.2\.10 fam=inet4 rev=10\.2\.0\.192\. host=host-of-192\.0\.2\.10 fid=192\.0\.2\.10 fail=4 time=1700000123\.0 bt=3600 bc=2 rest=0 user=alice none=\[\] ipf=11 ipjf=7 jail=test b=2 bt=5 f=1 ft=9 fq=box\.example\.org sh=\S+$/,
+      /^ip=192\.0\.2\.10 fam=inet4 rev=10\.2\.0\.192\. host=host-of-192\.0\.2\.10 fid=192\.0\.2\.10 fail=4 time=1700000123\.0 bt=3600 bc=3 rest=0 user=alice none=\[\] ipf=11 ipjf=7 jail=test b=2 bt=5 f=1 ft=9 fq=box\.example\.org sh=\S+$/,
     );
     expect(out.slice(1, 5)).toEqual(['line one', 'line two', 'j1', 'j2']);
     expect(out[5]).toBe(
-      "BanTicket: ip=192.0.2.10 time=1700000123.0 bantime=3600 bancount=2 #attempts=4 matches=['line one', 'line two']",
+      "BanTicket: ip=192.0.2.10 time=1700000123.0 bantime=3600 bancount=3 #attempts=4 matches=['line one', 'line two']",
     );
+  });
+
+  it('gives a restored ban its stored integer <time> and bancount, as 1.0.2 reads them from its database', async () => {
+    const { act } = make(`[Definition]\nactionban = echo "<time> <restored> <bancount>" >> @DIR@/log\n`);
+    await act.ban(ticket({ id: '192.0.2.11', time: 1_796_335_366, restored: true, banCount: 1 }));
+    await act.ban(ticket({ id: '192.0.2.12', time: 1_796_335_366 }));
+    expect(lines()).toEqual(['1796335366 1 2', '1796335366.0 0 1']);
   });
 
   it('gives start/stop a pseudo-ticket: family and time set, ticket tags empty', async () => {

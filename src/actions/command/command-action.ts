@@ -9,6 +9,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { ActionDef } from '../../config/types.js';
 import type { Action, ActionLogger, JailHandle, LogLevel } from '../action.js';
 import { ShellVars, shellArgv } from './escape.js';
+import { logCommandFailure, pyRepr } from './exec-log.js';
 import { ProcessRunner, parseDuration, type CommandRunner, type RunResult } from './runner.js';
 import { StaticTags, substituteDynamic, tagsIn, type FamilyKey } from './tags.js';
 import { familyOf, ticketValues, type TicketLookups } from './ticket-info.js';
@@ -44,12 +45,6 @@ function truthy(v: string): boolean {
   return /^(1|yes|true|on)$/i.test(v.trim());
 }
 
-/** Python repr of a log line (fail2ban logs command output that way). */
-function pyRepr(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\r/g, '\\r')}'`;
-}
-
-let refCounter = 0;
 
 export class CommandAction implements Action {
   readonly name: string;
@@ -372,26 +367,7 @@ export class CommandAction implements Action {
   }
 
   private logFailure(res: RunResult, what: string): void {
-    const ref = (++refCounter).toString(16).padStart(12, '0');
-    this.log('error', `${ref} -- exec: ${what}`);
-    for (const [k, text] of [
-      ['stdout', res.stdout],
-      ['stderr', res.stderr],
-    ] as const) {
-      for (const line of text.split('\n')) if (line) this.log('error', `${ref} -- ${k}: ${pyRepr(line)}`);
-    }
-    if (res.timedOut) this.log('error', `${ref} -- timed out after ${this.timeout} seconds.`);
-    else if (res.signal) this.log('error', `${ref} -- killed with ${res.signal} (return code: -1)`);
-    else if (res.code !== null && res.code > 128)
-      this.log('error', `${ref} -- killed with signal ${res.code - 128} (return code: ${res.code})`);
-    else {
-      this.log('error', `${ref} -- returned ${res.code ?? -1}`);
-      if (res.code === 127)
-        this.log(
-          'info',
-          `HINT on 127: "Command not found".  Make sure that all commands in the action are in the PATH of the server process.`,
-        );
-    }
+    logCommandFailure(this.log, res, what, this.timeout);
   }
 
   // ---- batches ----

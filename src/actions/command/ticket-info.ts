@@ -53,10 +53,24 @@ function pyStr(s: string): string {
   return `${q}${body}${q}`;
 }
 
+/**
+ * `<bancount>`: the bans of this id including this one, as fail2ban counts them when the ticket
+ * enters the ban list (`banCount` holds the earlier bans). A restored ban is not counted again;
+ * 1.0.2 adds one to the stored count on restore, so the same ban shows one more after a restart.
+ */
+export function banCountOf(t: BanTicket): number {
+  return t.banCount + 1;
+}
+
+/** `<time>`: Python's str() of the ticket time; a restored one is the database's integer. */
+export function ticketTime(t: BanTicket): string {
+  return t.restored && Number.isInteger(t.time) ? String(t.time) : pyFloat(t.time);
+}
+
 /** fail2ban's `repr(ticket)`. */
 export function rawTicket(t: BanTicket): string {
   return (
-    `BanTicket: ip=${t.ip ?? t.id} time=${pyFloat(t.time)} bantime=${t.bantime} bancount=${t.banCount} ` +
+    `BanTicket: ip=${t.ip ?? t.id} time=${ticketTime(t)} bantime=${t.bantime} bancount=${banCountOf(t)} ` +
     `#attempts=${t.failures} matches=[${t.matches.map(pyStr).join(', ')}]`
   );
 }
@@ -94,13 +108,13 @@ export async function ticketValues(
   const want = (tag: string): boolean => used.has(tag);
   const ip = t ? (t.ip ?? t.id) : '';
   v.set('family', family);
-  v.set('time', pyFloat(t ? t.time : ctx.now));
+  v.set('time', t ? ticketTime(t) : pyFloat(ctx.now));
   if (want('ip')) v.set('ip', ip);
   if (want('fid')) v.set('fid', t ? t.id : '');
   if (want('ip-rev')) v.set('ip-rev', ipReverse(ip));
   if (want('failures')) v.set('failures', t ? String(t.failures) : '');
   if (want('bantime')) v.set('bantime', t ? String(Math.trunc(t.bantime)) : '');
-  if (want('bancount')) v.set('bancount', t ? String(t.banCount) : '');
+  if (want('bancount')) v.set('bancount', t ? String(banCountOf(t)) : '');
   if (want('matches')) v.set('matches', t ? t.matches.join('\n') : '');
   if (want('restored')) v.set('restored', t?.restored ? '1' : '0');
   if (want('raw-ticket')) v.set('raw-ticket', t ? rawTicket(t) : '');

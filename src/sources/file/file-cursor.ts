@@ -111,13 +111,26 @@ export class FileCursor {
     }
   }
 
+  /** The first-line hash stored with the position (fail2ban's `firstlinemd5` column). */
   get md5(): string {
     return this.firstLineHash;
   }
 
   /**
+   * Whether a stored first-line hash names this file's first line: SHA-1 as fail2ban 1.0.2 writes
+   * it, or MD5 as logjail wrote it before.
+   */
+  sameHash(saved: string): boolean {
+    if (saved === '' || !this.firstLine) return false;
+    if (saved === this.firstLineHash) return true;
+    return saved === createHash('md5').update(this.firstLine).digest('hex');
+  }
+
+  /**
    * Read the first line (up to maxLineBytes; a longer first line is identified by its prefix).
    * fail2ban hashes the raw bytes including the newline; so do we, so its database positions carry over.
+   * Its column says MD5, but on Python 3 its MD5 self-test (`md5(' ')`, a str) raises, so 1.0.2
+   * always falls back to SHA-1: that is what real databases hold.
    */
   async loadFirstLine(scratch?: Buffer): Promise<void> {
     const max = this.limits.maxLineBytes;
@@ -131,7 +144,7 @@ export class FileCursor {
     }
     this.firstLine = Buffer.from(buf.subarray(0, end < 0 ? n : end));
     this.flScratch = null;
-    this.firstLineHash = createHash('md5').update(this.firstLine).digest('hex');
+    this.firstLineHash = createHash('sha1').update(this.firstLine).digest('hex');
   }
 
   /** True if the file still starts with the first line seen (false = content replaced). */

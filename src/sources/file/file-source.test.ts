@@ -206,14 +206,29 @@ describe('FileSource: positions across restarts', () => {
     appendFileSync(f, 'l3\npart');
     await c1.waitFor(3);
     await s1.stop();
-    // fail2ban's hash: MD5 of the raw first line including its newline.
-    expect(store.get(f)).toEqual({ firstLineMd5: createHash('md5').update('l1\n').digest('hex'), pos: 9 });
+    // fail2ban 1.0.2's hash (Python 3): SHA-1 of the raw first line including its newline.
+    expect(store.get(f)).toEqual({ firstLineMd5: '6cf485bc2797a0c264a82359190a7a87437d723d', pos: 9 });
     appendFileSync(f, 'ial\nl5\n');
     const c2 = collector();
     await startSource(c2, { patterns: [{ pattern: f, position: 'head' }], positions: store });
     await c2.waitFor(2);
     await sleep(50);
     expect(texts(c2)).toEqual(['partial', 'l5']);
+  });
+
+  it('resumes from a position fail2ban 1.0.2 saved (SHA-1) or older logjail saved (MD5)', async () => {
+    for (const hash of ['6cf485bc2797a0c264a82359190a7a87437d723d', '48cb3139c72340a194a633491c62ce66']) {
+      const f = join(dir, `h${hash.length}.log`);
+      writeFileSync(f, 'l1\nl2\nl3\n');
+      const store = new MemPositions();
+      store.set(f, { firstLineMd5: hash, pos: 6 });
+      const c = collector();
+      const s = await startSource(c, { patterns: [{ pattern: f, position: 'head' }], positions: store });
+      await c.waitFor(1);
+      await sleep(50);
+      expect(texts(c)).toEqual(['l3']);
+      await s.stop();
+    }
   });
 
   it('saves positions about once a second while running (crash safety)', async () => {

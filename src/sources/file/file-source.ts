@@ -251,7 +251,7 @@ export class FileSource implements LogSource {
   private applySavedPosition(t: TrackedFile, c: FileCursor, size: number): void {
     const saved = this.opts.positions?.get(t.path) ?? null;
     if (saved && saved.pos > 0) {
-      if (saved.firstLineMd5 !== '' && saved.firstLineMd5 === c.md5 && saved.pos <= size) {
+      if (c.sameHash(saved.firstLineMd5) && saved.pos <= size) {
         c.seek(saved.pos);
         return;
       }

@@ -78,7 +78,7 @@ describe('SqliteBanStore on disk', () => {
     const { log, lines } = collectLog();
     const s = SqliteBanStore.open(file, { log });
     expect(s.openReport.created).toBe(true);
-    expect(lines).toEqual(["info: New database created. Version '4'"]);
+    expect(lines).toEqual(["warning: New database created. Version '4'"]);
     s.close();
     const db = raw(file);
     const names = (
@@ -130,6 +130,9 @@ describe('SqliteBanStore on disk', () => {
     );
     ins.run('192.0.2.77', 'sshd', NOW - 10, 600, 1, data);
     ins.run('192.0.2.78', 'sshd', NOW - 10, 600, 1, Buffer.from('not json'));
+    // 1.0.2 keeps a ticket's first match as its (prefix, date, rest) parts: one line when read
+    const parts = { matches: [['', 'Dec  3 22:05:37', ' srv sshd[1]: Failed'], 'Dec  3 22:05:38 srv sshd[1]: Failed'], failures: 2 };
+    ins.run('192.0.2.79', 'sshd', NOW - 10, 600, 1, Buffer.from(JSON.stringify(parts), 'utf8'));
     db.prepare('INSERT INTO logs(jail, path, firstlinemd5, lastfilepos) VALUES(?, ?, ?, ?)').run(
       'sshd',
       '/var/log/auth.log',
@@ -145,6 +148,7 @@ describe('SqliteBanStore on disk', () => {
     expect(got.map((t) => [t.id, t.failures, t.matches, t.fields, t.banCount])).toEqual([
       ['192.0.2.77', 3, ['Failed password for röot'], { user: 'röot' }, 0],
       ['192.0.2.78', 0, [], {}, 0],
+      ['192.0.2.79', 2, ['Dec  3 22:05:37 srv sshd[1]: Failed', 'Dec  3 22:05:38 srv sshd[1]: Failed'], {}, 0],
     ]);
     expect(s.getLogPosition('sshd', '/var/log/auth.log')).toEqual({ firstLineMd5: 'ff00', pos: 1234 });
     s.close();

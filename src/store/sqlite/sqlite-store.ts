@@ -7,6 +7,7 @@ import { canonicalIp } from '../../core/ip.js';
 import {
   OUTDATED_FACTOR,
   banData,
+  mergeBans,
   parseBanData,
   restoreBantime,
   storedBantime,
@@ -15,6 +16,7 @@ import {
   type BanStore,
   type CurrentBansOptions,
   type LogPosition,
+  type MergedBans,
   type PreviousBan,
 } from '../store.js';
 import { CREATE_ALL, SCHEMA_VERSION, TABLES } from './schema.js';
@@ -150,6 +152,10 @@ export class SqliteBanStore implements BanStore {
         'SELECT bancount, timeofban, bantime FROM bips WHERE ip = ? ORDER BY timeofban DESC, jail',
       ),
       ids: db.prepare<[string], { ip: string }>('SELECT ip FROM bips WHERE jail = ? ORDER BY ip'),
+      bansOfJail: db.prepare<[string, string], { data: unknown }>(
+        'SELECT data FROM bans WHERE ip = ? AND jail = ? ORDER BY timeofban DESC',
+      ),
+      bansOfAll: db.prepare<[string], { data: unknown }>('SELECT data FROM bans WHERE ip = ? ORDER BY timeofban DESC'),
       getLog: db.prepare<[string, string], LogRow>(
         'SELECT firstlinemd5, lastfilepos FROM logs WHERE jail = ? AND path = ?',
       ),
@@ -243,6 +249,14 @@ export class SqliteBanStore implements BanStore {
     return out;
   }
 
+  mergedBans(id: string, jail: string | null, dbmaxmatches: number): MergedBans | null {
+    const rows = jail === null ? this.st.bansOfAll.all(id) : this.st.bansOfJail.all(id, jail);
+    return mergeBans(
+      rows.map((r) => parseBanData(r.data)),
+      dbmaxmatches,
+    );
+  }
+
   previousBan(id: string, jail: string | null): PreviousBan | null {
     if (jail !== null) {
       const r = this.st.prevJail.get(id, jail);
@@ -310,7 +324,6 @@ function wrapOpenError(file: string, err: unknown): LogjailError {
 
 /** Open and bring the schema to v4; throws on a file SQLite cannot read (the caller repairs). */
 function connect(file: string, report: OpenReport, log: StoreLog, now: () => Date): Database.Database {
-  const existed = file !== ':memory:' && existsSync(file);
   const db = new Database(file);
   try {
     db.pragma('foreign_keys = ON');
@@ -330,7 +343,7 @@ function connect(file: string, report: OpenReport, log: StoreLog, now: () => Dat
         SCHEMA_VERSION,
       );
       report.created = true;
-      log(existed ? 'warning' : 'info', `New database created. Version '${SCHEMA_VERSION}'`);
+      log('warning', `New database created. Version '${SCHEMA_VERSION}'`);
     } else if (version > SCHEMA_VERSION) {
       throw new LogjailError(
         'E_STORE',
