@@ -175,18 +175,17 @@ export async function clientMain(argv: string[]): Promise<number> {
   const pidfile = o.pidfile ?? defaults.pidfile;
 
   // fail2ban's client reads the configuration for -d, -t and start, and logs what it warns about
-  const warn = (msg: string): void => {
-    process.stderr.write(`${clientLogLine('WARNING', msg, new Date(), 'fail2ban.configreader')}\n`);
+  const warn = (msg: string, logger: string): void => {
+    process.stderr.write(`${clientLogLine('WARNING', msg, new Date(), `fail2ban.${logger}`)}\n`);
   };
   if (o.test || o.dump) {
     const { readConfig } = await import('../config/index.js');
     const cfg = readConfig(o.conf);
-    const { configStream, formatStream, serverStream } = await import('./config-stream.js');
+    const { configStream, formatStream } = await import('./config-stream.js');
     if (o.test) (await import('./config-test.js')).compileJails(cfg);
-    if (o.dump) {
-      const stream = await configStream(cfg, { loglevel: o.loglevel, logtarget: o.logtarget, warn });
-      process.stdout.write(formatStream(stream));
-    } else serverStream(o.conf, { warn });
+    // -t converts the configuration as -d does (and warns as it does), printing nothing of it
+    const stream = await configStream(cfg, { loglevel: o.loglevel, logtarget: o.logtarget, warn });
+    if (o.dump) process.stdout.write(formatStream(stream));
     if (o.test) process.stdout.write('OK: configuration test is successful\n');
     return 0;
   }
@@ -196,9 +195,9 @@ export async function clientMain(argv: string[]): Promise<number> {
   }
 
   if (cmd[0] === 'start' && cmd.length === 1) {
-    const { serverStream } = await import('./config-stream.js');
+    const [{ configStream }, { readConfig }] = await Promise.all([import('./config-stream.js'), import('../config/index.js')]);
     try {
-      serverStream(o.conf, { warn });
+      await configStream(readConfig(o.conf), { warn });
     } catch {
       // the server reports a broken configuration itself
     }

@@ -86,7 +86,12 @@ describe('config stream (fail2ban-client -d)', () => {
       "['start', 'a']",
       "['start', 'b']",
     ]);
-    expect(warnings).toEqual(['Have not found any log file for a jail']);
+    // fail2ban's reader: the action warnings while reading every jail, then those of the streams
+    expect(warnings).toEqual([
+      'No actions were defined for a',
+      'No actions were defined for b',
+      'Have not found any log file for a jail',
+    ]);
   });
 
   // Debian's fail2ban-client on its own tree, with a jail.local that exercises most of the stream

@@ -52,8 +52,8 @@ export interface StreamOptions {
   /** Client command-line overrides (`--loglevel`, `--logtarget`). */
   loglevel?: string | null;
   logtarget?: string | null;
-  /** Receives the warnings fail2ban's client logs while converting. */
-  warn?: (msg: string) => void;
+  /** Receives the warnings fail2ban's client logs while converting, and its logger (under fail2ban.). */
+  warn?: (msg: string, logger: 'configreader' | 'jailreader') => void;
 }
 
 /** The global part, from fail2ban.conf (+ .d/, .local) as written (dbpurgeage stays `1d`). */
@@ -68,7 +68,7 @@ export function serverStream(basedir: string, o: StreamOptions = {}): Command[] 
   out.push([13, ['set', 'logtarget', o.logtarget ?? get('logtarget') ?? '/var/log/fail2ban.log']]);
   let ipv6 = get('allowipv6');
   if (ipv6 === undefined) {
-    o.warn?.("'allowipv6' not defined in 'Definition'. Using default one: 'auto'");
+    o.warn?.("'allowipv6' not defined in 'Definition'. Using default one: 'auto'", 'configreader');
     ipv6 = 'auto';
   }
   out.push([14, ['set', 'allowipv6', ipv6]]);
@@ -163,11 +163,11 @@ export async function jailStream(def: JailDef, o: StreamOptions = {}): Promise<C
       const [path, tail] = cut < 0 ? [line, 'head'] : [line.slice(0, cut), line.slice(cut + 1)];
       if (path === '') continue;
       const { files, dangling } = await expandGlob(path);
-      for (const d of dangling) o.warn?.(`File ${d} is a dangling link, thus cannot be monitored`);
+      for (const d of dangling) o.warn?.(`File ${d} is a dangling link, thus cannot be monitored`, 'jailreader');
       for (const file of files) stream.push(['set', name, 'addlogpath', file, tail]);
       found += files.length;
     }
-    if (found === 0) o.warn?.(`Have not found any log file for ${name} jail`);
+    if (found === 0) o.warn?.(`Have not found any log file for ${name} jail`, 'jailreader');
   }
   for (const a of def.actions) stream.push(...actionStream(name, a));
   stream.unshift(['add', name, backend]);
@@ -178,6 +178,8 @@ export async function jailStream(def: JailDef, o: StreamOptions = {}): Promise<C
 export async function configStream(cfg: FullConfig, o: StreamOptions = {}): Promise<Command[]> {
   const jails = cfg.jails.filter((j) => j.enabled);
   const out = serverStream(cfg.basedir, o);
+  // fail2ban's reader warns of this while reading every jail, before any jail's stream is made
+  for (const j of jails) if (j.actions.length === 0) o.warn?.(`No actions were defined for ${j.name}`, 'jailreader');
   for (const j of jails) out.push(...(await jailStream(j, o)));
   for (const j of jails) out.push(['start', j.name]);
   return out;

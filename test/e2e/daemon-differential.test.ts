@@ -128,6 +128,24 @@ describe.skipIf(!ready)('daemon differential: fail2ban-server 1.0.2 vs logjail s
     return last;
   };
 
+  it('the same -d stream and the same reader warnings (-d and -t)', () => {
+    // log lines without their time and pid
+    const bare = (err: string): string[] =>
+      err
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.slice(24).replace(/ \[\d+\]:/, ':'));
+    for (const flag of ['-d', '-t']) {
+      const want = spawnSync(F2B_CLIENT, ['-c', theirs.conf, flag], { encoding: 'utf8', timeout: 60_000 });
+      const got = spawnSync(process.execPath, [CLI, 'client', '-c', theirs.conf, flag], { encoding: 'utf8', timeout: 60_000 });
+      expect(got.status).toBe(want.status);
+      expect(got.stdout).toBe(want.stdout);
+      expect(bare(got.stderr)).toEqual(bare(want.stderr));
+      // every jail of this config has no action: fail2ban's reader says so for each
+      expect(bare(want.stderr).filter((l) => l.includes('No actions were defined for')).length).toBe(names.length);
+    }
+  }, 120_000);
+
   it('every jail: the same status', async () => {
     const [want, got] = [await settled(theirStatus), await settled(ourStatus)];
     const jails = want.split('\n').filter((l) => l.startsWith('== '));
