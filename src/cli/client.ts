@@ -181,7 +181,7 @@ export async function clientMain(argv: string[]): Promise<number> {
   if (o.test || o.dump) {
     const { readConfig } = await import('../config/index.js');
     const cfg = readConfig(o.conf);
-    const { configStream, formatStream } = await import('./config-stream.js');
+    const { configStream, formatStream } = await import('../control/config-stream.js');
     if (o.test) (await import('./config-test.js')).compileJails(cfg);
     // -t converts the configuration as -d does (and warns as it does), printing nothing of it
     const stream = await configStream(cfg, { loglevel: o.loglevel, logtarget: o.logtarget, warn });
@@ -195,7 +195,7 @@ export async function clientMain(argv: string[]): Promise<number> {
   }
 
   if (cmd[0] === 'start' && cmd.length === 1) {
-    const [{ configStream }, { readConfig }] = await Promise.all([import('./config-stream.js'), import('../config/index.js')]);
+    const [{ configStream }, { readConfig }] = await Promise.all([import('../control/config-stream.js'), import('../config/index.js')]);
     try {
       await configStream(readConfig(o.conf), { warn });
     } catch {

@@ -4,7 +4,7 @@
  *   fail2ban.filter         [pid]: INFO      maxRetry: 5
  * Only settings the configuration gives are announced, in its command-stream order.
  */
-import { settingsStream, type StreamValue } from '../cli/config-stream.js';
+import { settingsStream, type StreamValue } from '../control/config-stream.js';
 import { parseSpec } from '../config/params.js';
 import type { JailDef } from '../config/types.js';
 import { pyRepr } from '../control/pyrepr.js';
