@@ -75,14 +75,19 @@ describe('FailWindow', () => {
     expect([e.first, e.last, e.retry, e.failures]).toEqual([500, 500, 2, 2]);
   });
 
-  it('keeps only the latest maxmatches lines and merges captured fields (first value wins)', () => {
+  it("keeps only the latest maxmatches lines and the first failure's captured fields", () => {
     const w = new FailWindow({ maxretry: 10, maxmatches: 2, findtime: 600 });
     w.add(fail('u', 1, { fields: { user: 'root' } }), 1, 1);
     w.add(fail('u', 2, { fields: { user: 'admin', port: '22' } }), 1, 2);
     w.add(fail('u', 3), 1, 3);
     const e = w.get('u')!;
     expect(e.matches).toEqual(['line 2', 'line 3']);
-    expect(e.fields).toEqual({ user: 'root', port: '22' });
+    // as fail2ban's ticket: later failures bring lines and attempts, not values
+    expect(e.fields).toEqual({ user: 'root' });
+    const later = new FailWindow({ maxretry: 10, maxmatches: 2, findtime: 600 });
+    later.add(fail('v', 1), 1, 1);
+    later.add(fail('v', 2, { fields: { user: 'postmaster' } }), 1, 2);
+    expect(later.get('v')!.fields).toBeNull();
     const none = new FailWindow({ maxretry: 10, maxmatches: 0, findtime: 600 });
     none.add(fail('n', 1), 1, 1);
     none.add(fail('n', 2), 1, 2);
@@ -173,7 +178,7 @@ describe('FailWindow records (ids, addresses, fields, lines)', () => {
     expect(w.get('jürgen')).toMatchObject({
       ip: '2001:db8::1',
       matches: ['α line'],
-      fields: { user: 'jürgen', ip6: '2001:db8::1' },
+      fields: { user: 'jürgen' },
     });
     expect(w.get('jurgen')).toBeUndefined();
     w.add(
@@ -240,7 +245,9 @@ describe('FailWindow records (ids, addresses, fields, lines)', () => {
           if (o.sameAsId) fields.ip4 = id;
           let r = ref.get(id);
           if (!r) {
-            r = { ip, first: now, last: now, retry: 0, failures: 0, matches: null, fields: null };
+            // the first failure's captured values are the entry's for good
+            const first = Object.keys(fields).length > 0 ? { ...fields } : null;
+            r = { ip, first: now, last: now, retry: 0, failures: 0, matches: null, fields: first };
             ref.set(id, r);
           } else {
             if (r.first < now - findtime) {
@@ -255,7 +262,6 @@ describe('FailWindow records (ids, addresses, fields, lines)', () => {
           if (maxmatches > 0 && lines.length > 0)
             r.matches = [...(r.matches ?? []), ...lines].slice(-maxmatches);
           if (maxmatches === 0) r.matches = null;
-          for (const [k, v] of Object.entries(fields)) if (!(k in (r.fields ?? {}))) (r.fields ??= {})[k] = v;
           const got = w.add({ id, ip, time: now, matches: lines, fields }, o.count, now);
           if (r.retry >= maxretry) {
             ref.delete(id);

@@ -45,7 +45,7 @@ export interface FailEntry {
   failures: number;
   /** Latest matched lines, at most maxmatches (null when none kept). */
   matches: string[] | null;
-  /** Captured values; the first value of a field wins (later failures add new fields only). */
+  /** Captured values: the first failure's (fail2ban's ticket keeps the data it was made with). */
   fields: Readonly<Record<string, string>> | null;
 }
 
@@ -95,7 +95,6 @@ export class FailWindow {
   /** Short captured values seen first (user names repeat across a scan); bounded, never freed. */
   private readonly values: string[] = [];
   // reused by merge()
-  private readonly scratchA: number[] = [];
   private readonly scratchB: number[] = [];
   private readonly valueIndex = new Map<string, number>();
 
@@ -239,34 +238,26 @@ export class FailWindow {
   }
 
   /**
-   * Fold a further failure's address, fields and lines into slot `s`'s record (the id is
-   * f.id, still encoded in `this.key` by find()).
+   * Fold a further failure's address and lines into slot `s`'s record (the id is f.id, still
+   * encoded in `this.key` by find()). Captured values stay the first failure's: fail2ban's ticket
+   * keeps the data it was made with, and later failures only add lines and attempts.
    */
   private merge(s: number, f: FailInput): void {
     const newIp = this.ipKind[s] === IP_NONE && f.ip !== null;
     const keepMatches = this.maxmatches > 0;
     const addMatches = keepMatches && f.matches.length > 0;
-    if (!newIp && !addMatches && keepMatches && !hasKeys(f.fields)) return;
+    if (!newIp && !addMatches && keepMatches) return;
     const buf = this.arena.bufferOf(s);
     const r = this.r.at(buf, this.arena.offset(s));
     const [idA, idB] = r.skipStr();
     const ipSpan = this.ipKind[s] === IP_OWN ? r.skipStr() : null;
-    // existing fields: which names, and where their bytes are
     const nf = r.uint();
     const fieldsStart = r.pos;
-    const have = this.scratchA;
     for (let i = 0; i < nf; i++) {
-      have[i] = r.uint();
+      r.uint();
       this.skipFieldValue(r);
     }
     const fieldsEnd = r.pos;
-    let add: string[] | null = null;
-    for (const k in f.fields) {
-      const i = this.fieldIndex.get(k);
-      let found = false;
-      for (let j = 0; j < nf && !found; j++) found = have[j] === i;
-      if (!found) (add ??= []).push(k);
-    }
     const nm = r.uint();
     const spans = this.scratchB;
     for (let i = 0; i < nm; i++) {
@@ -275,7 +266,8 @@ export class FailWindow {
       r.skipStr();
     }
     spans[nm] = r.pos;
-    if (!newIp && !addMatches && add === null && (keepMatches || nm === 0)) return;
+    // maxmatches lowered to 0 while lines were kept: rewrite without them
+    if (!newIp && !addMatches && (keepMatches || nm === 0)) return;
 
     const id = f.id;
     const w = this.w.reset();
@@ -288,9 +280,8 @@ export class FailWindow {
       this.ipKind[s] = f.ip === id ? IP_IS_ID : IP_OWN;
       if (f.ip !== id) w.str(f.ip!);
     }
-    w.uint(nf + (add?.length ?? 0));
+    w.uint(nf);
     w.raw(buf, fieldsStart, fieldsEnd);
-    if (add) for (const k of add) this.writeField(k, f.fields[k]!, id);
     if (!keepMatches) w.uint(0);
     else {
       const fresh = Math.min(f.matches.length, this.maxmatches);

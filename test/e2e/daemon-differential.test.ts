@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,14 @@ const CORPUS = resolve(process.env.LOGJAIL_COMPAT_CORPUS ?? resolve(repoRoot, '.
 const LOGS = join(CORPUS, 'tests', 'logs');
 const ready =
   built() && existsSync(F2B_CLIENT) && existsSync(F2B_PYTHON) && existsSync(join(CORPUS, 'config', 'filter.d')) && existsSync(LOGS);
+
+/** Writes what a ban gives an action: the usual tags, a captured value and the matched lines. */
+const RECORD_ACTION = `[Definition]
+actionban = printf '%%s\\n' "<name>|<ip>|<failures>|<bantime>|<bancount>|<F-USER>|<fid>|<ip-rev>|<family>" >> <file>
+            printf '%%s\\n' "<name>|matches|<matches>" >> <file>
+[Init]
+file = /dev/null
+`;
 
 /** Prints `status JAIL` of every jail of a real fail2ban server, as its client would. */
 const F2B_STATUS = `
@@ -59,6 +67,7 @@ describe.skipIf(!ready)('daemon differential: fail2ban-server 1.0.2 vs logjail s
 
   const side = (name: string): Side => {
     const conf = join(dir, name);
+    const s = { conf, sock: join(dir, `${name}.sock`), pid: join(dir, `${name}.pid`) };
     cpSync(join(CORPUS, 'config'), conf, { recursive: true });
     // the corpus's jail.d may enable jails of its own: only ours
     rmSync(join(conf, 'jail.d'), { recursive: true, force: true });
@@ -67,7 +76,18 @@ describe.skipIf(!ready)('daemon differential: fail2ban-server 1.0.2 vs logjail s
       join(conf, 'jail.local'),
       `[DEFAULT]\nusedns = no\nignoreself = false\nfindtime = 3153600000\nmaxretry = 3\nbantime = -1\naction =\n\n${jails.join('\n')}`,
     );
-    const s = { conf, sock: join(dir, `${name}.sock`), pid: join(dir, `${name}.pid`) };
+    // a second copy of the config whose jails record what each ban gives its action
+    const rec = `${conf}-rec`;
+    cpSync(conf, rec, { recursive: true });
+    writeFileSync(join(rec, 'action.d', 'record.conf'), RECORD_ACTION);
+    writeFileSync(
+      join(rec, 'jail.local'),
+      readFileSync(join(conf, 'jail.local'), 'utf8').replace(/^action =$/m, `action = record[file=${join(dir, `${name}.bans`)}]`),
+    );
+    writeFileSync(
+      join(rec, 'fail2ban.local'),
+      `[Definition]\nlogtarget = ${join(dir, `${name}-rec.log`)}\nsocket = ${s.sock}-rec\npidfile = ${s.pid}-rec\ndbfile = :memory:\n`,
+    );
     writeFileSync(
       join(conf, 'fail2ban.local'),
       `[Definition]\nlogtarget = ${join(dir, `${name}.log`)}\nsocket = ${s.sock}\npidfile = ${s.pid}\ndbfile = :memory:\n`,
@@ -117,11 +137,14 @@ describe.skipIf(!ready)('daemon differential: fail2ban-server 1.0.2 vs logjail s
   };
 
   /** A status that no longer changes (both read their logs from the start once). */
-  const settled = async (read: () => string | Promise<string>): Promise<string> => {
+  const settled = async (
+    read: () => string | Promise<string>,
+    ready = (t: string): boolean => t.includes('Total failed:\t'),
+  ): Promise<string> => {
     let last = '';
     for (let i = 0; i < 60; i++) {
       const now = await read();
-      if (now === last && now.includes('Total failed:\t')) return now;
+      if (now === last && ready(now)) return now;
       last = now;
       await sleep(1000);
     }
@@ -155,6 +178,40 @@ describe.skipIf(!ready)('daemon differential: fail2ban-server 1.0.2 vs logjail s
     expect(failedJails).toBeGreaterThan(60);
     expect(want).toMatch(/Total banned:\t[1-9]/);
     expect(got).toBe(want);
+  }, 180_000);
+
+  it('every ban: the same action tags (failures, bancount, captured user, matched lines)', async () => {
+    const run = (argv: string[]): void => {
+      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+    };
+    run([F2B_CLIENT, '-c', `${theirs.conf}-rec`, 'start']);
+    run([process.execPath, CLI, 'client', '-c', `${ours.conf}-rec`, 'start']);
+    const bans = (who: string) => (): string => {
+      const f = join(dir, `${who}.bans`);
+      return existsSync(f) ? readFileSync(f, 'utf8') : '';
+    };
+    try {
+      // actions run apart from each other: per jail, in the order of its bans
+      const byJail = (text: string): string[] => {
+        const out = new Map<string, string[]>();
+        let cur = '';
+        for (const l of text.split('\n').filter((x) => x !== '')) {
+          const j = /^([\w.-]+)\|/.exec(l)?.[1];
+          if (j !== undefined && names.includes(j)) cur = j;
+          out.set(cur, [...(out.get(cur) ?? []), l]);
+        }
+        return [...out].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([, ls]) => ls);
+      };
+      const want = byJail(await settled(bans('fail2ban'), (t) => t !== ''));
+      const got = byJail(await settled(bans('logjail'), (t) => t !== ''));
+      expect(want.filter((l) => /^[\w.-]+\|matches\|/.test(l)).length).toBeGreaterThan(20);
+      expect(got).toEqual(want);
+    } finally {
+      spawnSync(F2B_CLIENT, ['-c', `${theirs.conf}-rec`, 'stop'], { timeout: 30_000 });
+      spawnSync(process.execPath, [CLI, 'client', '-c', `${ours.conf}-rec`, 'stop'], { timeout: 30_000 });
+      killForked({ pid: `${ours.pid}-rec`, conf: `${ours.conf}-rec` });
+    }
   }, 180_000);
 });
 
