@@ -40,7 +40,23 @@ export interface FilterRuntimeOptions {
    * less outlives the young generation, and failures carry no fields (default true).
    */
   details?: boolean;
+  /**
+   * fail2ban's once-a-day warnings about timestamps (each kind at most once a day); the daemon
+   * logs them.
+   */
+  warn?: (w: TimestampWarning) => void;
 }
+
+/**
+ * A line's timestamp that fail2ban warns about: far from now while in operation (`odd`, `delta`
+ * whole seconds, the line then counts as now), older than findtime while catching up (`old`,
+ * the line is skipped), or missing on a line a failregex matched (`none`: the date text seen,
+ * usually empty, and the matched lines).
+ */
+export type TimestampWarning =
+  | { kind: 'odd'; delta: number; line: string }
+  | { kind: 'old'; findtime: number; line: string }
+  | { kind: 'none'; timeText: string; matched: readonly string[] };
 
 export interface RegexSlot<R> {
   /** The regex as written in the filter (tags unexpanded). */
@@ -155,6 +171,8 @@ function tailWithNewline(subject: string, part: string, isTail: boolean): string
 
 /** Seconds a date stays usable for following undated lines, and the live sanity window. */
 const DATE_REUSE = 60;
+/** fail2ban repeats each kind of timestamp warning at most once a day. */
+const WARN_AGAIN = 24 * 60 * 60;
 
 export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLike> {
   readonly failRegexes: readonly RegexSlot<R>[];
@@ -188,9 +206,21 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   private readonly sessions = new MlfidCache();
   private lineBuffer: BufferedLine[] = [];
   private lastDate: number | null = null;
+  private readonly warn: ((w: TimestampWarning) => void) | null;
+  /** When each kind of warning may be given again (fail2ban's `_next_…Warn`). */
+  private readonly nextWarn: Record<TimestampWarning['kind'], number> = { odd: 0, old: 0, none: 0 };
+  /** This line's date was missing (fail2ban's noDate). */
+  private noDate = false;
+  /** Where the last good date's text is (fail2ban's lastTimeText), kept as spans, not slices. */
+  private lastTimeLine = '';
+  private lastTimeStart = 0;
+  private lastTimeEnd = 0;
+  /** The date text fail2ban names for this line when it has none (warn only). */
+  private noDateText = '';
 
   constructor(def: FilterDef, opts: FilterRuntimeOptions, deps: FilterDeps<R, D>) {
     this.clock = opts.clock;
+    this.warn = opts.warn ?? null;
     this.live = opts.mode === 'live';
     this.checkAll = opts.checkAll ?? false;
     this.findtime = opts.findtime;
@@ -276,6 +306,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     let date: number | null = null;
     let templateName: string | null = null;
     let intTime = false;
+    this.noDate = false;
     if (sourceTime !== undefined) {
       date = sourceTime;
       this.lastDate = date;
@@ -292,6 +323,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         if (Number.isFinite(dm.time)) {
           date = dm.time;
           this.lastDate = date;
+          this.lastTimeLine = line;
+          this.lastTimeStart = dm.start;
+          this.lastTimeEnd = dm.end;
         }
       } else if (this.dateDetector.isNone || dm !== null) {
         // {NONE}, or a template that matched an empty date (`^WARNING:()**`): the line happened
@@ -299,7 +333,17 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         date = this.lastDate !== null && this.lastDate > now - DATE_REUSE ? this.lastDate : now;
       }
       if (date === null) {
-        if (this.lastDate !== null && this.lastDate > now - DATE_REUSE) {
+        this.noDate = true;
+        const reuse = this.lastDate !== null && this.lastDate > now - DATE_REUSE;
+        if (this.warn !== null) {
+          // the date text of the line (unreadable), or the last good one's when that is reused
+          this.noDateText = reuse
+            ? this.lastTimeLine.slice(this.lastTimeStart, this.lastTimeEnd)
+            : dm !== null && dm.end > dm.start
+              ? line.slice(dm.start, dm.end)
+              : '';
+        }
+        if (reuse) {
           text = whole ?? line;
           hasNewline = whole !== undefined;
           date = this.lastDate;
@@ -308,12 +352,16 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     }
     if (this.live && date !== null) {
       if (this.inOperation) {
-        if (Math.abs(date - now) > DATE_REUSE) {
+        // fail2ban compares whole seconds (int(date - now))
+        const delta = Math.trunc(date - now);
+        if (Math.abs(delta) > DATE_REUSE) {
           // latency or time zone problem: treat the entry as if it just happened
+          if (this.warnDue('odd', now)) this.warn!({ kind: 'odd', delta, line });
           date = now;
           this.lastDate = now;
         }
       } else if (this.findtime !== undefined && date < now - this.findtime) {
+        if (this.warnDue('old', now)) this.warn!({ kind: 'old', findtime: this.findtime, line });
         return { kind: 'missed', failures: EMPTY, failHits: EMPTY, ignoreHits: EMPTY, dateTemplate: templateName, time: date, intTime, prefMatched: false };
       }
     }
@@ -421,6 +469,9 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
           continue;
         }
       }
+      if (this.noDate && this.warnDue('none', now)) {
+        this.warn!({ kind: 'none', timeText: this.noDateText, matched: multi ? matchedLines.map((l) => l.orig) : [orig] });
+      }
       // a line without usable date counts only where no time checks apply (regex tool, tests)
       if (date === null && this.live) continue;
       if (!checkAll || multi) {
@@ -477,6 +528,13 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
     if (res.failures.length > 0 || pendingHit) res.kind = 'matched';
     else if (nofailHit || res.ignoreHits.length > 0) res.kind = 'ignored';
     return res;
+  }
+
+  /** A warning of this kind is wanted now (then not again for a day). */
+  private warnDue(kind: TimestampWarning['kind'], now: number): boolean {
+    if (this.warn === null || now < this.nextWarn[kind]) return false;
+    this.nextWarn[kind] = now + WARN_AGAIN;
+    return true;
   }
 
   /** Runs the ignoreregexes on `buf`; returns the index of the last one that matched, or -1. */

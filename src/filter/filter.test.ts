@@ -4,6 +4,7 @@ import { LogjailError } from '../core/errors.js';
 import { emptyFilter, readFilter } from '../config/filter-reader.js';
 import { cleanupTrees, makeTree } from '../config/tree.case.js';
 import type { FilterDef } from '../config/types.js';
+import type { TimestampWarning } from './engine.js';
 import { Filter } from './filter.js';
 
 const NOW = Date.UTC(2005, 7, 14, 10, 0, 0) / 1000;
@@ -51,6 +52,37 @@ describe('Filter (real translator and date detector)', () => {
     expect(r.failures.map((x) => x.time)).toEqual([NOW]);
     f.processLine('aug 14, 2005 9:59:50 AM org.demo warn');
     expect(f.processLine('WARNING: attempt from 192.0.2.9 failed').failures.map((x) => x.time)).toEqual([NOW - 10]);
+  });
+
+  it("warns as fail2ban does about odd, old and missing timestamps, each kind once a day", () => {
+    const clock = fixedClock(NOW);
+    const seen: TimestampWarning[] = [];
+    const f = new Filter(def(['from <HOST>$']), {
+      clock,
+      mode: 'live',
+      findtime: 600,
+      logtimezone: 'UTC',
+      warn: (w) => seen.push(w),
+    });
+    // catching up: a line older than findtime is skipped
+    f.inOperation = false;
+    f.processLine('Aug 14 08:00:00 host demo: from 192.0.2.1');
+    f.processLine('Aug 14 08:00:01 host demo: from 192.0.2.1');
+    f.inOperation = true;
+    // in operation: two hours off is a time zone problem; the failure counts as now
+    expect(f.processLine('Aug 14 12:00:00 host demo: from 192.0.2.2').failures[0]!.time).toBe(NOW);
+    f.processLine('Aug 14 07:59:00 host demo: from 192.0.2.2');
+    // no date at all (and none recent to reuse): named as '' with the matched line
+    clock.advance(120);
+    f.processLine('host demo: from 192.0.2.3');
+    expect(seen).toEqual([
+      { kind: 'old', findtime: 600, line: 'Aug 14 08:00:00 host demo: from 192.0.2.1' },
+      { kind: 'odd', delta: 7200, line: 'Aug 14 12:00:00 host demo: from 192.0.2.2' },
+      { kind: 'none', timeText: '', matched: ['host demo: from 192.0.2.3'] },
+    ]);
+    clock.advance(86400);
+    f.processLine('host demo: from 192.0.2.3');
+    expect(seen).toHaveLength(4);
   });
 
   it('tells which dates fail2ban holds as ints: converted with a zone, not local ones', () => {

@@ -22,6 +22,7 @@ import type { LinesMeta, LogSource } from '../sources/source.js';
 import type { BanStore } from '../store/store.js';
 import { hostIo } from './host-io.js';
 import { bantimeSetLine, configuredSettingLines, settingLines, type SettingLine } from './setting-log.js';
+import { timestampMessages } from './timestamp-warnings.js';
 import {
   ACTION_METHODS,
   actionProperties,
@@ -133,7 +134,7 @@ export class JailRuntime implements JailControl {
         // the logger fail2ban's own line comes from (the bantime.increment lines are its observer's)
         (/^\[[^\]]+\] (Increase Ban|IP \S+ is bad|Found \S+, bad)/.test(msg)
           ? deps.logger.child('observer')
-          : /^\[[^\]]+\] (Ban|Unban|Restore|.* already banned)/.test(msg)
+          : /^\[[^\]]+\] (Ban|Unban|Restore|.* already banned|Ignore \S+, expired bantime)/.test(msg)
             ? deps.logger.child('actions')
             : deps.logger.child('filter')
         ).log(level, msg);
@@ -150,6 +151,10 @@ export class JailRuntime implements JailControl {
       usedns: def.usedns,
       logtimezone: def.logtimezone,
       findtime: def.findtime,
+      warn: (w) => {
+        const log = this.deps.logger.child('filter');
+        for (const m of timestampMessages(w)) log.warning(`[${this.name}] ${m}`);
+      },
     });
   }
 

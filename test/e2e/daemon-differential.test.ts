@@ -180,7 +180,7 @@ describe.skipIf(!ready)('daemon differential: fail2ban-server 1.0.2 vs logjail s
     expect(got).toBe(want);
   }, 180_000);
 
-  it('every ban: the same action tags (failures, bancount, captured user, matched lines)', async () => {
+  it('every ban: the same action tags (failures, bancount, captured user, matched lines) and log lines', async () => {
     const run = (argv: string[]): void => {
       const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).toBe(0);
@@ -207,6 +207,26 @@ describe.skipIf(!ready)('daemon differential: fail2ban-server 1.0.2 vs logjail s
       const got = byJail(await settled(bans('logjail'), (t) => t !== ''));
       expect(want.filter((l) => /^[\w.-]+\|matches\|/.test(l)).length).toBeGreaterThan(20);
       expect(got).toEqual(want);
+      // the server logs' jail lines (Found, Ban, already banned, Ignore, timestamp warnings …):
+      // per jail and logger in order (fail2ban's filter and actions threads interleave freely)
+      const jailLines = (who: string): string[] => {
+        const by = new Map<string, string[]>();
+        for (const l of readFileSync(join(dir, `${who}-rec.log`), 'utf8').split('\n')) {
+          const m = /^\S+ \S+ (\S+)\s+\[\d+\]: (\S+)\s+\[([^\]]+)\] (.*)$/.exec(l);
+          if (!m) continue;
+          // a line without a date is found "now", a moment apart in the two runs
+          const msg = m[4]!.replace(/ - (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)$/, (x, d: string) =>
+            Math.abs(Date.parse(d.replace(' ', 'T')) - Date.now()) < 3_600_000 ? ' - NOW' : x,
+          );
+          const key = `${m[3]!} ${m[1]!}`;
+          by.set(key, [...(by.get(key) ?? []), `${key} ${m[2]!} ${msg}`]);
+        }
+        return [...by].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([, ls]) => ls);
+      };
+      const wantLog = jailLines('fail2ban');
+      expect(wantLog.some((l) => l.includes('Found a match but no valid date/time found'))).toBe(true);
+      expect(wantLog.some((l) => / fail2ban\.actions NOTICE Ban /.test(l))).toBe(true);
+      expect(jailLines('logjail')).toEqual(wantLog);
     } finally {
       spawnSync(F2B_CLIENT, ['-c', `${theirs.conf}-rec`, 'stop'], { timeout: 30_000 });
       spawnSync(process.execPath, [CLI, 'client', '-c', `${ours.conf}-rec`, 'stop'], { timeout: 30_000 });
