@@ -21,6 +21,11 @@ const CORPUS = resolve(process.env.LOGJAIL_COMPAT_CORPUS ?? resolve(repoRoot, '.
 const CONF = join(CORPUS, 'config');
 const LOGS = join(CORPUS, 'tests', 'logs');
 const ready = existsSync(F2B) && existsSync(join(CONF, 'filter.d')) && existsSync(LOGS);
+const DEBIAN = '/etc/fail2ban';
+/** Samples 1.0.2's own filter cannot get through (the corpus's filter was fixed since). */
+const DEBIAN_HANGS: Record<string, string> = {
+  'domino-smtp': "`(?:[^\\[]+ )*` against the 'smtp: A A A … A' line: over 20 s in fail2ban-regex 1.0.2",
+};
 
 /** `<HOST>`'s IPv6 part as 1.0.2 prints it, and as 1.1 (and we) do. */
 const IPV6_102 = '::?|::){1,7}';
@@ -74,6 +79,35 @@ describe.skipIf(!ready)('differential: fail2ban-regex 1.0.2 vs logjail regex on 
       const want = report(theirs.out);
       expect(want.some((l) => l.startsWith('Lines: '))).toBe(true);
       expect(report(ours.out)).toEqual(want);
+    },
+    60_000,
+  );
+
+  // Debian's own filters (fail2ban 1.0.2's, as a user's /etc/fail2ban has them) on the same samples
+  const debian = existsSync(join(DEBIAN, 'filter.d')) ? samples.filter((n) => existsSync(join(DEBIAN, 'filter.d', `${n}.conf`))) : [];
+  it.each(debian.filter((n) => !(n in DEBIAN_HANGS)))(
+    '%s: same -v report with /etc/fail2ban',
+    async (name) => {
+      const log = input(name);
+      const args = ['-c', DEBIAN, '-v', '--print-no-missed', '--print-no-ignored', log, name];
+      const theirsRun = spawnText(F2B, args);
+      const ours = await runOurs(args);
+      const theirs = await theirsRun;
+      expect(theirs.code, theirs.err).toBe(0);
+      expect(ours.code).toBe(0);
+      const want = report(theirs.out);
+      expect(want.some((l) => l.startsWith('Lines: '))).toBe(true);
+      expect(report(ours.out)).toEqual(want);
+    },
+    60_000,
+  );
+
+  it.each(Object.entries(DEBIAN_HANGS).filter(([n]) => debian.includes(n)))(
+    "%s with /etc/fail2ban: a sample line 1.0.2's filter backtracks on for minutes is no problem here (%s)",
+    async (name) => {
+      const ours = await runOurs(['-c', DEBIAN, '--print-no-missed', '--print-no-ignored', input(name), name]);
+      expect(ours.code).toBe(0);
+      expect(ours.out).toMatch(/^Lines: 9 lines, 0 ignored, 8 matched, 1 missed$/m);
     },
     60_000,
   );
