@@ -10,25 +10,12 @@ import { dirname, isAbsolute } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { readIniFile } from '../config/ini.js';
 import { pyRepr } from '../control/pyrepr.js';
-
-const LEVELS: Readonly<Record<string, number>> = {
-  CRITICAL: 50,
-  FATAL: 50,
-  ERROR: 40,
-  WARNING: 30,
-  WARN: 30,
-  NOTICE: 25,
-  INFO: 20,
-  DEBUG: 10,
-  TRACEDEBUG: 7,
-  HEAVYDEBUG: 5,
-  NOTSET: 0,
-};
+import { LOG_LEVELS } from '../observe/levels.js';
 
 /** fail2ban's str2LogLevel: a level name (any case) or a number. */
 export function parseLogLevel(v: string): number {
   if (/^\d+$/.test(v)) return Number(v);
-  const n = LEVELS[v.toUpperCase()];
+  const n = LOG_LEVELS[v.toUpperCase()];
   if (n === undefined) throw new UsageError(`option -l/--log-level: Invalid log level ${pyRepr(v)}`);
   return n;
 }
