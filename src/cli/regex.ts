@@ -1087,8 +1087,11 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
         if (rowKeys)
           for (const e of entries) e.keys = rowKeys.entry(e, r.session);
         // only the -o formats print times
-        if (emit && r.intTime) for (const e of entries) e.intTime = true;
-        if (emit && r.time === null) for (const e of entries) e.noDate = true;
+        if (emit && (r.intTime || r.time === null))
+          for (const e of entries) {
+            if (r.intTime) e.intTime = true;
+            if (r.time === null) e.noDate = true;
+          }
       }
       const ret: Entry[] = entries.length > 0 ? [] : NO_ENTRIES;
       let isIgnored = r.ignoreHits.length > 0;

@@ -211,7 +211,7 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
   private readonly nextWarn: Record<TimestampWarning['kind'], number> = { odd: 0, old: 0, none: 0 };
   /** This line's date was missing (fail2ban's noDate). */
   private noDate = false;
-  /** Where the last good date's text is (fail2ban's lastTimeText), kept as spans, not slices. */
+  /** Where the last good date's text is (fail2ban's lastTimeText; kept with warn only), as a span, not a slice. */
   private lastTimeLine = '';
   private lastTimeStart = 0;
   private lastTimeEnd = 0;
@@ -323,9 +323,11 @@ export class FilterEngine<R extends CompiledRegexLike, D extends DateDetectorLik
         if (Number.isFinite(dm.time)) {
           date = dm.time;
           this.lastDate = date;
-          this.lastTimeLine = line;
-          this.lastTimeStart = dm.start;
-          this.lastTimeEnd = dm.end;
+          if (this.warn !== null) {
+            this.lastTimeLine = line;
+            this.lastTimeStart = dm.start;
+            this.lastTimeEnd = dm.end;
+          }
         }
       } else if (this.dateDetector.isNone || dm !== null) {
         // {NONE}, or a template that matched an empty date (`^WARNING:()**`): the line happened

@@ -19,7 +19,9 @@ export interface IgnoreSubject {
   fields: Readonly<Record<string, string>>;
 }
 
-export type LogFn = (level: LogLevel, msg: string) => void;
+/** The fail2ban logger a line comes from (`fail2ban.filter` when not said). */
+export type LogSource = 'filter' | 'actions' | 'observer';
+export type LogFn = (level: LogLevel, msg: string, source?: LogSource) => void;
 export type LogLevel = 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR';
 
 export interface IgnoreDeps {
@@ -35,6 +37,8 @@ export interface IgnoreDeps {
    * runner); resolves to the exit status: 0 = ignore, 1 = don't, anything else = error.
    */
   runCommand?: (command: string, subject: IgnoreSubject) => Promise<number>;
+  /** A name in ignoreip that does not resolve (the daemon warns as fail2ban's DNS cache does); logged when absent. */
+  unresolved?: (name: string) => void;
   log?: LogFn;
 }
 
@@ -299,8 +303,10 @@ export class IgnoreList {
     const pending = resolve(name).then(
       (list) => {
         // fail2ban warns when a name in ignoreip does not resolve (its resolver's words)
-        if (list.length === 0)
-          this.deps.log?.('WARNING', `Unable to find a corresponding IP address for ${name}: [Errno -2] Name or service not known`);
+        if (list.length === 0) {
+          if (this.deps.unresolved) this.deps.unresolved(name);
+          else this.deps.log?.('WARNING', `Unable to find a corresponding IP address for ${name}: [Errno -2] Name or service not known`);
+        }
         return canonicalSet(list);
       },
       (err: unknown) => {

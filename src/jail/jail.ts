@@ -6,7 +6,7 @@ import { canonicalId, canonicalIp } from '../core/ip.js';
 import { BanList, endOfBan } from './ban-list.js';
 import { FailWindow, type FailEntry } from './fail-window.js';
 import { INCREMENT_OPTIONS, BanTimeIncrement, type IncrementOption, type IncrementTexts, type PreviousBan } from './increment.js';
-import { networkMatcher, type IgnoreList, type IgnoreSubject, type LogFn, type LogLevel } from './ignore.js';
+import { networkMatcher, type IgnoreList, type IgnoreSubject, type LogFn, type LogLevel, type LogSource } from './ignore.js';
 import { pyInt, sec2str, str2sec, time2str } from './time-value.js';
 
 /**
@@ -96,8 +96,8 @@ export class Jail {
     this.checkFindTime = opts.checkFindTime ?? true;
   }
 
-  private log(level: LogLevel, msg: string): void {
-    this.logFn?.(level, `[${this.name}] ${msg}`);
+  private log(level: LogLevel, msg: string, source?: LogSource): void {
+    this.logFn?.(level, `[${this.name}] ${msg}`, source);
   }
 
   /** Whether a message of `level` would be written (so busy paths skip building it). */
@@ -143,7 +143,7 @@ export class Jail {
       // Python's min(2^n/2+1, maxretry): the float unless maxretry is smaller.
       const raw = 2 ** Math.min(Math.max(prev.banCount, 0), 20) / 2 + 1;
       const shown = raw > this.fails.maxretry ? String(this.fails.maxretry) : Number.isInteger(raw) ? `${raw}.0` : String(raw);
-      this.log('INFO', `Found ${f.id}, bad - ${time2str(time)}, ${prev.banCount} # -> ${shown}${retry >= this.fails.maxretry ? ', Ban' : ''}`);
+      this.log('INFO', `Found ${f.id}, bad - ${time2str(time)}, ${prev.banCount} # -> ${shown}${retry >= this.fails.maxretry ? ', Ban' : ''}`, 'observer');
       // the bonus comes after the failure itself was counted: not when that alone bans the id
       if ((this.fails.get(f.id)?.retry ?? 0) + count < this.fails.maxretry) {
         count += retry - 1;
@@ -190,7 +190,7 @@ export class Jail {
       if (endOfBan(t) <= now) continue;
       const r = this.bans.add(t, now);
       if (r.status === 'added') {
-        this.log('NOTICE', `Restore Ban ${t.id}`);
+        this.log('NOTICE', `Restore Ban ${t.id}`, 'actions');
         out.push(t);
       } else if (r.status === 'exists' || r.status === 'prolonged') {
         this.alreadyBanned(t, r.ticket);
@@ -225,7 +225,7 @@ export class Jail {
       }
       if (removed.length === 0) missed.push(id);
       for (const t of removed) {
-        this.log('NOTICE', `Unban ${t.id}`);
+        this.log('NOTICE', `Unban ${t.id}`, 'actions');
         unbanned.push(t);
       }
     }
@@ -239,13 +239,13 @@ export class Jail {
   }
 
   logUnbans(tickets: readonly BanTicket[]): void {
-    for (const t of tickets) this.log('NOTICE', `Unban ${t.id}`);
+    for (const t of tickets) this.log('NOTICE', `Unban ${t.id}`, 'actions');
   }
 
   /** Bans that are over (`now > end`), earliest first. */
   popExpired(now = this.clock.now(), limit = Infinity): BanTicket[] {
     const out = this.bans.popExpired(now, limit);
-    for (const t of out) this.log('NOTICE', `Unban ${t.id}`);
+    for (const t of out) this.log('NOTICE', `Unban ${t.id}`, 'actions');
     return out;
   }
 
@@ -366,18 +366,18 @@ export class Jail {
     const r = this.bans.add(t, now);
     switch (r.status) {
       case 'added':
-        this.log('NOTICE', `Ban ${t.id}`);
+        this.log('NOTICE', `Ban ${t.id}`, 'actions');
         if (bad && t.time > bad.time && this.logs('INFO')) {
           const to = t.bantime < 0 ? 'permanent' : sec2str(t.bantime);
-          this.log('INFO', `IP ${t.id} is bad: ${bad.banCount} # last ${time2str(bad.time)} - incr ${sec2str(base)} to ${to}`);
+          this.log('INFO', `IP ${t.id} is bad: ${bad.banCount} # last ${time2str(bad.time)} - incr ${sec2str(base)} to ${to}`, 'observer');
         }
         if (t.bantime !== base) {
           const shown = t.bantime < 0 ? 'permanent -> infinite' : `${sec2str(t.bantime)} -> ${time2str(t.time + t.bantime)}`;
-          this.log('NOTICE', `Increase Ban ${t.id} (${t.banCount + 1} # ${shown})`);
+          this.log('NOTICE', `Increase Ban ${t.id} (${t.banCount + 1} # ${shown})`, 'observer');
         }
         return t;
       case 'expired':
-        this.log('INFO', `Ignore ${t.id}, expired bantime`);
+        this.log('INFO', `Ignore ${t.id}, expired bantime`, 'actions');
         return null;
       default:
         this.alreadyBanned(t, r.ticket);
@@ -388,7 +388,7 @@ export class Jail {
   private alreadyBanned(t: BanTicket, existing: BanTicket): void {
     // fail2ban grades the message by how late the repeat is (backend latency vs. something wrong)
     const late = t.time - existing.time;
-    this.log(late < 3 ? 'DEBUG' : late < 60 ? 'NOTICE' : 'WARNING', `${t.id} already banned`);
+    this.log(late < 3 ? 'DEBUG' : late < 60 ? 'NOTICE' : 'WARNING', `${t.id} already banned`, 'actions');
   }
 }
 

@@ -59,7 +59,6 @@ const MAX_BACKLOG = 2;
 /** Names whose lookup failed, and when it was reported (fail2ban's DNS cache: 1000 names, 5 min). */
 const unresolvedWarned = new Map<string, number>();
 const DNS_CACHE_SECONDS = 300;
-const UNRESOLVED = /^Unable to find a corresponding IP address for (\S+): /;
 
 /** fail2ban.ipdns warns once per name while its failed lookup stays cached (all jails share it). */
 function warnUnresolved(logger: Logger, now: number, name: string): void {
@@ -104,10 +103,11 @@ export class JailRuntime implements JailControl {
           hostIo.runCommand(command, subject, (level, msg) => {
             deps.logger.child('utils').log(level.toUpperCase(), msg);
           }),
+        unresolved: (name) => {
+          warnUnresolved(deps.logger, deps.clock.now(), name);
+        },
         log: (level, msg) => {
-          const name = UNRESOLVED.exec(msg)?.[1];
-          if (name !== undefined) warnUnresolved(deps.logger, deps.clock.now(), name);
-          else deps.logger.child('filter').log(level, msg);
+          deps.logger.child('filter').log(level, msg);
         },
       },
       {
@@ -130,14 +130,9 @@ export class JailRuntime implements JailControl {
       previousBan: deps.store ? (id, all) => deps.store!.previousBan(id, all ? null : def.name) : undefined,
       resolve: hostIo.resolve,
       logThreshold: () => deps.logger.levelNo(),
-      log: (level, msg) => {
-        // the logger fail2ban's own line comes from (the bantime.increment lines are its observer's)
-        (/^\[[^\]]+\] (Increase Ban|IP \S+ is bad|Found \S+, bad)/.test(msg)
-          ? deps.logger.child('observer')
-          : /^\[[^\]]+\] (Ban|Unban|Restore|.* already banned|Ignore \S+, expired bantime)/.test(msg)
-            ? deps.logger.child('actions')
-            : deps.logger.child('filter')
-        ).log(level, msg);
+      // the jail names the fail2ban logger each line comes from
+      log: (level, msg, source = 'filter') => {
+        deps.logger.child(source).log(level, msg);
       },
     });
     this.filter = this.buildFilter(def);
