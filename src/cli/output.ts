@@ -1,10 +1,9 @@
 import { pyRepr } from '../control/pyrepr.js';
+import { asctime } from '../observe/log-format.js';
 
 /** fail2ban-style log line on stderr for client-side errors: `… fail2ban                [pid]: ERROR   NOK: ('x',)` */
 export function clientLogLine(level: string, msg: string, now = new Date(), logger = 'fail2ban'): string {
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const ts = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())} ${p(now.getHours())}:${p(now.getMinutes())}:${p(now.getSeconds())},${p(now.getMilliseconds(), 3)}`;
-  return `${ts} ${logger.padEnd(24)}[${process.pid}]: ${level.padEnd(7)} ${msg}`;
+  return `${asctime(now.getTime() / 1000)} ${logger.padEnd(24)}[${process.pid}]: ${level.padEnd(7)} ${msg}`;
 }
 
 /** Python's repr of an exception's args tuple, as in `NOK: ('nosuch',)`. */

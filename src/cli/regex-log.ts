@@ -11,6 +11,7 @@ import { UsageError } from '../core/errors.js';
 import { readIniFile } from '../config/ini.js';
 import { pyRepr } from '../control/pyrepr.js';
 import { LOG_LEVELS } from '../observe/levels.js';
+import { asctime } from '../observe/log-format.js';
 
 /** fail2ban's str2LogLevel: a level name (any case) or a number. */
 export function parseLogLevel(v: string): number {
@@ -20,17 +21,9 @@ export function parseLogLevel(v: string): number {
   return n;
 }
 
-function stamp(d = new Date()): string {
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return (
-    `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
-    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())},${p(d.getMilliseconds(), 3)}`
-  );
-}
-
 /** One INFO line in fail2ban-regex's default (non-verbose) log format. */
 export function infoLine(logger: string, msg: string): string {
-  return `${stamp()} ${`fail2ban.${logger}`.padEnd(24)}[${process.pid}]: ${'INFO'.padEnd(7)}I: ${msg}`;
+  return `${asctime(Date.now() / 1000)} ${`fail2ban.${logger}`.padEnd(24)}[${process.pid}]: ${'INFO'.padEnd(7)}I: ${msg}`;
 }
 
 /** Python's os.path.join: no normalisation (fail2ban's messages keep `..` as given). */
