@@ -188,7 +188,8 @@ export class JailRuntime implements JailControl {
     );
   }
 
-  private makeSource(def: JailDef): LogSource | null {
+  /** `announce`: which opened files to log as added (default all). */
+  private makeSource(def: JailDef, announce?: (path: string) => boolean): LogSource | null {
     const store = this.deps.store;
     const positions = store
       ? {
@@ -218,7 +219,7 @@ export class JailRuntime implements JailControl {
     if (def.logpath.length === 0) return null;
     const backend = def.backend === 'polling' || def.backend === 'pyinotify' ? def.backend : 'auto';
     return new FileSource(
-      { patterns: def.logpath, backend, encoding: def.logencoding, positions, log, headStart: this.headStart(def) },
+      { patterns: def.logpath, backend, encoding: def.logencoding, positions, log, headStart: this.headStart(def), announce },
       onLines,
     );
   }
@@ -248,16 +249,23 @@ export class JailRuntime implements JailControl {
     for (const l of lines) this.deps.logger.child(l.logger).log(l.level ?? 'INFO', l.msg);
   }
 
+  /** Find and open the logs ("Added logfile"), as fail2ban does while a jail is configured. */
+  async open(): Promise<void> {
+    this.source ??= this.makeSource(this.def);
+    await this.source?.open();
+  }
+
+  /** fail2ban's order: "Jail started", then the actions start and restore the saved bans. */
   async start(): Promise<void> {
-    const log = this.deps.logger.child('jail');
     this.deps.store?.addJail(this.name);
     this.actions = this.buildActions(this.actionDefs);
+    this.deps.logger.child('jail').info(`Jail '${this.name}' started`);
     for (const a of this.actions) await a.start();
     this.running = true;
+    // the bans come back before any line is read: a restored address is not counted anew
     await this.restoreBans();
-    this.source = this.makeSource(this.def);
+    this.source ??= this.makeSource(this.def);
     await this.source?.start();
-    log.info(`Jail '${this.name}' started`);
   }
 
   private async restoreBans(): Promise<void> {
@@ -274,13 +282,45 @@ export class JailRuntime implements JailControl {
     this.armExpiry();
   }
 
+  /** Stop reading its logs ("Removed logfile" for each file). */
+  async stopReading(): Promise<void> {
+    const source = this.source;
+    this.source = null;
+    if (!source) return;
+    const files = source.files();
+    await source.stop();
+    this.logRemoved(files);
+  }
+
+  private logRemoved(files: Iterable<string>): void {
+    for (const f of files) this.deps.logger.child('filter').info(`Removed logfile: '${f}'`);
+  }
+
+  /**
+   * Follow `def`'s logs with a new source. Logpaths not `fresh` resume where they were (the
+   * store's positions; without a store, at their end), without a line; only the files that come
+   * or go are logged, as fail2ban's addlogpath/dellogpath do.
+   */
+  private async replaceSource(def: JailDef, fresh: ReadonlySet<string>): Promise<void> {
+    const old = this.source;
+    const before = new Set(old?.files() ?? []);
+    old?.flushPositions();
+    await old?.stop();
+    const keep: LogPathDef['position'] = this.deps.store ? 'head' : 'tail';
+    const logpath = def.logpath.map((p) => (fresh.has(p.pattern) ? p : { ...p, position: keep }));
+    this.source = this.makeSource({ ...def, logpath }, (p) => !before.has(p));
+    await this.source?.open();
+    const after = new Set(this.source?.files() ?? []);
+    this.logRemoved([...before].filter((f) => !after.has(f)));
+    await this.source?.start();
+  }
+
   /** Stop reading and, unless `keepBans`, lift every ban (flush when the action can). */
   async stop(opts: { keepBans?: boolean } = {}): Promise<void> {
     this.running = false;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
-    await this.source?.stop();
-    this.source = null;
+    await this.stopReading();
     await this.work;
     await this.flushPending();
     if (!opts.keepBans) {
@@ -538,9 +578,8 @@ export class JailRuntime implements JailControl {
       if (current.length > 0) await this.applyBans(current, false);
     }
     if (JSON.stringify(oldDef.logpath) !== JSON.stringify(def.logpath) || oldDef.backend !== def.backend) {
-      await this.source?.stop();
-      this.source = this.makeSource(def);
-      await this.source?.start();
+      const had = new Set(oldDef.logpath.map((p) => p.pattern));
+      await this.replaceSource(def, new Set(def.logpath.map((p) => p.pattern).filter((p) => !had.has(p))));
     }
   }
 
@@ -588,13 +627,7 @@ export class JailRuntime implements JailControl {
     this.def = def;
     if (!this.running) return;
     const run = this.edits.then(async () => {
-      const old = this.source;
-      old?.flushPositions();
-      await old?.stop();
-      const keep: LogPathDef['position'] = this.deps.store ? 'head' : 'tail';
-      const logpath = this.def.logpath.map((p) => (fresh.has(p.pattern) ? p : { ...p, position: keep }));
-      this.source = this.makeSource({ ...this.def, logpath });
-      await this.source?.start();
+      await this.replaceSource(this.def, fresh);
     });
     this.edits = run.catch(() => undefined);
     await run;

@@ -95,6 +95,9 @@ export class Server implements ServerApi {
     // Before touching the store: a second server must leave a running one's database alone.
     if (existsSync(this.socketPath) && (await socketAlive(this.socketPath)))
       throw new LogjailError('E_SOCKET', `Server already running on socket ${this.socketPath}`);
+    // fail2ban's daemon and observer are up before its client sends the database and the jails
+    log.info('Daemon started');
+    this.logger.child('observer').info('Observer start...');
     const dbfile = this.opts.dbfile ?? s.dbfile;
     if (dbfile !== null && dbfile !== 'None' && dbfile !== '') {
       mkdirSync(dirname(dbfile), { recursive: true });
@@ -127,12 +130,9 @@ export class Server implements ServerApi {
         this.logger.child('server').log(level, msg);
       },
     });
-    log.info('Daemon started');
-    for (const rt of built) {
-      this.registerJail(rt);
-      rt.announce(null, { hasDatabase: this.store !== null });
-      await this.startRuntime(rt);
-    }
+    // as fail2ban's config stream: every jail is set up first, then each is started
+    for (const rt of built) await this.setUp(rt);
+    for (const rt of built) await this.startRuntime(rt);
     this.purgeTimer = setInterval(() => {
       this.purge();
     }, PURGE_INTERVAL_MS);
@@ -168,10 +168,12 @@ export class Server implements ServerApi {
     this.ownsPidfile = true;
   }
 
-  private async addJail(def: JailDef): Promise<void> {
-    const rt = this.createJail(def);
+  /** A new jail, set up as the config says ("Creating new jail", its settings, its logs). */
+  private async setUp(rt: JailRuntime): Promise<JailRuntime> {
+    this.registerJail(rt);
     rt.announce(null, { hasDatabase: this.store !== null });
-    await this.startRuntime(rt);
+    await rt.open();
+    return rt;
   }
 
   private createJail(def: JailDef): JailRuntime {
@@ -262,10 +264,23 @@ export class Server implements ServerApi {
 
   private async doShutdown(): Promise<void> {
     const log = this.logger.child('server');
+    log.info('Shutdown in progress...');
+    const observer = this.logger.child('observer');
+    observer.info('Observer stop ... try to end queue 5 seconds');
+    observer.info('Observer stopped, 0 events remaining.');
     log.info('Stopping all jails');
-    for (const j of [...this.jails.values()].reverse()) {
+    // fail2ban first stops every jail's reading, then each jail's actions
+    const jails = [...this.jails.values()];
+    for (const j of jails) {
       try {
         j.flushPositions();
+        await j.stopReading();
+      } catch (e) {
+        log.error(`stopping jail ${j.name}: ${errorMessage(e)}`);
+      }
+    }
+    for (const j of jails) {
+      try {
         await j.stop();
       } catch (e) {
         log.error(`stopping jail ${j.name}: ${errorMessage(e)}`);
@@ -353,30 +368,31 @@ export class Server implements ServerApi {
     }
     // fail2ban's order: unban first, then each jail, then the jails no longer configured
     if (o.unban) for (const d of defs) await this.jails.get(d.name)?.unbanEverything();
-    const reloaded: string[] = [];
-    for (const def of defs) if (await this.reloadJail(def, o)) reloaded.push(def.name);
-    for (const name of reloaded) this.logger.child('server').info(`Jail ${pyRepr(name)} reloaded`);
+    // as fail2ban's reload stream: every jail is reloaded or set up, then each is announced
+    // reloaded or started, in the config's order
+    const steps: (() => Promise<void>)[] = [];
+    for (const def of defs) steps.push(await this.reloadJail(def, o));
+    for (const step of steps) await step();
     if (o.jail !== null) return;
     for (const name of this.jailNames()) {
       if (!enabled.some((j) => j.name === name)) await this.stopJail(name);
     }
   }
 
-  /** True when a running jail took the new definition (not started, not restarted). */
-  private async reloadJail(def: JailDef, o: ReloadOptions): Promise<boolean> {
+  /** Reloads (or sets up) one jail; returns its second step: "reloaded", or its start. */
+  private async reloadJail(def: JailDef, o: ReloadOptions): Promise<() => Promise<void>> {
     const cur = this.jails.get(def.name);
-    if (!cur) {
-      await this.addJail(def);
-      return false;
+    if (cur && !o.restart) {
+      this.logger.child('server').info(`Reload jail ${pyRepr(def.name)}`);
+      await cur.reconfigure(def);
+      return () => {
+        this.logger.child('server').info(`Jail ${pyRepr(def.name)} reloaded`);
+        return Promise.resolve();
+      };
     }
-    if (o.restart) {
-      await this.stopJail(def.name);
-      await this.addJail(def);
-      return false;
-    }
-    this.logger.child('server').info(`Reload jail ${pyRepr(def.name)}`);
-    await cur.reconfigure(def);
-    return true;
+    if (cur) await this.stopJail(def.name);
+    const rt = await this.setUp(this.buildRuntime(def));
+    return () => this.startRuntime(rt);
   }
 
   async unban(ids: string[] | 'all'): Promise<number> {

@@ -5,6 +5,9 @@ import type { LogLine } from '../core/failure.js';
  * never one callback per line on the hot path.
  */
 export interface LogSource {
+  /** Find and open the logs (fail2ban logs "Added logfile" here) without reading yet. */
+  open(): Promise<void>;
+  /** Start reading (opens first when open() was not called). */
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Monitored paths, for the status "File list" (empty for the journal). */

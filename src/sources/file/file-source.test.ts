@@ -79,6 +79,7 @@ async function startSource(
 }
 
 const texts = (c: Collector): string[] => c.lines.map((l) => l.text);
+const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 
 describe('FileSource: reading', () => {
   it('delivers appended lines once, in order, and completes a partial line later', async () => {
@@ -99,6 +100,34 @@ describe('FileSource: reading', () => {
     expect(c.lines.every((l) => l.source === f)).toBe(true);
     expect(c.batches.at(-1)!.meta.catchingUp).toBe(false);
     expect(s.files()).toEqual([f]);
+  });
+
+  it('open() announces the files but reads nothing until start(); announce picks what is logged', async () => {
+    const [f, g] = [join(dir, 'a.log'), join(dir, 'b.log')];
+    writeFileSync(f, 'one\n');
+    writeFileSync(g, 'two\n');
+    const c = collector();
+    const s = new FileSource(
+      {
+        patterns: [f, g].map((pattern) => ({ pattern, position: 'head' as const })),
+        backend: 'auto',
+        encoding: 'auto',
+        log: (level, msg) => c.logs.push(`${level}: ${msg}`),
+        announce: (p) => p !== g,
+      },
+      (lines) => {
+        c.lines.push(...lines);
+      },
+    );
+    sources.push(s);
+    await s.open();
+    appendFileSync(f, 'three\n');
+    await sleep(100);
+    expect(c.lines).toEqual([]);
+    expect(c.logs).toEqual([`info: Added logfile: '${f}' (pos = 0, hash = ${sha1('one\n')})`]);
+    await s.start();
+    await c.waitFor(3);
+    expect(texts(c).sort()).toEqual(['one', 'three', 'two']);
   });
 
   it('reads a big file in few large batches', async () => {

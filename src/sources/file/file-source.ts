@@ -42,6 +42,8 @@ export interface FileSourceOptions {
    * (fail2ban: now - findtime), found by binary search; without it they are read from 0.
    */
   headStart?: { since: () => number; dateOf: DateOf };
+  /** Which opened files to log as added (default: all; a rebuilt source keeps the old ones quietly). */
+  announce?: (path: string) => boolean;
 }
 
 /** At most this many chunks per file per turn, so one huge backlog does not starve the other files. */
@@ -104,6 +106,7 @@ export class FileSource implements LogSource {
   private flushTimer: NodeJS.Timeout | null = null;
   private pumping: Promise<void> | null = null;
   private kickPending = false;
+  private opened = false;
   private started = false;
   private stopped = false;
   private watchFailed = false;
@@ -123,9 +126,9 @@ export class FileSource implements LogSource {
     return this.tracked.map((t) => t.path);
   }
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
+  async open(): Promise<void> {
+    if (this.opened) return;
+    this.opened = true;
     const seen = new Set<string>();
     const add = (path: string, position: 'head' | 'tail'): void => {
       if (seen.has(path)) return;
@@ -149,6 +152,12 @@ export class FileSource implements LogSource {
       }
     }
     for (const t of this.tracked) await this.openInitial(t);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.open();
     if (this.opts.backend !== 'polling') {
       for (const t of this.tracked) this.watchDir(t.dir);
     }
@@ -233,7 +242,8 @@ export class FileSource implements LogSource {
       this.applySavedPosition(t, r.cursor, r.size);
       this.applyHeadStart(t, r.cursor, r.size);
     }
-    this.log('info', `Added logfile: '${t.path}' (pos = ${r.cursor.pos}, hash = ${r.cursor.md5})`);
+    if (this.opts.announce?.(t.path) ?? true)
+      this.log('info', `Added logfile: '${t.path}' (pos = ${r.cursor.pos}, hash = ${r.cursor.md5})`);
     this.watchFile(t);
   }
 
@@ -262,7 +272,8 @@ export class FileSource implements LogSource {
   }
 
   private kick(): void {
-    if (this.stopped || this.kickPending) return;
+    // an opened source reads nothing until started (the jail may not run yet)
+    if (!this.started || this.stopped || this.kickPending) return;
     this.kickPending = true;
     setImmediate(() => {
       this.kickPending = false;

@@ -105,6 +105,11 @@ export class JournalSource implements LogSource {
     return this.opts.matches.join(' + ');
   }
 
+  /** Nothing to open ahead: the journal is read through journalctl once started. */
+  open(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
