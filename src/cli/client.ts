@@ -7,6 +7,8 @@ import { sendCommand } from '../control/client.js';
 import { socketAlive } from '../control/socket-server.js';
 import { errorMessage } from '../core/errors.js';
 import { argsTuple, clientLogLine } from './output.js';
+import { clientUsage } from './client-help.js';
+import { interactive } from './client-interactive.js';
 import { defaultConfDir, loadServerDefaults } from './server-defaults.js';
 
 /**
@@ -27,33 +29,9 @@ interface ClientOptions {
   logtarget: string | null;
   test: boolean;
   dump: boolean;
+  interactive: boolean;
 }
 
-const USAGE = `Usage: fail2ban-client [OPTIONS] <COMMAND>
-
-logjail's fail2ban-compatible client.
-
-Options:
-    -c, --conf <DIR>        configuration directory (default ${defaultConfDir()})
-    -s, --socket <FILE>     socket path
-    -p, --pidfile <FILE>    pidfile path
-    --loglevel <LEVEL>      logging level for the server started by "start"
-    --logtarget <TARGET>    logging target for the server started by "start"
-    -d                      dump configuration (the command stream)
-    -t, --test              test configuration
-    -x                      force execution of the server (remove a stale socket)
-    -b                      start the server in background (default)
-    -f                      start the server in foreground
-    --timeout <SEC>         timeout to wait for the server (default 30)
-    --str2sec <STRING>      convert a time abbreviation to seconds
-    --json                  print replies as JSON
-    -v / -q                 more / less verbose
-    -h, --help              this help
-    -V, --version           version
-
-Commands: start, stop, restart, reload [--restart] [--unban] [--all] [JAIL], status [JAIL] [--all],
-  ping, version, banned [IP…], unban --all | IP…, flushlogs, set …, get … (as fail2ban-client)
-`;
 
 export async function clientMain(argv: string[]): Promise<number> {
   const o: ClientOptions = {
@@ -70,6 +48,7 @@ export async function clientMain(argv: string[]): Promise<number> {
     logtarget: null,
     test: false,
     dump: false,
+    interactive: false,
   };
   const args = [...argv];
   const cmd: string[] = [];
@@ -143,9 +122,12 @@ export async function clientMain(argv: string[]): Promise<number> {
       case '--json':
         o.json = true;
         break;
+      case '-i':
+        o.interactive = true;
+        break;
       case '-h':
       case '--help':
-        process.stdout.write(USAGE);
+        process.stdout.write(clientUsage());
         return 0;
       case '-V':
         process.stdout.write('1.0.2\n');
@@ -175,7 +157,7 @@ export async function clientMain(argv: string[]): Promise<number> {
   const pidfile = o.pidfile ?? defaults.pidfile;
 
   // fail2ban's client reads the configuration for -d, -t and start, and logs what it warns about
-  const warn = (msg: string, logger: string): void => {
+  const warn = (msg: string, logger: 'configreader' | 'jailreader'): void => {
     process.stderr.write(`${clientLogLine('WARNING', msg, new Date(), `fail2ban.${logger}`)}\n`);
   };
   if (o.test || o.dump) {
@@ -189,11 +171,23 @@ export async function clientMain(argv: string[]): Promise<number> {
     if (o.test) process.stdout.write('OK: configuration test is successful\n');
     return 0;
   }
+  const run = (c: string[]): Promise<number> => dispatch(c, o, socket, pidfile, warn);
+  if (o.interactive) return interactive(cmd, run);
   if (cmd.length === 0) {
-    process.stdout.write(USAGE);
+    process.stdout.write(clientUsage());
     return 255;
   }
+  return run(cmd);
+}
 
+/** One command: start/stop/restart of the server are the client's own, the rest goes to the socket. */
+async function dispatch(
+  cmd: string[],
+  o: ClientOptions,
+  socket: string,
+  pidfile: string,
+  warn: (msg: string, logger: 'configreader' | 'jailreader') => void,
+): Promise<number> {
   if (cmd[0] === 'start' && cmd.length === 1) {
     const [{ configStream }, { readConfig }] = await Promise.all([import('../control/config-stream.js'), import('../config/index.js')]);
     try {
