@@ -6,7 +6,7 @@ import { errorText } from '../control/errors.js';
 import { sendCommand } from '../control/client.js';
 import { socketAlive } from '../control/socket-server.js';
 import { errorMessage } from '../core/errors.js';
-import { argsTuple, clientLogLine } from './output.js';
+import { argsTuple, clientLogLine, readerWarning } from './output.js';
 import { clientUsage } from './client-help.js';
 import { interactive } from './client-interactive.js';
 import { defaultConfDir, loadServerDefaults } from './server-defaults.js';
@@ -157,18 +157,9 @@ export async function clientMain(argv: string[]): Promise<number> {
   const pidfile = o.pidfile ?? defaults.pidfile;
 
   // fail2ban's client reads the configuration for -d, -t and start, and logs what it warns about
-  const warn = (msg: string, logger: 'configreader' | 'jailreader'): void => {
-    process.stderr.write(`${clientLogLine('WARNING', msg, new Date(), `fail2ban.${logger}`)}\n`);
-  };
+  const warn = readerWarning;
   if (o.test || o.dump) {
-    const { readConfig } = await import('../config/index.js');
-    const cfg = readConfig(o.conf);
-    const { configStream, formatStream } = await import('../control/config-stream.js');
-    if (o.test) (await import('./config-test.js')).compileJails(cfg);
-    // -t converts the configuration as -d does (and warns as it does), printing nothing of it
-    const stream = await configStream(cfg, { loglevel: o.loglevel, logtarget: o.logtarget, warn });
-    if (o.dump) process.stdout.write(formatStream(stream));
-    if (o.test) process.stdout.write('OK: configuration test is successful\n');
+    await (await import('./config-test.js')).testOrDump(o.conf, { ...o, warn });
     return 0;
   }
   const run = (c: string[]): Promise<number> => dispatch(c, o, socket, pidfile, warn);

@@ -1,4 +1,6 @@
+import { readConfig } from '../config/index.js';
 import type { FullConfig } from '../config/types.js';
+import { configStream, formatStream } from '../control/config-stream.js';
 import { systemClock } from '../core/clock.js';
 import { Filter } from '../filter/filter.js';
 
@@ -18,4 +20,25 @@ export function compileJails(cfg: FullConfig): void {
       findtime: def.findtime,
     });
   }
+}
+
+export interface CheckOptions {
+  test: boolean;
+  dump: boolean;
+  loglevel: string | null;
+  logtarget: string | null;
+  /** fail2ban's reader warnings, as its client logs them. */
+  warn: (msg: string, logger: 'configreader' | 'jailreader') => void;
+}
+
+/**
+ * `-t` and `-d` of fail2ban-client and fail2ban-server: -t compiles the jails and converts the
+ * configuration as -d does (warning as it does), printing nothing of it; -d prints the stream.
+ */
+export async function testOrDump(conf: string, o: CheckOptions): Promise<void> {
+  const cfg = readConfig(conf);
+  if (o.test) compileJails(cfg);
+  const stream = await configStream(cfg, { loglevel: o.loglevel, logtarget: o.logtarget, warn: o.warn });
+  if (o.dump) process.stdout.write(formatStream(stream));
+  if (o.test) process.stdout.write('OK: configuration test is successful\n');
 }

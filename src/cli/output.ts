@@ -6,6 +6,11 @@ export function clientLogLine(level: string, msg: string, now = new Date(), logg
   return `${asctime(now.getTime() / 1000)} ${logger.padEnd(24)}[${process.pid}]: ${level.padEnd(7)} ${msg}`;
 }
 
+/** A warning of fail2ban's config reader (`configreader`, `jailreader`), as its tools log it on stderr. */
+export function readerWarning(msg: string, logger: 'configreader' | 'jailreader'): void {
+  process.stderr.write(`${clientLogLine('WARNING', msg, new Date(), `fail2ban.${logger}`)}\n`);
+}
+
 /** Python's repr of an exception's args tuple, as in `NOK: ('nosuch',)`. */
 export function argsTuple(msg: string): string {
   return `(${pyRepr(msg)},)`;
