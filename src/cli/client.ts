@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beautify, toJson } from '../control/beautify.js';
+import { notDefined } from '../config/reader-warnings.js';
 import { errorText } from '../control/errors.js';
+import { pyRepr } from '../control/pyrepr.js';
 import { sendCommand } from '../control/client.js';
 import { socketAlive } from '../control/socket-server.js';
 import { errorMessage } from '../core/errors.js';
@@ -158,6 +160,7 @@ export async function clientMain(argv: string[]): Promise<number> {
 
   // fail2ban's client reads the configuration for -d, -t and start, and logs what it warns about
   const warn = readerWarning;
+  for (const [k, v] of defaults.missing) warn(notDefined(k, 'Definition', pyRepr(v)), 'configreader');
   if (o.test || o.dump) {
     await (await import('./config-test.js')).testOrDump(o.conf, { ...o, warn });
     return 0;

@@ -10,11 +10,24 @@ export function defaultConfDir(): string {
   return process.env.LOGJAIL_CONF ?? '/etc/logjail';
 }
 
-export function loadServerDefaults(conf: string): { socket: string; pidfile: string } {
-  const out = { socket: '/run/logjail/logjail.sock', pidfile: '/run/logjail/logjail.pid' };
+/** What fail2ban's client reads early (for every command), with the defaults it takes. */
+const EARLY = ['socket', 'pidfile', 'loglevel', 'logtarget', 'syslogsocket'] as const;
+type EarlyKey = (typeof EARLY)[number];
+
+export interface ServerDefaults {
+  socket: string;
+  pidfile: string;
+  /** The early options fail2ban.conf/.local do not set, with the default taken (when fail2ban.conf exists). */
+  missing: [string, string][];
+}
+
+export function loadServerDefaults(conf: string): ServerDefaults {
+  const found: Partial<Record<EarlyKey, string>> = {};
+  let any = false;
   for (const f of ['fail2ban.conf', 'fail2ban.local']) {
     const p = join(conf, f);
     if (!existsSync(p)) continue;
+    any = true;
     let section = '';
     for (const raw of readFileSync(p, 'utf8').split('\n')) {
       const sec = /^\[([^\]]+)\]/.exec(raw);
@@ -23,9 +36,17 @@ export function loadServerDefaults(conf: string): { socket: string; pidfile: str
         continue;
       }
       if (section !== 'Definition' && section !== 'DEFAULT') continue;
-      const kv = /^(socket|pidfile)\s*[=:]\s*(.*?)\s*$/i.exec(raw);
-      if (kv) out[kv[1]!.toLowerCase() as 'socket' | 'pidfile'] = kv[2]!;
+      const kv = /^(socket|pidfile|loglevel|logtarget|syslogsocket)\s*[=:]\s*(.*?)\s*$/i.exec(raw);
+      if (kv) found[kv[1]!.toLowerCase() as EarlyKey] = kv[2]!;
     }
   }
-  return out;
+  const dflt: Record<EarlyKey, string> = {
+    socket: '/run/logjail/logjail.sock',
+    pidfile: '/run/logjail/logjail.pid',
+    loglevel: 'INFO',
+    logtarget: '/var/log/fail2ban.log',
+    syslogsocket: 'auto',
+  };
+  const missing: [string, string][] = any ? EARLY.filter((k) => found[k] === undefined).map((k) => [k, dflt[k]]) : [];
+  return { socket: found.socket ?? dflt.socket, pidfile: found.pidfile ?? dflt.pidfile, missing };
 }

@@ -67,7 +67,14 @@ describe('config stream (fail2ban-client -d)', () => {
       "['multi-set', 'j', 'action', 'a', [['actionban', 'run j <ip> <where>'], ['actionunban', 'run j -<ip>'], ['norestored', True], ['port', '22'], ['name', 'j'], ['actname', 'a'], ['cmd', 'run <name>'], ['where', 'v4'], ['where?family=inet6', 'v6']]]",
       "['start', 'j']",
     ]);
-    expect(warnings).toEqual(["'allowipv6' not defined in 'Definition'. Using default one: 'auto'"]);
+    // fail2ban 1.0.2 on this tree: each option its reader takes a default for (backend: read twice)
+    expect(warnings).toEqual([
+      "'syslogsocket' not defined in 'Definition'. Using default one: 'auto'",
+      "'allowipv6' not defined in 'Definition'. Using default one: 'auto'",
+      "'dbfile' not defined in 'Definition'. Using default one: '/var/lib/fail2ban/fail2ban.sqlite3'",
+      "'backend' not defined in 'j'. Using default one: 'auto'",
+      "'backend' not defined in 'j'. Using default one: 'auto'",
+    ]);
   });
 
   it('warns when a jail has no log file and leaves systemd jails without addlogpath', async () => {
@@ -86,9 +93,20 @@ describe('config stream (fail2ban-client -d)', () => {
       "['start', 'a']",
       "['start', 'b']",
     ]);
-    // fail2ban's reader: the action warnings while reading every jail, then those of the streams
+    // fail2ban 1.0.2 on this tree (after the socket/pidfile/… its client reads for any command):
+    // the defaults its reader takes and the action warnings while reading every jail, then those
+    // of the streams
     expect(warnings).toEqual([
+      "'loglevel' not defined in 'Definition'. Using default one: 'INFO'",
+      "'logtarget' not defined in 'Definition'. Using default one: 'STDERR'",
+      "'syslogsocket' not defined in 'Definition'. Using default one: 'auto'",
+      "'dbfile' not defined in 'Definition'. Using default one: '/var/lib/fail2ban/fail2ban.sqlite3'",
+      "'dbpurgeage' not defined in 'Definition'. Using default one: '1d'",
+      "'backend' not defined in 'a'. Using default one: 'auto'",
+      "'backend' not defined in 'a'. Using default one: 'auto'",
+      "'action' not defined in 'a'. Using default one: ''",
       'No actions were defined for a',
+      "'action' not defined in 'b'. Using default one: ''",
       'No actions were defined for b',
       'Have not found any log file for a jail',
     ]);

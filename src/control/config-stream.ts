@@ -7,6 +7,7 @@
 import { ACTION_COMMANDS } from '../config/action-reader.js';
 import { readConfigSet } from '../config/configset.js';
 import { getOption } from '../config/interpolate.js';
+import { notDefined } from '../config/reader-warnings.js';
 import { JAIL_OPTS } from '../config/jail-reader.js';
 import type { ActionDef, FullConfig, JailDef } from '../config/types.js';
 import { pyRepr } from '../control/pyrepr.js';
@@ -56,6 +57,16 @@ export interface StreamOptions {
   warn?: (msg: string, logger: 'configreader' | 'jailreader') => void;
 }
 
+/** fail2ban.conf options fail2ban's full read gives a default, in its order (logtarget: its reader's). */
+const FULL_READ_DEFAULTS: [string, string][] = [
+  ['loglevel', 'INFO'],
+  ['logtarget', 'STDERR'],
+  ['syslogsocket', 'auto'],
+  ['allowipv6', 'auto'],
+  ['dbfile', '/var/lib/fail2ban/fail2ban.sqlite3'],
+  ['dbpurgeage', '1d'],
+];
+
 /** The global part, from fail2ban.conf (+ .d/, .local) as written (dbpurgeage stays `1d`). */
 export function serverStream(basedir: string, o: StreamOptions = {}): Command[] {
   const cs = readConfigSet(basedir, 'fail2ban');
@@ -66,12 +77,10 @@ export function serverStream(basedir: string, o: StreamOptions = {}): Command[] 
   out.push([11, ['set', 'syslogsocket', get('syslogsocket') ?? 'auto']]);
   out.push([12, ['set', 'loglevel', o.loglevel ?? get('loglevel') ?? 'INFO']]);
   out.push([13, ['set', 'logtarget', o.logtarget ?? get('logtarget') ?? '/var/log/fail2ban.log']]);
-  let ipv6 = get('allowipv6');
-  if (ipv6 === undefined) {
-    o.warn?.("'allowipv6' not defined in 'Definition'. Using default one: 'auto'", 'configreader');
-    ipv6 = 'auto';
-  }
-  out.push([14, ['set', 'allowipv6', ipv6]]);
+  // fail2ban's reader names each option it takes a default for (the stream keeps the values above)
+  for (const [k, dflt] of FULL_READ_DEFAULTS)
+    if (get(k) === undefined) o.warn?.(notDefined(k, 'Definition', pyRepr(dflt)), 'configreader');
+  out.push([14, ['set', 'allowipv6', get('allowipv6') ?? 'auto']]);
   out.push([50, ['set', 'dbfile', get('dbfile') ?? '/var/lib/fail2ban/fail2ban.sqlite3']]);
   const maxm = get('dbmaxmatches');
   if (maxm !== undefined) out.push([51, ['set', 'dbmaxmatches', pyInt(maxm, 'dbmaxmatches')]]);
@@ -178,11 +187,31 @@ export async function jailStream(def: JailDef, o: StreamOptions = {}): Promise<C
 export async function configStream(cfg: FullConfig, o: StreamOptions = {}): Promise<Command[]> {
   const jails = cfg.jails.filter((j) => j.enabled);
   const out = serverStream(cfg.basedir, o);
-  // fail2ban's reader warns of this while reading every jail, before any jail's stream is made
-  for (const j of jails) if (j.actions.length === 0) o.warn?.(`No actions were defined for ${j.name}`, 'jailreader');
+  // fail2ban's reader warns while reading every jail, before any jail's stream is made
+  if (o.warn) for (const j of cfg.jails) jailReadWarnings(j, o.warn);
   for (const j of jails) out.push(...(await jailStream(j, o)));
   for (const j of jails) out.push(['start', j.name]);
   return out;
+}
+
+/**
+ * What fail2ban's jail reader warns of for one jail section: the options it takes a default for
+ * when reading whether the jail is enabled (every jail), and for an enabled jail a missing filter,
+ * the options read again with all the others, and no action.
+ */
+function jailReadWarnings(j: JailDef, warn: NonNullable<StreamOptions['warn']>): void {
+  const missing = (k: string, shown: string): void => {
+    if (j.options[k] === undefined) warn(notDefined(k, j.name, shown), 'configreader');
+  };
+  missing('enabled', 'False');
+  missing('backend', "'auto'");
+  missing('filter', "''");
+  if (!j.enabled) return;
+  if (!j.options.filter) warn(`No filter set for jail ${j.name}`, 'jailreader');
+  missing('backend', "'auto'");
+  missing('filter', "''");
+  missing('action', "''");
+  if (j.actions.length === 0) warn(`No actions were defined for ${j.name}`, 'jailreader');
 }
 
 /** One line per command, in Python's repr (what fail2ban's client prints). */
