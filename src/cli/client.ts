@@ -10,6 +10,7 @@ import { socketAlive } from '../control/socket-server.js';
 import { errorMessage } from '../core/errors.js';
 import { argsTuple, clientLogLine, readerWarning } from './output.js';
 import { clientUsage } from './client-help.js';
+import { getopt } from './getopt.js';
 import { interactive } from './client-interactive.js';
 import { defaultConfDir, loadServerDefaults } from './server-defaults.js';
 
@@ -52,7 +53,8 @@ export async function clientMain(argv: string[]): Promise<number> {
     dump: false,
     interactive: false,
   };
-  const args = [...argv];
+  // options as fail2ban's client reads them (getopt: -vvv, -c/dir, --conf=dir), one word each below
+  const args = normalizeOptions(argv);
   const cmd: string[] = [];
   let confGiven = false;
   const need = (flag: string): string => {
@@ -200,6 +202,24 @@ async function dispatch(
   }
   if (cmd[0] === 'stop' && cmd.length === 1) return stopServer(socket, o.timeout);
   return runCommand(socket, cmd, o);
+}
+
+const CLIENT_OPTS = {
+  short: 'c:s:p:dtivqxbfhV',
+  long: [
+    'conf=', 'socket=', 'pidfile=', 'pname=', 'loglevel=', 'logtarget=', 'syslogsocket=', 'dp', 'dump-pretty',
+    'test', 'async', 'timeout=', 'str2sec=', 'json', 'help', 'version',
+  ],
+};
+
+function normalizeOptions(argv: string[]): string[] {
+  let parsed;
+  try {
+    parsed = getopt(argv, CLIENT_OPTS);
+  } catch (e) {
+    throw new Error(`${errorMessage(e)} (see --help)`);
+  }
+  return [...parsed.opts.flatMap(([opt, v]) => (v === null ? [opt] : [opt, v])), ...parsed.rest];
 }
 
 async function runCommand(socket: string, cmd: string[], o: ClientOptions): Promise<number> {

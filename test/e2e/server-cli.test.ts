@@ -46,6 +46,17 @@ describe.skipIf(!built())('fail2ban-server command line', () => {
     }
   });
 
+  it('the client reads its options the same way (-vvv, --conf=DIR, -cDIR)', async () => {
+    const d = root();
+    await d.start();
+    const client = (...args: string[]): string =>
+      spawnSync(process.execPath, [CLI, 'client', ...args], { encoding: 'utf8', timeout: 30_000 }).stdout;
+    expect(client(`--conf=${d.conf}`, '-vvq', 'ping')).toBe('Server replied: pong\n');
+    expect(client(`-c${d.conf}`, 'get', 'test', 'maxretry')).toBe('3\n');
+    const bad = spawnSync(process.execPath, [CLI, 'client', '-c', d.conf, '-vz', 'ping'], { encoding: 'utf8' });
+    expect([bad.status, bad.stderr]).toEqual([255, 'ERROR: option -z not recognized (see --help)\n']);
+  });
+
   it('-t, -d, -V, --str2sec; bad options and commands are one clear line and exit 255', () => {
     const d = root();
     const t = server(['-c', d.conf, '-t']);
