@@ -1,8 +1,10 @@
 import { isAscii } from 'node:buffer';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { promises as dns } from 'node:dns';
 import { once } from 'node:events';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { emptyFilter, readFilter } from '../config/index.js';
 import type { FilterDef } from '../config/types.js';
 import { batchClock, fixedClock, type Clock } from '../core/clock.js';
@@ -18,6 +20,8 @@ import type { LineResult } from '../filter/types.js';
 import { pyRepr } from '../control/pyrepr.js';
 import { explicitReadTrace, filterReadTrace, infoLine, parseLogLevel } from './regex-log.js';
 import { forBom, resolveEncoding, type LineEncoding } from '../sources/file/encoding.js';
+import { formatJournalEntry, type JournalEntry } from '../sources/journal/format.js';
+import { journalArgsFromBackendOptions, journalMatchArgs } from '../sources/journal/journal-source.js';
 
 /**
  * `logjail regex` / `fail2ban-regex`: test a filter against a log (file or literal line).
@@ -46,11 +50,13 @@ interface RegexOptions {
   now: number | null;
   /** `-l`: fail2ban's level number (CRITICAL = 50 by default). */
   loglevel: number;
+  /** `-m`: the journal match for `systemd-journal` (else the filter's journalmatch). */
+  journalmatch: string | null;
 }
 
 const USAGE = `Usage: fail2ban-regex [OPTIONS] <LOG> <REGEX> [IGNOREREGEX]
 
-LOG          a log file path or a literal log line
+LOG          a log file path, a literal log line, or systemd-journal[journalpath=DIR, journalfiles=F, namespace=N]
 REGEX        a literal failregex, a filter name with options (sshd[mode=aggressive]) or a filter file
 IGNOREREGEX  a literal ignoreregex
 
@@ -138,6 +144,7 @@ export function parseRegexArgs(argv: readonly string[]): Parsed {
     checkAll: true,
     now: null,
     loglevel: 50,
+    journalmatch: null,
   };
   const positional: string[] = [];
   const setValue = (key: string, flag: string, v: string): void => {
@@ -174,9 +181,8 @@ export function parseRegexArgs(argv: readonly string[]): Parsed {
         o.now = Number(v);
         break;
       case 'journalmatch':
-        throw new UsageError(
-          'option -m/--journalmatch: reading the systemd journal is not supported by logjail regex',
-        );
+        o.journalmatch = v;
+        break;
       case 'loglevel':
         o.loglevel = parseLogLevel(v);
         break;
@@ -389,6 +395,8 @@ function literalFilter(regex: string): FilterDef {
 interface LineInfo {
   /** Plain ASCII without "\r": the filter may skip its own scan. */
   ascii: boolean;
+  /** The journal's time of each line of the batch (its lines carry no date to parse). */
+  times?: (number | undefined)[];
 }
 
 /**
@@ -491,6 +499,43 @@ function* fileLines(
 }
 
 /** The log encoding (-e), a Python codec name or alias, as the daemon's `logencoding` reads it. */
+/**
+ * The journal's entries (journalctl -o json, from the oldest) as the lines fail2ban's systemd
+ * backend builds, in batches; each batch's times go to `info.times`.
+ */
+async function* journalLines(args: string[], info: LineInfo): AsyncGenerator<string[]> {
+  const child = spawn('journalctl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const failed = new Promise<Error>((resolve) => child.once('error', resolve));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  let lines: string[] = [];
+  let times: (number | undefined)[] = [];
+  try {
+    for await (const json of createInterface({ input: child.stdout })) {
+      if (json === '') continue;
+      const { text, time } = formatJournalEntry(JSON.parse(json) as JournalEntry);
+      lines.push(text);
+      times.push(time);
+      if (lines.length >= 1024) {
+        info.times = times;
+        yield lines;
+        [lines, times] = [[], []];
+      }
+    }
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+  if (lines.length > 0) {
+    info.times = times;
+    yield lines;
+  }
+  const code = await Promise.race([closed, failed]);
+  if (code instanceof Error)
+    throw new UsageError(`cannot read the systemd journal: ${code.message.includes('ENOENT') ? "'journalctl' not found" : code.message}`);
+  if (code !== 0) throw new UsageError(`journalctl failed: ${err.trim().split('\n')[0] ?? `exit ${String(code)}`}`);
+}
+
 function logEncoding(name: string): LineEncoding {
   try {
     return resolveEncoding(name);
@@ -946,9 +991,8 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   // fail2ban would test a directory name as a log line; no one means that
   if (stat?.isDirectory()) throw new UsageError(`log path is a directory, not a file: ${logArg}`);
   const isFile = stat?.isFile() ?? false;
-  if (!isFile && logArg.startsWith('systemd-journal'))
-    throw new UsageError('reading the systemd journal is not supported by logjail regex; pass a log file');
-  if (!isFile && looksLikePath(logArg)) throw new UsageError(`log file not found: ${logArg}`);
+  const journal = !isFile && /^systemd-journal(\[.*\])?$/s.test(logArg);
+  if (!isFile && !journal && looksLikePath(logArg)) throw new UsageError(`log file not found: ${logArg}`);
   // a literal line is not decoded: -e matters for files only, as in fail2ban
   const encoding = isFile ? logEncoding(o.encoding) : null;
 
@@ -1004,9 +1048,21 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   const filter = asFail2banRegexError(() => probe(def, o.datepattern ?? undefined));
 
   // batches of lines (a file: per chunk), sharing lineInfo.ascii
-  let source: Iterable<string[]>;
+  let source: Iterable<string[]> | AsyncIterable<string[]>;
   const lineInfo: LineInfo = { ascii: false };
-  if (encoding !== null) {
+  if (journal) {
+    // the journal's own time stamps the lines (as fail2ban-regex sets no date pattern)
+    say('Use         systemd journal');
+    say(`Use         encoding : ${o.encoding}`);
+    const match = o.journalmatch !== null ? [o.journalmatch] : def.journalmatch;
+    if (match.length > 0) say(`Use    journal match : ${match.join(' ')}`);
+    const args = [
+      '-o', 'json', '--no-pager',
+      ...journalArgsFromBackendOptions(paramsOf(/^systemd-journal\[(.*)\]$/s.exec(logArg)?.[1] ?? '')),
+      ...journalMatchArgs(match),
+    ];
+    source = journalLines(args, lineInfo);
+  } else if (encoding !== null) {
     say(`Use         log file : ${logArg}`);
     say(`Use         encoding : ${o.encoding}`);
     source = fileLines(logArg, encoding, lineInfo, progressBar(statSync(logArg).size));
@@ -1058,7 +1114,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
   let lastPref: Record<string, string | undefined> | undefined;
   const t0 = process.hrtime.bigint();
   let lineNo = 0;
-  for (const batch of source) {
+  for await (const batch of source) {
     if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
     ticking?.tick();
     for (let k = 0; k < batch.length; k++) {
@@ -1074,7 +1130,7 @@ async function runRegex(o: RegexOptions, positional: string[], out: Output): Pro
       } else if (last === 13 || last === 10) line = raw.replace(/[\r\n]+$/, '');
       if (line === '' || line.startsWith('#')) continue;
       const before = multi ? filter.bufferedLines.slice() : null;
-      const r = filter.processLine(line, undefined, withNewline, lineInfo.ascii);
+      const r = filter.processLine(line, lineInfo.times?.[k], withNewline, lineInfo.ascii);
       let resolved: Map<string, string[]> | null = null;
       if (resolveHost && needsDns(r)) {
         resolved = new Map();

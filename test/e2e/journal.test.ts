@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askValue, statusValue, waitForAsync } from './daemon-tools.js';
 import { built, CLI } from './harness.js';
 
@@ -78,9 +78,12 @@ describe.skipIf(!ready)('systemd backend with a real journald', () => {
   const failed = async (): Promise<number> =>
     Number(statusValue(await askValue(sock, ['status', 'sshd']), 'Filter', 'Total failed'));
 
-  it('reads journald through journalctl with the journalmatch, bans, and resumes at its cursor', async () => {
+  beforeAll(async () => {
     startNamespace();
     await waitForAsync(() => spawnSync('nsenter', ['-t', String(ns!.pid), '-m', 'test', '-S', '/run/systemd/journal/stdout']).status === 0, 20_000, 'journald up');
+  });
+
+  it('reads journald through journalctl with the journalmatch, bans, and resumes at its cursor', async () => {
     await startServer();
     const status = await askValue(sock, ['status', 'sshd']);
     expect(statusValue(status, 'Filter', 'Journal matches')).toBe('SYSLOG_IDENTIFIER=sshd');
@@ -102,6 +105,26 @@ describe.skipIf(!ready)('systemd backend with a real journald', () => {
     expect(await askValue(sock, ['get', 'sshd', 'banip'])).toEqual(['198.51.100.20']);
     await askValue(sock, ['stop']);
   }, 120_000);
+
+  it('fail2ban-regex systemd-journal: the filter\'s journalmatch (or -m), lines stamped by the journal', () => {
+    inNs(['systemd-cat', '-t', 'sshd'], 'Failed password for root from 198.51.100.30 port 1 ssh2\nAccepted password for bob from 198.51.100.31 port 2 ssh2\n');
+    inNs(['systemd-cat', '-t', 'other'], 'Failed password for root from 198.51.100.32 port 3 ssh2\n');
+    const regex = (...args: string[]): { status: number | null; stdout: string } =>
+      spawnSync('nsenter', ['-t', String(ns!.pid), '-m', process.execPath, CLI, 'regex', '-c', conf, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const report = regex('systemd-journal', 'jsshd');
+    expect(report.status).toBe(0);
+    expect(report.stdout).toContain('Use         systemd journal\nUse         encoding : UTF-8\nUse    journal match : SYSLOG_IDENTIFIER=sshd\n');
+    // only sshd's entries: this test's two, and the earlier test's 3 + 1 + 1 failures
+    expect(report.stdout).toMatch(/^Lines: 7 lines, 0 ignored, 6 matched, 1 missed$/m);
+    const ips = regex('-o', 'ip', 'systemd-journal', 'jsshd').stdout.split('\n');
+    expect(ips).toContain('198.51.100.30');
+    expect(ips).not.toContain('198.51.100.32');
+    // -m picks other entries; the time is the journal's (-o row prints it)
+    const row = regex('-m', 'SYSLOG_IDENTIFIER=other', '-o', 'row', 'systemd-journal', 'from <HOST> port').stdout;
+    const m = /^\['198\.51\.100\.32',\t(\d+\.\d+),\t/m.exec(row);
+    expect(m, row).not.toBeNull();
+    expect(Math.abs(Number(m![1]) - Date.now() / 1000)).toBeLessThan(120);
+  });
 });
 
 if (!ready) it.skip('systemd backend with a real journald needs root, unshare, nsenter, journalctl, systemd-cat and systemd-journald', () => {});
