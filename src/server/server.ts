@@ -172,7 +172,12 @@ export class Server implements ServerApi {
   private async setUp(rt: JailRuntime): Promise<JailRuntime> {
     this.registerJail(rt);
     rt.announce(null, { hasDatabase: this.store !== null });
-    await rt.open();
+    try {
+      await rt.open();
+    } catch (e) {
+      // as a start that fails: logged, the other jails and the server go on
+      this.logger.child('jail').error(`Jail '${rt.name}' could not open its logs: ${errorMessage(e)}`);
+    }
     return rt;
   }
 
