@@ -46,6 +46,12 @@ export async function benchRegexTool(
     opts.fail2ban && which('fail2ban-regex') && existsSync('/etc/fail2ban/filter.d')
       ? 'fail2ban-regex'
       : null;
+  const sshdLog = logs.find((l) => !l.path.includes('dovecot'));
+  if (sshdLog) {
+    // for scale: what one Node thread does per line with almost no work
+    const r = await measure(process.execPath, [...NODE_FLAGS, join(ROOT, 'dist/bench/floor.js'), sshdLog.path], opts.timeoutS);
+    rows.push(row('regex tool', 'floor: read + split + one regex per line (no filter)', sshdLog, r, `${r.stdout.trim()} lines matched`));
+  }
   for (const log of logs) {
     const filter = log.path.includes('dovecot') ? 'dovecot' : 'sshd';
     const ourRows: Row[] = [];
