@@ -9,7 +9,8 @@ import { errorMessage } from '../../core/errors.js';
 import type { ActionDef } from '../../config/types.js';
 import type { Action, ActionLogger, JailHandle, LogLevel } from '../action.js';
 import { ShellVars, shellArgv } from './escape.js';
-import { logCommandFailure, pyRepr } from './exec-log.js';
+import { pyRepr } from '../../control/pyrepr.js';
+import { logCommandFailure } from './exec-log.js';
 import { ProcessRunner, parseDuration, type CommandRunner, type RunResult } from './runner.js';
 import { StaticTags, substituteDynamic, tagsIn, type FamilyKey } from './tags.js';
 import { familyOf, ticketValues, type TicketLookups } from './ticket-info.js';
@@ -139,8 +140,27 @@ export class CommandAction implements Action {
       if (!ok)
         this.log(
           'error',
-          `Failed to flush bans in jail '${this.jail.name}' action '${this.name}': Error flushing action`,
+          `Failed to flush bans in jail '${this.jail.name}' action '${this.name}': Error flushing action Jail('${this.jail.name}')/${this.name}: 'Script error'`,
         );
+      return ok;
+    }, false);
+  }
+
+  /**
+   * After a failed flush (fail2ban's consistencyCheck): the invariant check of each started
+   * family, repaired unless `allowRepair` says no; a family whose repair failed counts as stopped.
+   */
+  consistencyCheck(allowRepair: (repairOnUnban: boolean) => boolean): Promise<boolean> {
+    return this.serial(async () => {
+      if (!this.tags.option('actioncheck').trim()) return true;
+      let ok = true;
+      for (const fam of this.startedFamilies()) {
+        if ((await this.invariantCheck(fam, () => allowRepair(this.repairsOnUnban(fam)), true)) === 0) {
+          this.state.set(fam, 0);
+          this.startedCmd.delete(fam);
+          ok = false;
+        }
+      }
       return ok;
     }, false);
   }
@@ -240,11 +260,7 @@ export class CommandAction implements Action {
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0 && this.tags.option('actioncheck', fam).trim()) {
         const isUnban = op === 'actionunban';
-        const r = await this.invariantCheck(
-          fam,
-          isUnban && !truthy(this.tags.option('actionrepair_on_unban', fam)),
-          !isUnban,
-        );
+        const r = await this.invariantCheck(fam, () => this.mayRepair(isUnban, fam), !isUnban);
         if (r !== 1) return false;
       }
       const ok = await this.exec(cmd, t, fam);
@@ -252,20 +268,35 @@ export class CommandAction implements Action {
     }
   }
 
-  /** 1: sane (possibly after repair), 0: repair failed, -1: broken and not repaired. */
-  private async invariantCheck(fam: FamilyKey, noRepair: boolean, forceStart: boolean): Promise<-1 | 0 | 1> {
+  /** A failed unban repairs only with `actionrepair_on_unban` (fail2ban logs why not). */
+  private mayRepair(unban: boolean, fam: FamilyKey): boolean {
+    if (!unban || this.repairsOnUnban(fam)) return true;
+    this.log('error', 'Invariant check failed. Unban is impossible.', 'CommandAction');
+    return false;
+  }
+
+  private repairsOnUnban(fam: FamilyKey): boolean {
+    return truthy(this.tags.option('actionrepair_on_unban', fam));
+  }
+
+  /**
+   * 1: sane (possibly after repair), 0: repair failed, -1: broken and not repaired because
+   * `beforeRepair` (which logs why) said no.
+   */
+  private async invariantCheck(
+    fam: FamilyKey,
+    beforeRepair: () => boolean,
+    forceStart: boolean,
+  ): Promise<-1 | 0 | 1> {
     const check = this.expandOp('actioncheck', fam);
     if (!check.trim() || (await this.exec(check, null, fam))) return 1;
-    if (noRepair) {
-      this.log('error', 'Invariant check failed. Unban is impossible.');
-      return -1;
-    }
-    this.log('error', 'Invariant check failed. Trying to restore a sane environment');
+    if (!beforeRepair()) return -1;
+    this.log('error', 'Invariant check failed. Trying to restore a sane environment', 'CommandAction');
     const repair = this.expandOp('actionrepair', fam);
     if (repair.trim()) {
       if (!(await this.exec(repair, null, fam))) {
         this.state.set(fam, 0);
-        this.log('critical', 'Unable to restore environment');
+        this.log('critical', 'Unable to restore environment', 'CommandAction');
         return 0;
       }
       this.state.set(fam, STARTED);
@@ -276,7 +307,7 @@ export class CommandAction implements Action {
     }
     this.epoch++;
     if ((this.state.get(fam) ?? 0) & STARTED && !(await this.exec(check, null, fam))) {
-      this.log('critical', 'Unable to restore environment');
+      this.log('critical', 'Unable to restore environment', 'CommandAction');
       return 0;
     }
     return 1;
@@ -367,7 +398,14 @@ export class CommandAction implements Action {
   }
 
   private logFailure(res: RunResult, what: string): void {
-    logCommandFailure(this.log, res, what, this.timeout);
+    logCommandFailure(
+      (level, msg) => {
+        this.log(level, msg, 'utils');
+      },
+      res,
+      what,
+      this.timeout,
+    );
   }
 
   // ---- batches ----
@@ -452,11 +490,7 @@ export class CommandAction implements Action {
     this.logFailure(res, `${shape.program} ${shape.args.join(' ')} < [${idx.length} ${shape.verb} lines]`);
     if (mayRepair && this.tags.option('actioncheck', fam).trim()) {
       const unban = shape.verb === 'del';
-      const r = await this.invariantCheck(
-        fam,
-        unban && !truthy(this.tags.option('actionrepair_on_unban', fam)),
-        !unban,
-      );
+      const r = await this.invariantCheck(fam, () => this.mayRepair(unban, fam), !unban);
       if (r !== 1) {
         for (const i of idx)
           this.ticketFailed(unban ? 'unban' : 'ban', ts[i]!, unban ? 'Error unbanning' : 'Error banning');
