@@ -9,10 +9,10 @@ import { errorMessage } from '../../core/errors.js';
 import type { ActionDef } from '../../config/types.js';
 import type { Action, ActionLogger, JailHandle, LogLevel } from '../action.js';
 import { ShellVars, shellArgv } from './escape.js';
-import { pyRepr } from '../../control/pyrepr.js';
+import { actionInfoRepr } from './action-info.js';
 import { logCommandFailure } from './exec-log.js';
 import { ProcessRunner, parseDuration, type CommandRunner, type RunResult } from './runner.js';
-import { StaticTags, substituteDynamic, tagsIn, type FamilyKey } from './tags.js';
+import { StaticTags, fieldOfTag, substituteDynamic, tagsIn, type FamilyKey } from './tags.js';
 import { familyOf, ticketValues, type TicketLookups } from './ticket-info.js';
 import { batchShape, nftRebuild, type BatchShape } from './batch.js';
 import { canonicalIp } from '../../core/ip.js';
@@ -65,6 +65,8 @@ export class CommandAction implements Action {
   /** Start command that ran per started family (identical commands run once for all families). */
   private readonly startedCmd = new Map<FamilyKey, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Per ticket: the tag values its commands used (see actionInfoRepr). */
+  private readonly computed = new WeakMap<BanTicket, Map<string, string>>();
 
   constructor(def: ActionDef, deps: CommandActionDeps) {
     this.name = def.actname;
@@ -386,6 +388,15 @@ export class CommandAction implements Action {
       lookups: this.lookups,
       now: this.clock.now(),
     });
+    if (t !== null) {
+      // what the ticket's info has computed so far (its error message shows it)
+      const seen = this.computed.get(t) ?? new Map<string, string>();
+      for (const tag of used) {
+        const v = values.get(tag);
+        if (v !== undefined || fieldOfTag(tag) !== null) seen.set(tag, v ?? '');
+      }
+      this.computed.set(t, seen);
+    }
     const vars = new ShellVars();
     const script = substituteDynamic(cmd, values, t?.fields ?? {}, vars);
     const res = await this.runner.run({ args: shellArgv(script, vars), timeout: this.timeout });
@@ -548,7 +559,7 @@ export class CommandAction implements Action {
 
   private ticketFailed(what: string, t: BanTicket, err: string): void {
     const addr = t.ip ?? t.id;
-    const info = `ActionInfo({'ip': ${pyRepr(addr)}, 'family': ${pyRepr(familyOf(t))}, 'fid': ${pyRepr(t.id)}, 'failures': ${t.failures}, 'restored': ${t.restored ? 1 : 0}})`;
+    const info = actionInfoRepr(t, this.computed.get(t) ?? new Map<string, string>());
     const msg = err.startsWith('Error ') && !err.includes(' action ') ? `${err} ${addr}` : err;
     this.log(
       'error',
