@@ -18,9 +18,9 @@ import { STOCK } from './stock-tree.js';
 /**
  * Firewall differential: the same config (Debian's stock action.d, one jail per stock firewall
  * action) run by Debian's fail2ban-server 1.0.2 in one network namespace and by ours in another.
- * At every step (start, bans from log lines and by `banip`, unbanip, unban --all with a failed
- * flush, re-ban, restart from the database, kill -9 and start again, a chain, table and set
- * deleted by hand before a ban, stop with a failed flush) what each leaves in its kernel —
+ * At every step (start, bans from log lines and by `banip`, unbanip, expiry, unban --all with a
+ * failed flush, re-ban, restart from the database, kill -9 and start again, a chain, table and
+ * set deleted by hand before a ban, stop with a failed flush) what each leaves in its kernel —
  * iptables-save, ip6tables-save, nft list ruleset, ipset save, routes, xt_recent — must be the
  * same, and at the end so must each jail's fail2ban.actions / fail2ban.CommandAction /
  * fail2ban.utils log lines. Normalised only where the two cannot agree: counters, generated
@@ -187,6 +187,8 @@ const JAILS: Jail[] = [
   // its flush empties the log chain too (LOG and block rules): both must leave the same
   { name: 'ml', conf: 'banaction = iptables-multiport-log\nport = ssh' },
   { name: 'rt', conf: 'action = route' },
+  // bans that end by themselves: the unban comes from the expiry, not a command
+  { name: 'ex', conf: 'banaction = iptables-allports\nbantime = 6' },
   // xt_recent lists appear only where the kernel has the module (skipped otherwise)
   { name: 'xr', conf: 'action = iptables-xt_recent-echo', ok: xtRecent },
 ];
@@ -441,7 +443,12 @@ describe.skipIf(why !== null)(
       await same({ has: all });
     }, 90_000);
 
-    it('set JAIL unbanip: one address of a family, the last of a family, both families', async () => {
+    it('set JAIL unbanip: one address of a family, the last of a family, both families; bans expiring', async () => {
+      // bans that end by themselves meanwhile (both servers get them at once; compared once gone)
+      const expiring = ['203.0.113.61', '2001:db8:6::61'];
+      both('set', 'ex', 'banip', ...expiring);
+      for (const s of [theirs, ours])
+        await until(s, () => expiring.every((ip) => s.kernel().includes(ip)), 'ex bans');
       const gone = [
         '192.0.2.11',
         '2001:db8:2::21',
@@ -459,7 +466,7 @@ describe.skipIf(why !== null)(
         both('set', 'xr', 'unbanip', '198.51.100.51');
         gone.push('198.51.100.51');
       }
-      await same({ not: gone });
+      await same({ not: [...gone, ...expiring] });
     }, 60_000);
 
     it('unban --all: every address gone, the chains, sets and tables stay; a failed flush repairs', async () => {
