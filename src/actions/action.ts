@@ -12,6 +12,11 @@ export interface Action {
   unban(t: BanTicket): Promise<boolean>;
   /** Remove every ban at once; false when unsupported or failed (the jail then unbans one by one). */
   flush(): Promise<boolean>;
+  /**
+   * After a failed flush: check (and unless `allowRepair` refuses, repair) what the action
+   * maintains; the jail then leaves the tickets to it instead of unbanning one by one.
+   */
+  consistencyCheck?(allowRepair: (repairOnUnban: boolean) => boolean): Promise<boolean>;
   /** Has a flush command: fail2ban announces "Flush ticket(s)" only for such actions. */
   readonly flushable?: boolean;
   reload(): Promise<void>;
@@ -43,4 +48,10 @@ export interface JailHandle {
 }
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical';
-export type ActionLogger = (level: LogLevel, msg: string) => void;
+/**
+ * Where a line comes from, as fail2ban names its loggers: the jail's actions (default,
+ * fail2ban.actions), a failed command's report (fail2ban.utils), or the command action's own
+ * invariant check (fail2ban.CommandAction).
+ */
+export type ActionLogSource = 'actions' | 'utils' | 'CommandAction';
+export type ActionLogger = (level: LogLevel, msg: string, source?: ActionLogSource) => void;

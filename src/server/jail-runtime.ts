@@ -171,8 +171,8 @@ export class JailRuntime implements JailControl {
               };
             },
           },
-          logger: (level, msg) => {
-            log.log(level.toUpperCase(), msg);
+          logger: (level, msg, source) => {
+            (source === undefined ? log : this.deps.logger.child(source)).log(level.toUpperCase(), msg);
           },
           clock: this.deps.clock,
           lookups: {
@@ -325,7 +325,7 @@ export class JailRuntime implements JailControl {
     await this.flushPending();
     if (!opts.keepBans) {
       const tickets = this.jail.unbanAll();
-      await this.liftActions(tickets);
+      await this.liftActions(tickets, true);
     }
     for (const a of this.actions) await a.stop();
     this.deps.logger.child('jail').info(`Jail '${this.name}' stopped`);
@@ -336,13 +336,24 @@ export class JailRuntime implements JailControl {
    * it (also with nothing banned), then the tickets are logged as unbanned (not when only the
    * actions change) and unbanned one by one with the actions that could not flush.
    */
-  private async liftActions(tickets: BanTicket[], logUnbans = true): Promise<void> {
+  private async liftActions(tickets: BanTicket[], stopping: boolean, logUnbans = true): Promise<void> {
     const log = this.deps.logger.child('actions');
     const rest: Action[] = [];
     for (const a of this.actions) {
       if (a.flushable) {
         log.notice(`[${this.name}] Flush ticket(s) with ${a.name}`);
         if (await a.flush()) continue;
+        // as fail2ban: a failed flush is not retried ban by ban; the action's invariant is
+        // checked (and repaired, except when stopping: its stop command follows anyway)
+        log.info('No flush occurred, do consistency check');
+        if (a.consistencyCheck) {
+          await a.consistencyCheck((repairOnUnban) => {
+            if (!stopping || repairOnUnban) return true;
+            log.error('Invariant check failed. Flush is impossible.');
+            return false;
+          });
+          continue;
+        }
       }
       rest.push(a);
     }
@@ -544,7 +555,7 @@ export class JailRuntime implements JailControl {
   async unbanEverything(): Promise<number> {
     const all = this.jail.unbanAll();
     this.deps.store?.removeAllBans(this.name);
-    await this.liftActions(all);
+    await this.liftActions(all, false);
     this.armExpiry();
     return all.length;
   }
@@ -570,7 +581,7 @@ export class JailRuntime implements JailControl {
     if (actions) {
       // Different actions: lift the bans from the old ones, apply them with the new ones.
       const current = this.jail.bans.tickets();
-      await this.liftActions(current, false);
+      await this.liftActions(current, true, false);
       for (const a of this.actions) await a.stop();
       this.actionDefs = def.actions;
       this.actions = actions;

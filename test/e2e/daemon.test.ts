@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readStore } from './daemon-tools.js';
@@ -408,6 +408,75 @@ describe.skipIf(!built())('daemon', () => {
       '-192.0.2.1',
       '-192.0.2.2',
     ]);
+  });
+
+  it('a failed flush is not retried ban by ban: the invariant is checked, repaired except on stop (as 1.0.2)', async () => {
+    const d = root({ jail: { action: 'guarded' } });
+    const state = join(d.dir, 'state');
+    // a firewall-like action whose "chain" is a file: flush and unban fail without it
+    d.writeConf(
+      'action.d/guarded.conf',
+      `[Definition]\nactionstart = touch ${state}; echo start >> ${d.record}\nactionstop = rm ${state} && echo stop >> ${d.record}\n` +
+        `actioncheck = test -f ${state}\nactionban = test -f ${state} && echo "+<ip>" >> ${d.record}\n` +
+        `actionunban = test -f ${state} && echo "-<ip>" >> ${d.record}\nactionflush = test -f ${state} && echo flush >> ${d.record}\n`,
+    );
+    await d.start();
+    await jailStarted(d, 'test');
+    let seen = 0;
+    const tail = (): string[] => {
+      const all = readFileSync(d.serverLog, 'utf8').split('\n').filter(Boolean);
+      const out = all
+        .slice(seen)
+        .filter((l) => / fail2ban\.(?:actions|utils|CommandAction) /.test(l))
+        .map((l) => l.replace(/^\S+ \S+ (\S+)\s+\[\d+\]: (\S+)\s+(?:[0-9a-f]{12} -- )?/, '$1 $2 '));
+      seen = all.length;
+      return out;
+    };
+    const PRE =
+      "Failed to flush bans in jail 'test' action 'guarded': Error flushing action Jail('test')/guarded";
+    expect(d.client(['set', 'test', 'banip', '192.0.2.1', '192.0.2.2']).stdout).toBe('2\n');
+    await waitFor(() => d.records().length === 3, 10_000, 'bans');
+    tail();
+    rmSync(state);
+    expect(d.client(['unban', '--all']).stdout).toBe('2\n');
+    expect(tail()).toEqual([
+      'fail2ban.actions NOTICE [test] Flush ticket(s) with guarded',
+      `fail2ban.utils ERROR exec: test -f ${state} && echo flush >> ${d.record}`,
+      'fail2ban.utils ERROR returned 1',
+      `fail2ban.actions ERROR ${PRE}: 'Script error'`,
+      'fail2ban.actions INFO No flush occurred, do consistency check',
+      `fail2ban.utils ERROR exec: test -f ${state}`,
+      'fail2ban.utils ERROR returned 1',
+      'fail2ban.CommandAction ERROR Invariant check failed. Trying to restore a sane environment',
+      `fail2ban.utils ERROR exec: rm ${state} && echo stop >> ${d.record}`,
+      `fail2ban.utils ERROR stderr: "rm: cannot remove '${state}': No such file or directory"`,
+      'fail2ban.utils ERROR returned 1',
+      'fail2ban.actions NOTICE [test] Unban 192.0.2.1',
+      'fail2ban.actions NOTICE [test] Unban 192.0.2.2',
+    ]);
+    // repaired by a restart of the action; no unban one by one
+    expect(d.records()).toEqual(['start', '+192.0.2.1', '+192.0.2.2', 'start']);
+    expect(d.client(['set', 'test', 'banip', '192.0.2.3']).stdout).toBe('1\n');
+    await waitFor(() => d.records().length === 5, 10_000, 'ban');
+    tail();
+    rmSync(state);
+    expect(d.client(['stop', 'test']).stdout).toBe('Jail stopped\n');
+    expect(tail()).toEqual([
+      'fail2ban.actions NOTICE [test] Flush ticket(s) with guarded',
+      `fail2ban.utils ERROR exec: test -f ${state} && echo flush >> ${d.record}`,
+      'fail2ban.utils ERROR returned 1',
+      `fail2ban.actions ERROR ${PRE}: 'Script error'`,
+      'fail2ban.actions INFO No flush occurred, do consistency check',
+      `fail2ban.utils ERROR exec: test -f ${state}`,
+      'fail2ban.utils ERROR returned 1',
+      'fail2ban.actions ERROR Invariant check failed. Flush is impossible.',
+      'fail2ban.actions NOTICE [test] Unban 192.0.2.3',
+      `fail2ban.utils ERROR exec: rm ${state} && echo stop >> ${d.record}`,
+      `fail2ban.utils ERROR stderr: "rm: cannot remove '${state}': No such file or directory"`,
+      'fail2ban.utils ERROR returned 1',
+      "fail2ban.actions ERROR Failed to stop jail 'test' action 'guarded': Error stopping action Jail('test')/guarded: 'Script error'",
+    ]);
+    expect(d.records()).toEqual(['start', '+192.0.2.1', '+192.0.2.2', 'start', '+192.0.2.3']);
   });
 
   it('bantime.<any name>: stored and answered as fail2ban 1.0.2 does, each set logged', async () => {

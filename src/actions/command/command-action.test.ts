@@ -24,7 +24,7 @@ function make(text: string, params: Record<string, string> = {}, deps: Partial<C
   const log = captureLog();
   const def = actionFromText(text.replaceAll('@DIR@', dir), { actname: 'act', ...params });
   const act = new CommandAction(def, { jail: jailStub(), logger: log.logger, ...deps });
-  return { act, log: log.lines };
+  return { act, log: log.lines, from: log.from };
 }
 
 const FAMILY_ACTION = `
@@ -142,8 +142,8 @@ describe('flush, reload, prolong, norestored', () => {
     const { act, log } = make(FAMILY_ACTION.replace('actionflush = echo', 'actionflush = false && echo'));
     await act.ban(v4);
     expect(await act.flush()).toBe(false);
-    expect(log.some((l) => l.startsWith("ERROR Failed to flush bans in jail 'test' action 'act'"))).toBe(
-      true,
+    expect(log).toContain(
+      "ERROR Failed to flush bans in jail 'test' action 'act': Error flushing action Jail('test')/act: 'Script error'",
     );
   });
 
@@ -232,6 +232,51 @@ actionunban = test -f @DIR@/state && echo "unban <ip>" >> @DIR@/log
     expect(lines().slice(-2)).toEqual(['repair', 'unban 192.0.2.1']);
   });
 
+  it('logs as fail2ban names its loggers: commands under utils, the invariant check under CommandAction', async () => {
+    const { act, from } = make(`${CHECKED}actionrepair = false\n`);
+    await act.start();
+    rmSync(join(dir, 'state'));
+    await act.ban(v4);
+    const loggers = from.map((l) => l.replace(/ [0-9a-f]{12} -- .*| (?:Invariant|Unable|Failed) .*/, ''));
+    expect(loggers).toEqual([
+      ...Array<string>(2).fill('utils ERROR'), // actionban: exec, returned
+      ...Array<string>(2).fill('utils ERROR'), // actioncheck
+      'CommandAction ERROR',
+      ...Array<string>(2).fill('utils ERROR'), // actionrepair
+      'CommandAction CRITICAL',
+      'actions ERROR', // Failed to execute ban
+    ]);
+  });
+
+  it('consistencyCheck after a failed flush: repairs started families, or only reports when refused', async () => {
+    const REPAIRED = `${CHECKED}actionrepair = touch @DIR@/state; echo repair >> @DIR@/log\n`;
+    const { act, from } = make(REPAIRED);
+    // nothing started: nothing to check
+    expect(await act.consistencyCheck(() => true)).toBe(true);
+    await act.start();
+    rmSync(join(dir, 'state'));
+    const asked: boolean[] = [];
+    expect(
+      await act.consistencyCheck((onUnban) => {
+        asked.push(onUnban);
+        return false;
+      }),
+    ).toBe(true);
+    expect(asked).toEqual([false]);
+    expect(lines()).toEqual(['start']);
+    expect(await act.consistencyCheck(() => true)).toBe(true);
+    expect(lines()).toEqual(['start', 'repair']);
+    expect(from).toContain(
+      'CommandAction ERROR Invariant check failed. Trying to restore a sane environment',
+    );
+    // a failed repair: the family counts as stopped
+    const { act: broken } = make(`${CHECKED}actionrepair = false\n`);
+    await broken.start();
+    rmSync(join(dir, 'state'));
+    expect(await broken.consistencyCheck(() => true)).toBe(false);
+    expect(broken.startedFamilies()).toEqual([]);
+  });
+
   it('without actioncheck a failing command is simply retried once', async () => {
     const { act } = make(
       `[Definition]\nactionban = echo try >> @DIR@/log; test -f @DIR@/once || { touch @DIR@/once; false; }\n`,
@@ -253,10 +298,14 @@ describe('execution details', () => {
   });
 
   it('logs stdout/stderr of a failing command like fail2ban', async () => {
-    const { act, log } = make(`[Definition]\nactionban = echo to-out; echo "it's bad" >&2; exit 4\n`);
+    const { act, log } = make(
+      `[Definition]\nactionban = echo to-out; echo "it's bad" >&2; echo >&2; echo x >&2; exit 4\n`,
+    );
     expect(await act.ban(v4)).toBe(false);
     expect(log.some((l) => /^ERROR [0-9a-f]{12} -- stdout: 'to-out'$/.test(l))).toBe(true);
-    expect(log.some((l) => /^ERROR [0-9a-f]{12} -- stderr: 'it\\'s bad'$/.test(l))).toBe(true);
+    // Python's repr: double quotes around a single quote; an empty line inside is a line
+    expect(log.some((l) => /^ERROR [0-9a-f]{12} -- stderr: "it's bad"$/.test(l))).toBe(true);
+    expect(log.some((l) => /^ERROR [0-9a-f]{12} -- stderr: ''$/.test(l))).toBe(true);
     expect(log.some((l) => /^ERROR [0-9a-f]{12} -- returned 4$/.test(l))).toBe(true);
   });
 

@@ -9,9 +9,10 @@ import { errorMessage } from '../../core/errors.js';
 import type { ActionDef } from '../../config/types.js';
 import type { Action, ActionLogger, JailHandle, LogLevel } from '../action.js';
 import { ShellVars, shellArgv } from './escape.js';
-import { logCommandFailure, pyRepr } from './exec-log.js';
+import { actionInfoRepr } from './action-info.js';
+import { logCommandFailure } from './exec-log.js';
 import { ProcessRunner, parseDuration, type CommandRunner, type RunResult } from './runner.js';
-import { StaticTags, substituteDynamic, tagsIn, type FamilyKey } from './tags.js';
+import { StaticTags, fieldOfTag, substituteDynamic, tagsIn, type FamilyKey } from './tags.js';
 import { familyOf, ticketValues, type TicketLookups } from './ticket-info.js';
 import { batchShape, nftRebuild, type BatchShape } from './batch.js';
 import { canonicalIp } from '../../core/ip.js';
@@ -64,6 +65,8 @@ export class CommandAction implements Action {
   /** Start command that ran per started family (identical commands run once for all families). */
   private readonly startedCmd = new Map<FamilyKey, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Per ticket: the tag values its commands used (see actionInfoRepr). */
+  private readonly computed = new WeakMap<BanTicket, Map<string, string>>();
 
   constructor(def: ActionDef, deps: CommandActionDeps) {
     this.name = def.actname;
@@ -139,8 +142,27 @@ export class CommandAction implements Action {
       if (!ok)
         this.log(
           'error',
-          `Failed to flush bans in jail '${this.jail.name}' action '${this.name}': Error flushing action`,
+          `Failed to flush bans in jail '${this.jail.name}' action '${this.name}': Error flushing action Jail('${this.jail.name}')/${this.name}: 'Script error'`,
         );
+      return ok;
+    }, false);
+  }
+
+  /**
+   * After a failed flush (fail2ban's consistencyCheck): the invariant check of each started
+   * family, repaired unless `allowRepair` says no; a family whose repair failed counts as stopped.
+   */
+  consistencyCheck(allowRepair: (repairOnUnban: boolean) => boolean): Promise<boolean> {
+    return this.serial(async () => {
+      if (!this.tags.option('actioncheck').trim()) return true;
+      let ok = true;
+      for (const fam of this.startedFamilies()) {
+        if ((await this.invariantCheck(fam, () => allowRepair(this.repairsOnUnban(fam)), true)) === 0) {
+          this.state.set(fam, 0);
+          this.startedCmd.delete(fam);
+          ok = false;
+        }
+      }
       return ok;
     }, false);
   }
@@ -240,11 +262,7 @@ export class CommandAction implements Action {
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0 && this.tags.option('actioncheck', fam).trim()) {
         const isUnban = op === 'actionunban';
-        const r = await this.invariantCheck(
-          fam,
-          isUnban && !truthy(this.tags.option('actionrepair_on_unban', fam)),
-          !isUnban,
-        );
+        const r = await this.invariantCheck(fam, () => this.mayRepair(isUnban, fam), !isUnban);
         if (r !== 1) return false;
       }
       const ok = await this.exec(cmd, t, fam);
@@ -252,20 +270,35 @@ export class CommandAction implements Action {
     }
   }
 
-  /** 1: sane (possibly after repair), 0: repair failed, -1: broken and not repaired. */
-  private async invariantCheck(fam: FamilyKey, noRepair: boolean, forceStart: boolean): Promise<-1 | 0 | 1> {
+  /** A failed unban repairs only with `actionrepair_on_unban` (fail2ban logs why not). */
+  private mayRepair(unban: boolean, fam: FamilyKey): boolean {
+    if (!unban || this.repairsOnUnban(fam)) return true;
+    this.log('error', 'Invariant check failed. Unban is impossible.', 'CommandAction');
+    return false;
+  }
+
+  private repairsOnUnban(fam: FamilyKey): boolean {
+    return truthy(this.tags.option('actionrepair_on_unban', fam));
+  }
+
+  /**
+   * 1: sane (possibly after repair), 0: repair failed, -1: broken and not repaired because
+   * `beforeRepair` (which logs why) said no.
+   */
+  private async invariantCheck(
+    fam: FamilyKey,
+    beforeRepair: () => boolean,
+    forceStart: boolean,
+  ): Promise<-1 | 0 | 1> {
     const check = this.expandOp('actioncheck', fam);
     if (!check.trim() || (await this.exec(check, null, fam))) return 1;
-    if (noRepair) {
-      this.log('error', 'Invariant check failed. Unban is impossible.');
-      return -1;
-    }
-    this.log('error', 'Invariant check failed. Trying to restore a sane environment');
+    if (!beforeRepair()) return -1;
+    this.log('error', 'Invariant check failed. Trying to restore a sane environment', 'CommandAction');
     const repair = this.expandOp('actionrepair', fam);
     if (repair.trim()) {
       if (!(await this.exec(repair, null, fam))) {
         this.state.set(fam, 0);
-        this.log('critical', 'Unable to restore environment');
+        this.log('critical', 'Unable to restore environment', 'CommandAction');
         return 0;
       }
       this.state.set(fam, STARTED);
@@ -276,7 +309,7 @@ export class CommandAction implements Action {
     }
     this.epoch++;
     if ((this.state.get(fam) ?? 0) & STARTED && !(await this.exec(check, null, fam))) {
-      this.log('critical', 'Unable to restore environment');
+      this.log('critical', 'Unable to restore environment', 'CommandAction');
       return 0;
     }
     return 1;
@@ -355,6 +388,15 @@ export class CommandAction implements Action {
       lookups: this.lookups,
       now: this.clock.now(),
     });
+    if (t !== null) {
+      // what the ticket's info has computed so far (its error message shows it)
+      const seen = this.computed.get(t) ?? new Map<string, string>();
+      for (const tag of used) {
+        const v = values.get(tag);
+        if (v !== undefined || fieldOfTag(tag) !== null) seen.set(tag, v ?? '');
+      }
+      this.computed.set(t, seen);
+    }
     const vars = new ShellVars();
     const script = substituteDynamic(cmd, values, t?.fields ?? {}, vars);
     const res = await this.runner.run({ args: shellArgv(script, vars), timeout: this.timeout });
@@ -367,7 +409,14 @@ export class CommandAction implements Action {
   }
 
   private logFailure(res: RunResult, what: string): void {
-    logCommandFailure(this.log, res, what, this.timeout);
+    logCommandFailure(
+      (level, msg) => {
+        this.log(level, msg, 'utils');
+      },
+      res,
+      what,
+      this.timeout,
+    );
   }
 
   // ---- batches ----
@@ -452,11 +501,7 @@ export class CommandAction implements Action {
     this.logFailure(res, `${shape.program} ${shape.args.join(' ')} < [${idx.length} ${shape.verb} lines]`);
     if (mayRepair && this.tags.option('actioncheck', fam).trim()) {
       const unban = shape.verb === 'del';
-      const r = await this.invariantCheck(
-        fam,
-        unban && !truthy(this.tags.option('actionrepair_on_unban', fam)),
-        !unban,
-      );
+      const r = await this.invariantCheck(fam, () => this.mayRepair(unban, fam), !unban);
       if (r !== 1) {
         for (const i of idx)
           this.ticketFailed(unban ? 'unban' : 'ban', ts[i]!, unban ? 'Error unbanning' : 'Error banning');
@@ -514,7 +559,7 @@ export class CommandAction implements Action {
 
   private ticketFailed(what: string, t: BanTicket, err: string): void {
     const addr = t.ip ?? t.id;
-    const info = `ActionInfo({'ip': ${pyRepr(addr)}, 'family': ${pyRepr(familyOf(t))}, 'fid': ${pyRepr(t.id)}, 'failures': ${t.failures}, 'restored': ${t.restored ? 1 : 0}})`;
+    const info = actionInfoRepr(t, this.computed.get(t) ?? new Map<string, string>());
     const msg = err.startsWith('Error ') && !err.includes(' action ') ? `${err} ${addr}` : err;
     this.log(
       'error',

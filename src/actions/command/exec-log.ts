@@ -2,11 +2,19 @@
  * fail2ban.utils' report of a failed command (an action's, or the ignorecommand): the command,
  * its output lines, and how it ended, each line tagged with one reference.
  */
+import { pyRepr } from '../../control/pyrepr.js';
 import type { RunResult } from './runner.js';
 
-/** Python repr of a log line (fail2ban logs command output that way). */
-export function pyRepr(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\r/g, '\\r')}'`;
+/**
+ * A command's output as fail2ban logs it: Python's bytes.splitlines(), so `\n`, `\r\n` and `\r`
+ * end a line, an empty line inside the output is a line of its own, and a final line end adds
+ * none.
+ */
+export function outputLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split(/\r\n|\r|\n/);
+  if (/[\r\n]$/.test(text)) lines.pop();
+  return lines;
 }
 
 let refCounter = 0;
@@ -20,7 +28,7 @@ export function logCommandFailure(log: ExecLog, res: RunResult, what: string, ti
     ['stdout', res.stdout],
     ['stderr', res.stderr],
   ] as const) {
-    for (const line of text.split('\n')) if (line) log('error', `${ref} -- ${k}: ${pyRepr(line)}`);
+    for (const line of outputLines(text)) log('error', `${ref} -- ${k}: ${pyRepr(line)}`);
   }
   if (res.timedOut) log('error', `${ref} -- timed out after ${timeout} seconds.`);
   else if (res.signal) log('error', `${ref} -- killed with ${res.signal} (return code: -1)`);

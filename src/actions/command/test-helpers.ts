@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActionDef } from '../../config/types.js';
 import type { BanTicket } from '../../core/failure.js';
-import type { JailHandle, LogLevel } from '../action.js';
+import type { ActionLogger, JailHandle } from '../action.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -114,9 +114,18 @@ export function jailStub(name = 'test'): JailHandle {
   return { name, info: () => ({ banned: 2, bannedTotal: 5, found: 1, foundTotal: 9 }) };
 }
 
-export function captureLog(): { logger: (l: LogLevel, m: string) => void; lines: string[] } {
+/** `lines`: `LEVEL message`; `from`: the same with the logger first (`utils ERROR …`). */
+export function captureLog(): { logger: ActionLogger; lines: string[]; from: string[] } {
   const lines: string[] = [];
-  return { lines, logger: (l, m) => lines.push(`${l.toUpperCase()} ${m}`) };
+  const from: string[] = [];
+  return {
+    lines,
+    from,
+    logger: (l, m, source = 'actions') => {
+      lines.push(`${l.toUpperCase()} ${m}`);
+      from.push(`${source} ${l.toUpperCase()} ${m}`);
+    },
+  };
 }
 
 export function tempDir(prefix = 'lj-act-'): string {
