@@ -37,6 +37,13 @@ describe.skipIf(!existsSync(base))('stock actions through the config reader', ()
     // (actionstart's `<ipt_<type>/_chain_rule>` section tag is the config reader's to resolve)
   });
 
+  it('a blocktype given by the jail holds for IPv6 too (pass2allow-ftp: RETURN lets both families in)', () => {
+    // fail2ban 1.0.2 keeps the action's IPv6 default (REJECT) over the jail's value (README)
+    const spec = 'iptables-multiport[port=ftp, blocktype=RETURN, returntype=DROP]';
+    expect(expand(spec, 'actionban', 'inet4')).toBe('iptables -w -I f2b-sshd 1 -s <ip> -j RETURN');
+    expect(expand(spec, 'actionban', 'inet6')).toBe('ip6tables -w -I f2b-sshd 1 -s <ip> -j RETURN');
+  });
+
   it('iptables-ipset: batchable through ipset restore', () => {
     const ban6 = expand('iptables-ipset', 'actionban', 'inet6');
     expect(ban6).toBe('ipset -exist add f2b-sshd6 <ip> timeout 0');
