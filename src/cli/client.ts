@@ -154,8 +154,8 @@ export async function clientMain(argv: string[]): Promise<number> {
         process.stdout.write(`logjail ${packageVersion()} (fail2ban 1.0.2 compatible)\n`);
         return 0;
       case '--str2sec': {
-        const { str2sec } = await import('../config/timespec.js');
-        process.stdout.write(`${str2sec(need(a))}\n`);
+        const { str2secText } = await import('../config/timespec.js');
+        process.stdout.write(`${str2secText(need(a))}\n`);
         return 0;
       }
       default:
@@ -228,7 +228,7 @@ async function runCommand(socket: string, cmd: string[], o: ClientOptions): Prom
     );
     return 0;
   }
-  process.stderr.write(`${clientLogLine('ERROR', `NOK: ${argsTuple(reply.error)}`)}\n`);
+  process.stderr.write(`${clientLogLine('ERROR', `NOK: ${reply.args ?? argsTuple(reply.error)}`)}\n`);
   process.stdout.write(
     `${o.json ? JSON.stringify({ error: errorText(reply.kind, reply.error) }) : errorText(reply.kind, reply.error)}\n`,
   );
