@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beautify, toJson } from '../control/beautify.js';
 import { errorText } from '../control/errors.js';
+import { pyRepr } from '../control/pyrepr.js';
 import { sendCommand } from '../control/client.js';
 import { socketAlive } from '../control/socket-server.js';
 import { errorMessage } from '../core/errors.js';
@@ -211,6 +212,16 @@ export async function clientMain(argv: string[]): Promise<number> {
     return startServer(o, socket, pidfile);
   }
   if (cmd[0] === 'stop' && cmd.length === 1) return stopServer(socket, o.timeout);
+  if (cmd[0] === 'ping' && cmd.length > 1) {
+    // `ping TIMEOUT`: fail2ban-client reads the wait with Python's float()
+    const t = pyFloat(cmd[1]!);
+    if (t === null) {
+      process.stderr.write(`${clientLogLine('ERROR', `could not convert string to float: ${pyRepr(cmd[1]!)}`)}\n`);
+      return 255;
+    }
+    // (a timer cannot wait for ever: inf and nan wait as long as a day, or the default)
+    return runCommand(socket, cmd, { ...o, timeout: Number.isNaN(t) ? o.timeout : Math.min(t, 86400) });
+  }
   return runCommand(socket, cmd, o);
 }
 
@@ -233,6 +244,15 @@ async function runCommand(socket: string, cmd: string[], o: ClientOptions): Prom
     `${o.json ? JSON.stringify({ error: errorText(reply.kind, reply.error) }) : errorText(reply.kind, reply.error)}\n`,
   );
   return 255;
+}
+
+/** Python's float() of a text, or null where it raises. */
+function pyFloat(text: string): number | null {
+  const t = text.trim().replace(/(?<=\d)_(?=\d)/g, '');
+  if (/^[+-]?nan$/i.test(t)) return NaN;
+  if (/^[+-]?inf(?:inity)?$/i.test(t)) return /^-/.test(t) ? -Infinity : Infinity;
+  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(t)) return null;
+  return Number(t);
 }
 
 function serverEntry(): string {

@@ -168,6 +168,9 @@ describe('ignorecommand and ignorecache', () => {
     list.setCache(null);
     expect(list.getCache()).toBeNull();
     expect(() => { list.setCache('max-count=3'); }).toThrow(/ignorecache/);
+    // fail2ban's option parser words an unparsable rest by where it starts
+    expect(() => { list.setCache('bad-spec'); }).toThrow(/^expected option, wrong syntax at 0: bad-spec$/);
+    expect(() => { list.setCache('key="<ip>", ???'); }).toThrow(/^expected option, wrong syntax at 11: {2}\?\?\?$/);
   });
 });
 

@@ -409,7 +409,9 @@ function parseOptions(text: string): Record<string, string> {
     last = re.lastIndex;
     if (m[0] === '') break;
   }
-  if (text.slice(last).trim() !== '') throw new ConfigError(`ignorecache: cannot parse ${JSON.stringify(text)}`);
+  // fail2ban's option parser: where its unparsable rest starts, and (at most 25 chars of) it
+  if (text.slice(last).trim() !== '')
+    throw new ConfigError(`expected option, wrong syntax at ${last}: ${text.slice(last, last + 25)}`);
   return out;
 }
 

@@ -226,8 +226,12 @@ describe('methodCall (set JAIL action ACT METHOD [JSON])', () => {
   it('rejects arguments as Python would', () => {
     expect(errorOf(() => methodCall('ban', [], base))).toBe("CommandAction.ban() missing 1 required positional argument: 'aInfo'");
     expect(errorOf(() => methodCall('stop', ['{"aInfo": {}}'], base))).toBe("CommandAction.stop() got an unexpected keyword argument 'aInfo'");
-    expect(errorOf(() => methodCall('start', ['[1]'], base))).toBe('CommandAction.start() argument after ** must be a mapping, not list');
+    expect(errorOf(() => methodCall('start', ['[1]'], base))).toBe(
+      'fail2ban.server.action.CommandAction.start() argument after ** must be a mapping, not list',
+    );
+    expect(errorOf(() => methodCall('ban', ['not json'], base))).toBe('Expecting value: line 1 column 1 (char 0)');
+    expect(errorOf(() => methodCall('ban', ['  x'], base))).toBe('Expecting value: line 1 column 3 (char 2)');
     expect(errorOf(() => methodCall('ban', ['{"aInfo": {"failures": 1}}'], base))).toMatch(/aInfo needs an "ip"/);
-    expect(errorOf(() => methodCall('start', ['not json'], base))).toMatch(/JSON/);
+    expect(errorOf(() => methodCall('start', ['not json'], base))).toMatch(/^Expecting value/);
   });
 });

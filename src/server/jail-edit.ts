@@ -300,6 +300,16 @@ export const LISTED_METHODS = [
 /** Methods whose one keyword argument is fail2ban's `aInfo` (the data of a ban). */
 const TICKET_METHODS = new Set(['ban', 'unban', 'prolong', 'reban']);
 
+/** Python json's error for a text that does not even start with a value (else null: ours). */
+function pyJsonError(text: string): string | null {
+  const at = text.length - text.trimStart().length;
+  const rest = text.slice(at);
+  if (/^(?:[{["]|-?\d|true|false|null|NaN|-?Infinity)/.test(rest)) return null;
+  const line = text.slice(0, at).split('\n').length;
+  const col = at - (text.lastIndexOf('\n', at - 1) + 1) + 1;
+  return `Expecting value: line ${line} column ${col} (char ${at})`;
+}
+
 function pyTypeName(v: unknown): string {
   if (v === null) return 'NoneType';
   if (Array.isArray(v)) return 'list';
@@ -326,10 +336,12 @@ export function methodCall(
     try {
       v = JSON.parse(args[0]);
     } catch (e) {
-      throw badValue(errorMessage(e));
+      throw badValue(pyJsonError(args[0]) ?? errorMessage(e));
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v))
-      throw badValue(`CommandAction.${method}() argument after ** must be a mapping, not ${pyTypeName(v)}`);
+      throw badValue(
+        `fail2ban.server.action.CommandAction.${method}() argument after ** must be a mapping, not ${pyTypeName(v)}`,
+      );
     kwargs = v as Record<string, unknown>;
   }
   const takesInfo = TICKET_METHODS.has(method);
