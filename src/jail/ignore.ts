@@ -360,6 +360,11 @@ function parseEntry(text: string): Parsed {
   if (id.includes('/')) {
     const net = parseNet(id);
     if (net) return { kind: 'net', text: net.text, net };
+    // a prefix longer than the address: fail2ban 1.0.2 lists the address alone (among the
+    // networks), and it matches only that id
+    const long = /^(.+)\/(\d+)$/.exec(id);
+    const addr = long ? canonicalIp(long[1]!) : null;
+    if (addr !== null && Number(long![2]) > (addr.includes(':') ? 128 : 32)) return { kind: 'name', text: addr, dns: false };
   }
   // something that could be a host name gets resolved; other strings only compare as ids
   return { kind: 'name', text, dns: /^(?=.*[A-Za-z])[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(text) };

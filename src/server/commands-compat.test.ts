@@ -76,6 +76,10 @@ describe('server commands as fail2ban 1.0.2 answers them', () => {
     });
     expect(await ask('set', 't', 'idle', 'on')).toEqual({ ok: true, value: true });
     expect(await ask('set', 't', 'idle', 'off')).toEqual({ ok: true, value: false });
+    expect(await ask('set', 't', 'attempt')).toMatchObject({
+      ok: false,
+      error: "Filter.addAttempt() missing 1 required positional argument: 'ip'",
+    });
     expect(await ask('get', 't', 'idle')).toMatchObject({
       ok: false,
       error: 'Invalid command (no get action or not yet implemented)',

@@ -859,7 +859,7 @@ export class JailRuntime implements JailControl {
       }
       case 'attempt': {
         const [id, ...matches] = args;
-        if (id === undefined) throw missingArgument();
+        if (id === undefined) throw badValue("Filter.addAttempt() missing 1 required positional argument: 'ip'");
         const t = this.jail.attempt(id, matches);
         if (t) {
           await this.applyBans([t], true);
