@@ -26,7 +26,7 @@ describe('server commands as fail2ban 1.0.2 answers them', () => {
     writeFileSync(join(dir, 'conf/filter.d/t.conf'), '[Definition]\nfailregex = ^fail from <HOST>$\n');
     writeFileSync(
       join(dir, 'conf/jail.conf'),
-      `[t]\nenabled = true\nfilter = t\nbackend = polling\nlogpath = ${join(dir, 'auth.log')}\nignoreip = 10.0.0.0/8\n`,
+      `[t]\nenabled = true\nfilter = t\nbackend = polling\nlogpath = ${join(dir, 'auth.log')}\nignoreip = 10.0.0.0/8\nfindtime = 1.5m\n`,
     );
     server = new Server({ confdir: join(dir, 'conf') });
     await server.start();
@@ -57,6 +57,8 @@ describe('server commands as fail2ban 1.0.2 answers them', () => {
   });
 
   it('jail options: int() errors, whole-second bantime, float findtime, idle on|off only, no get idle', async () => {
+    // the config's findtime = 1.5m is a float as well
+    expect(await ask('get', 't', 'findtime')).toEqual({ ok: true, value: '90.0' });
     expect(await ask('set', 't', 'maxretry', '2.5')).toMatchObject({
       ok: false,
       error: "invalid literal for int() with base 10: '2.5'",

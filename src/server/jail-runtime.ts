@@ -9,6 +9,7 @@ import { errorMessage } from '../core/errors.js';
 import type { BanTicket, Failure, LogLine } from '../core/failure.js';
 import { DateDetector } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
+import { str2sec } from '../config/timespec.js';
 import { IgnoreList } from '../jail/ignore.js';
 import { INCREMENT_OPTIONS, type IncrementTexts } from '../jail/increment.js';
 import { Jail, type JailOptionKey } from '../jail/jail.js';
@@ -137,6 +138,7 @@ export class JailRuntime implements JailControl {
         deps.logger.child(source).log(level, msg);
       },
     });
+    this.jail.setOption('findtime', findtimeText(def));
     this.filter = this.buildFilter(def);
   }
 
@@ -522,7 +524,7 @@ export class JailRuntime implements JailControl {
     this.jail.increment.replace(def.increment, incrementTexts(def));
     this.def = def;
     this.filter = filter;
-    this.jail.setOption('findtime', String(def.findtime));
+    this.jail.setOption('findtime', findtimeText(def));
     this.jail.setOption('maxretry', String(def.maxretry));
     this.jail.setOption('maxmatches', String(def.maxmatches));
     this.jail.bantime = def.bantime;
@@ -917,6 +919,20 @@ export class JailRuntime implements JailControl {
     }
     throw noSetAction(key);
   }
+}
+
+/**
+ * findtime as the config wrote it when that is what was read (`1.5m` stays a float, shown
+ * `90.0`, as fail2ban's server gets the text), else the seconds.
+ */
+function findtimeText(def: JailDef): string {
+  const t = def.options.findtime;
+  try {
+    if (t !== undefined && str2sec(t) === def.findtime) return t;
+  } catch {
+    // not a time after all: the seconds read stand
+  }
+  return String(def.findtime);
 }
 
 /** The bantime.* options the jail's config sets, as written. */
