@@ -674,11 +674,13 @@ describe.skipIf(!ready)(
     }, 120_000);
 
     afterAll(async () => {
+      // (a set-up that failed half-way may have made only one side)
+      const sides = [theirs as Side | undefined, ours as Side | undefined];
       await Promise.all([
-        run([F2B_CLIENT, '-s', theirs.sock, 'stop']),
-        run([process.execPath, CLI, 'client', '-s', ours.sock, 'stop']),
+        sides[0] && run([F2B_CLIENT, '-s', sides[0].sock, 'stop']),
+        sides[1] && run([process.execPath, CLI, 'client', '-s', sides[1].sock, 'stop']),
       ]);
-      killForked({ pid: ours.pid, conf: ours.conf });
+      if (sides[1]) killForked({ pid: sides[1].pid, conf: sides[1].conf });
       rmSync(dir, { recursive: true, force: true });
     }, 60_000);
 
