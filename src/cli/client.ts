@@ -140,8 +140,8 @@ export async function clientMain(argv: string[]): Promise<number> {
         process.stdout.write(`logjail ${packageVersion()} (fail2ban 1.0.2 compatible)\n`);
         return 0;
       case '--str2sec': {
-        const { str2sec } = await import('../config/timespec.js');
-        process.stdout.write(`${str2sec(need(a))}\n`);
+        const { str2secText } = await import('../config/timespec.js');
+        process.stdout.write(`${str2secText(need(a))}\n`);
         return 0;
       }
       default:
@@ -201,6 +201,16 @@ async function dispatch(
     return startServer(o, socket, pidfile);
   }
   if (cmd[0] === 'stop' && cmd.length === 1) return stopServer(socket, o.timeout);
+  if (cmd[0] === 'ping' && cmd.length > 1) {
+    // `ping TIMEOUT`: fail2ban-client reads the wait with Python's float()
+    const t = pyFloat(cmd[1]!);
+    if (t === null) {
+      process.stderr.write(`${clientLogLine('ERROR', `could not convert string to float: ${pyRepr(cmd[1]!)}`)}\n`);
+      return 255;
+    }
+    // (a timer cannot wait for ever: inf and nan wait as long as a day, or the default)
+    return runCommand(socket, cmd, { ...o, timeout: Number.isNaN(t) ? o.timeout : Math.min(t, 86400) });
+  }
   return runCommand(socket, cmd, o);
 }
 
@@ -236,11 +246,20 @@ async function runCommand(socket: string, cmd: string[], o: ClientOptions): Prom
     );
     return 0;
   }
-  process.stderr.write(`${clientLogLine('ERROR', `NOK: ${argsTuple(reply.error)}`)}\n`);
+  process.stderr.write(`${clientLogLine('ERROR', `NOK: ${reply.args ?? argsTuple(reply.error)}`)}\n`);
   process.stdout.write(
     `${o.json ? JSON.stringify({ error: errorText(reply.kind, reply.error) }) : errorText(reply.kind, reply.error)}\n`,
   );
   return 255;
+}
+
+/** Python's float() of a text, or null where it raises. */
+function pyFloat(text: string): number | null {
+  const t = text.trim().replace(/(?<=\d)_(?=\d)/g, '');
+  if (/^[+-]?nan$/i.test(t)) return NaN;
+  if (/^[+-]?inf(?:inity)?$/i.test(t)) return /^-/.test(t) ? -Infinity : Infinity;
+  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(t)) return null;
+  return Number(t);
 }
 
 function serverEntry(): string {

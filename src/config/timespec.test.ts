@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTime, str2sec } from './timespec.js';
+import { parseTime, str2sec, str2secText } from './timespec.js';
 import { messageOf } from './tree.case.js';
 
 describe('str2sec', () => {
@@ -42,5 +42,26 @@ describe('str2sec', () => {
     expect(messageOf(() => parseTime('10 parsecs', 'bantime', { file: '/etc/fail2ban/jail.local', line: 12 }))).toBe(
       "/etc/fail2ban/jail.local:12: bad time value '10 parsecs' for 'bantime' (expected seconds or e.g. 10m, 1h, 1d12h)",
     );
+  });
+});
+
+describe('str2secText', () => {
+  it('prints a float as Python does (fractions, divisions, months and years), an int as an int', () => {
+    const cases: [string, string][] = [
+      ['600', '600'],
+      ['1h30m', '5400'],
+      ['-1', '-1'],
+      ['1w', '604800'],
+      ['1.5m', '90.0'],
+      ['.5m', '30.0'],
+      ['1.0', '1.0'],
+      ['1.5', '1.5'],
+      ['2.5h', '9000.0'],
+      ['10m/2', '300.0'],
+      ['1/2', '0.5'],
+      ['1mo', '2629800.0'],
+      ['1y', '31557600.0'],
+    ];
+    for (const [text, want] of cases) expect([text, str2secText(text)]).toEqual([text, want]);
   });
 });

@@ -103,6 +103,22 @@ export function str2sec(text: string): number {
   return n;
 }
 
+/**
+ * Whether fail2ban's str2seconds gives a Python float for `text` (it prints as `90.0`): a
+ * fractional number, a division, or months and years (whose length in seconds is a float there).
+ */
+export function str2secIsFloat(text: string): boolean {
+  const v = text.trim();
+  if (/^[+-]?\d+$/.test(v)) return false;
+  return /\d\.|\.\d|\//.test(v) || /(?<=[\d\s])(months?|mon?|years?|yea?|yy?)\b/i.test(v);
+}
+
+/** str2sec as fail2ban-client prints it (`--str2sec`, `get JAIL findtime`): `90.0` for a float. */
+export function str2secText(text: string): string {
+  const n = str2sec(text);
+  return str2secIsFloat(text) && Number.isInteger(n) ? `${n}.0` : String(n);
+}
+
 /** str2sec for a config key: the error names the key and where it was written. */
 export function parseTime(text: string, key: string, where?: Where): number {
   try {

@@ -175,6 +175,8 @@ export function toJson(cmd: readonly string[], value: unknown): unknown {
     Object.fromEntries(pairs.map(([l, v]) => [key(l), isTree(v) ? conv(v) : splitList(l, v)]));
   const splitList = (label: string, v: StatusValue): unknown =>
     label === 'Jail list' && typeof v === 'string' ? (v === '' ? [] : v.split(', ')) : v;
+  // a float findtime travels as its Python text (`90.0`)
+  if ((cmd[0] === 'get' || cmd[0] === 'set') && cmd[2] === 'findtime' && typeof value === 'string') return Number(value);
   if (cmd[0] === 'status') {
     if (cmd.includes('--all')) {
       const all = value as AllStatus;

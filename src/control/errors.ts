@@ -11,6 +11,8 @@ export class CommandError extends Error {
   constructor(
     readonly kind: CommandErrorKind,
     message: string,
+    /** repr() of the Python exception's args when it is not just the message (OSError's). */
+    readonly args?: string,
   ) {
     super(message);
     this.name = 'CommandError';
@@ -28,6 +30,9 @@ export const noGetAction = (): CommandError =>
 export const noSetAction = (key: string): CommandError =>
   new CommandError('Invalid', `Invalid command ${pyRepr(key)} (no set action or not yet implemented)`);
 export const badValue = (msg: string): CommandError => new CommandError('Value', msg);
+/** A missing file, as Python's OSError: str() names the file, its args tuple does not. */
+export const noSuchFile = (path: string): CommandError =>
+  new CommandError('Value', `[Errno 2] No such file or directory: ${pyRepr(path)}`, "(2, 'No such file or directory')");
 /** fail2ban's KeyError: str() quotes the message (the reply), its args tuple does not (the log). */
 export const keyError = (msg: string): CommandError => new CommandError('Key', msg);
 
@@ -52,6 +57,7 @@ const PY_CLASS: Readonly<Record<CommandErrorKind, string>> = {
 
 /** repr() of the exception a failed command raised, e.g. `UnknownJailException('nosuch')`. */
 export function exceptionRepr(e: unknown): string {
+  if (e instanceof CommandError && e.args !== undefined) return `FileNotFoundError${e.args}`;
   if (e instanceof CommandError) return `${PY_CLASS[e.kind]}(${pyRepr(e.message)})`;
   return `Exception(${pyRepr(errorMessage(e))})`;
 }

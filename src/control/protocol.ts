@@ -12,7 +12,8 @@ export interface Request {
   cmd: string[];
 }
 
-export type Reply = { ok: true; value: unknown } | { ok: false; kind: string; error: string };
+/** `args`: the error's Python args tuple when it is not `(error,)` (fail2ban-client logs it). */
+export type Reply = { ok: true; value: unknown } | { ok: false; kind: string; error: string; args?: string };
 
 /** Parse one request line; throws with a short reason on anything malformed. */
 export function parseRequest(line: string): Request {

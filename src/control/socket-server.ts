@@ -101,6 +101,9 @@ export async function startSocketServer(opts: SocketServerOptions): Promise<Cont
   };
 }
 
+/** The end of a message of fail2ban's socket protocol. */
+const FAIL2BAN_END = '<F2B_END_COMMAND>';
+
 function serveConnection(sock: Socket, opts: SocketServerOptions): void {
   let buf = '';
   let queue: Promise<void> = Promise.resolve();
@@ -111,6 +114,13 @@ function serveConnection(sock: Socket, opts: SocketServerOptions): void {
   };
   sock.on('data', (chunk: string) => {
     buf += chunk;
+    // fail2ban's own client sends pickles ended by this marker, and would wait for ever for a
+    // pickled answer: close at once so it fails instead of hanging
+    if (buf.includes(FAIL2BAN_END) && !buf.trimStart().startsWith('{')) {
+      opts.log?.('WARNING', "control socket: refused a fail2ban client's pickled command (use logjail's fail2ban-client)");
+      sock.destroy();
+      return;
+    }
     if (buf.length > MAX_MESSAGE_BYTES && !buf.includes('\n')) {
       reply({ ok: false, kind: 'Value', error: `message too large (limit ${MAX_MESSAGE_BYTES} bytes)` });
       opts.log?.('WARNING', 'control socket: oversized message dropped');
@@ -142,7 +152,8 @@ async function handleLine(line: string, opts: SocketServerOptions, reply: (r: Re
     opts.afterReply?.(cmd);
   } catch (e) {
     // the handler logs failures (fail2ban's transmitter line)
-    if (e instanceof CommandError) reply({ ok: false, kind: e.kind, error: e.message });
+    if (e instanceof CommandError)
+      reply({ ok: false, kind: e.kind, error: e.message, ...(e.args === undefined ? {} : { args: e.args }) });
     else reply({ ok: false, kind: 'Value', error: e instanceof Error ? e.message : String(e) });
   }
 }

@@ -168,10 +168,19 @@ describe('ignorecommand and ignorecache', () => {
     list.setCache(null);
     expect(list.getCache()).toBeNull();
     expect(() => { list.setCache('max-count=3'); }).toThrow(/ignorecache/);
+    // fail2ban's option parser words an unparsable rest by where it starts
+    expect(() => { list.setCache('bad-spec'); }).toThrow(/^expected option, wrong syntax at 0: bad-spec$/);
+    expect(() => { list.setCache('key="<ip>", ???'); }).toThrow(/^expected option, wrong syntax at 11: {2}\?\?\?$/);
   });
 });
 
 describe('network helpers', () => {
+  it('lists an address with a prefix longer than itself as the address, among the networks (1.0.2)', () => {
+    const { list } = make();
+    list.add('192.0.2.0/24 198.51.100.7 ::1/129 198.51.100.1/33');
+    expect(list.entries()).toEqual(['192.0.2.0/24', '::1', '198.51.100.1', '198.51.100.7']);
+  });
+
   it('parse and match networks', () => {
     expect(parseNet('192.0.2.77/24')?.text).toBe('192.0.2.0/24');
     expect(parseNet('192.0.2.77/32')?.text).toBe('192.0.2.77');

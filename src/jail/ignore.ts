@@ -360,6 +360,11 @@ function parseEntry(text: string): Parsed {
   if (id.includes('/')) {
     const net = parseNet(id);
     if (net) return { kind: 'net', text: net.text, net };
+    // a prefix longer than the address: fail2ban 1.0.2 lists the address alone (among the
+    // networks), and it matches only that id
+    const long = /^(.+)\/(\d+)$/.exec(id);
+    const addr = long ? canonicalIp(long[1]!) : null;
+    if (addr !== null && Number(long![2]) > (addr.includes(':') ? 128 : 32)) return { kind: 'name', text: addr, dns: false };
   }
   // something that could be a host name gets resolved; other strings only compare as ids
   return { kind: 'name', text, dns: /^(?=.*[A-Za-z])[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(text) };
@@ -409,7 +414,9 @@ function parseOptions(text: string): Record<string, string> {
     last = re.lastIndex;
     if (m[0] === '') break;
   }
-  if (text.slice(last).trim() !== '') throw new ConfigError(`ignorecache: cannot parse ${JSON.stringify(text)}`);
+  // fail2ban's option parser: where its unparsable rest starts, and (at most 25 chars of) it
+  if (text.slice(last).trim() !== '')
+    throw new ConfigError(`expected option, wrong syntax at ${last}: ${text.slice(last, last + 25)}`);
   return out;
 }
 

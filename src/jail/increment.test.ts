@@ -118,6 +118,12 @@ describe('BanTimeIncrement.set/get', () => {
     expect(inc.bantime(600, prev(1)).bantime).toBe(2400);
     inc.set('maxtime', '1h');
     expect(inc.get('maxtime')).toBe(3600);
+    // a float stays one, as fail2ban 1.0.2 answers it
+    inc.set('maxtime', '1.5h');
+    expect(inc.get('maxtime')).toBe('5400.0');
+    inc.set('rndtime', '1.5');
+    expect(inc.get('rndtime')).toBe(1.5);
+    inc.set('maxtime', '1h');
     inc.set('rndtime', '10m');
     expect(inc.get('rndtime')).toBe(600);
     inc.set('rndtime', '');

@@ -1,6 +1,7 @@
 import type { IncrementDef } from '../config/types.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import { compilePyExpr, type PyExpr } from './py-expr.js';
+import { str2secIsFloat } from '../config/timespec.js';
 import { str2sec, strictBool } from './time-value.js';
 
 /**
@@ -172,8 +173,11 @@ export class BanTimeIncrement {
     // the others as the text given
     if (v === '' && opt !== 'increment') this.shown.delete(opt);
     else if (opt === 'increment') this.shown.set(opt, next.enabled);
-    else if (opt === 'maxtime' || opt === 'rndtime') this.shown.set(opt, next[opt]!);
-    else this.shown.set(opt, value);
+    else if (opt === 'maxtime' || opt === 'rndtime') {
+      // a float stays one (`1.5h` reads back as 5400.0), as findtime
+      const n = next[opt]!;
+      this.shown.set(opt, str2secIsFloat(value) && Number.isInteger(n) ? `${n}.0` : n);
+    } else this.shown.set(opt, value);
   }
 
   /** `get <jail> bantime.<opt>`: null when unset. */

@@ -98,12 +98,32 @@ describe('Jail counting and banning', () => {
     expect(jail.status().totalFailed).toBe(0);
   });
 
-  it('counts attempts at now, one retry per match', async () => {
+  it('counts attempts at now, one retry per match', () => {
     const { jail, logs } = setup();
-    expect(await jail.attempt('198.51.100.1', ['a', 'b'])).toBeNull();
+    expect(jail.attempt('198.51.100.1', ['a', 'b'])).toBeNull();
     expect(logs).toEqual(['INFO [sshd] Attempt 198.51.100.1 - 2025-11-25 06:19:28']);
-    const t = await jail.attempt('198.51.100.1');
+    const t = jail.attempt('198.51.100.1');
     expect(t).toMatchObject({ id: '198.51.100.1', time: T0, failures: 2 });
+  });
+
+  it('counts an attempt for an ignored address (the command is not filtered, as banip is not)', () => {
+    const { jail, logs } = setup({ maxretry: 1 }, { ignoreip: ['192.0.2.0/24'] });
+    const t = jail.attempt('192.0.2.77', ['failure one']);
+    expect(t).toMatchObject({ id: '192.0.2.77' });
+    expect(logs[0]).toBe('INFO [sshd] Attempt 192.0.2.77 - 2025-11-25 06:19:28');
+    expect(jail.status().totalFailed).toBe(1);
+  });
+
+  it('keeps a bantime given by command as whole seconds, and a float findtime a float', () => {
+    const { jail } = setup();
+    expect(jail.setOption('bantime', '1.5')).toBe(1);
+    expect(jail.setOption('bantime', '2.5h')).toBe(9000);
+    jail.setOption('findtime', '1.5m');
+    expect(jail.findtimeShown()).toBe('90.0');
+    jail.setOption('findtime', '1h30m');
+    expect(jail.findtimeShown()).toBe(5400);
+    jail.setOption('findtime', '1.25');
+    expect(jail.findtimeShown()).toBe(1.25);
   });
 
   it('treats negative bantimes (-1, -10) as permanent', async () => {
@@ -214,7 +234,7 @@ describe('Jail manual bans, restore and unban', () => {
     const r = await jail.unban(['2001:DB8::1', '::ffff:192.0.2.33']);
     expect(r.unbanned.map((t) => t.id)).toEqual(['2001:db8::1', '192.0.2.33']);
     // an attempt counts for the address a log line would give
-    const t = await jail.attempt('::ffff:192.0.2.70');
+    const t = jail.attempt('::ffff:192.0.2.70');
     expect([t?.id, t?.ip]).toEqual(['192.0.2.70', '192.0.2.70']);
   });
 

@@ -7,6 +7,7 @@ import { BanList, endOfBan } from './ban-list.js';
 import { FailWindow, type FailEntry } from './fail-window.js';
 import { INCREMENT_OPTIONS, BanTimeIncrement, type IncrementOption, type IncrementTexts, type PreviousBan } from './increment.js';
 import { networkMatcher, type IgnoreList, type IgnoreSubject, type LogFn, type LogLevel, type LogSource } from './ignore.js';
+import { str2secIsFloat } from '../config/timespec.js';
 import { pyInt, sec2str, str2sec, time2str } from './time-value.js';
 
 /**
@@ -73,6 +74,8 @@ export class Jail {
   /** Seconds; negative = permanent. */
   bantime: number;
   checkFindTime: boolean;
+  /** Set by findtime values that are floats in fail2ban (see findtimeShown). */
+  private findtimeFloat = false;
   private readonly clock: Clock;
   private readonly previousBan: JailOptions['previousBan'];
   private readonly resolve: JailOptions['resolve'];
@@ -154,12 +157,14 @@ export class Jail {
     return e ? this.ban(this.ticketOf(e), now) : null;
   }
 
-  /** `set <jail> attempt <id> [<match>…]`: a failure at now worth one retry per match (at least 1). */
-  async attempt(given: string, matches: readonly string[] = []): Promise<BanTicket | null> {
+  /**
+   * `set <jail> attempt <id> [<match>…]`: a failure at now worth one retry per match (at least 1).
+   * Like banip it skips the ignore lists, as fail2ban 1.0.2 does.
+   */
+  attempt(given: string, matches: readonly string[] = []): BanTicket | null {
     const now = this.clock.now();
     const id = canonicalId(given);
     const ip = canonicalIp(id);
-    if (await this.ignored({ id, ip, time: now, failures: 1, matches, fields: {} })) return null;
     this.log('INFO', `Attempt ${id} - ${time2str(now)}`);
     const e = this.fails.add({ id, ip, time: now, matches, fields: {} }, Math.max(matches.length, 1), now);
     return e ? this.ban(this.ticketOf(e), now) : null;
@@ -289,9 +294,11 @@ export class Jail {
     switch (key) {
       case 'findtime':
         this.fails.findtime = str2sec(value, key);
+        this.findtimeFloat = str2secIsFloat(value);
         break;
       case 'bantime':
-        this.bantime = str2sec(value, key);
+        // fail2ban keeps int(seconds): `1.5` bans for 1 s and reads back as 1
+        this.bantime = Math.trunc(str2sec(value, key));
         break;
       case 'maxretry': {
         const n = pyInt(value, key);
@@ -307,6 +314,12 @@ export class Jail {
         this.increment.set(incrementOpt(key), value);
     }
     return this.getOption(key);
+  }
+
+  /** findtime as fail2ban shows it: a float (`1.5m` → `90.0`) stays one. */
+  findtimeShown(): string | number {
+    const t = this.fails.findtime;
+    return this.findtimeFloat && Number.isInteger(t) ? `${t}.0` : t;
   }
 
   getOption(key: JailOptionKey): number | string | boolean | null {

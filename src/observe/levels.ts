@@ -50,7 +50,8 @@ export function parseLogLevel(value: string | number): number {
     const n = LOG_LEVELS[v.toUpperCase()];
     if (n !== undefined) return n;
   }
-  throw new UsageError(`Invalid log level '${String(value)}'`);
+  // fail2ban upper-cases the name before it looks it up, and names it so
+  throw new UsageError(`Invalid log level '${String(value).toUpperCase()}'`);
 }
 
 /** Syslog severity (RFC 5424) for a level. */

@@ -74,6 +74,9 @@ export interface Logger extends NamedLogger {
   /** false (and the previous target kept) when the new target cannot be used. */
   setTarget(target: string): boolean;
   getTarget(): string;
+  /** `set syslogsocket`: used from the next SYSLOG target on (a SYSLOG target now reopens). */
+  setSyslogSocket(path: string): boolean;
+  getSyslogSocket(): string;
   /** SIGUSR1 / `flushlogs`: file targets are reopened → 'rolled over', others → 'flushed'. */
   reopen(): 'rolled over' | 'flushed';
   close(): void;
@@ -145,7 +148,7 @@ function fullName(name: string): string {
 export function createLogger(opts: LoggerOptions): Logger {
   const clock = opts.clock ?? systemClock;
   const pid = opts.pid ?? process.pid;
-  const syslogSocket = opts.syslogSocket ?? 'auto';
+  let syslogSocket = opts.syslogSocket ?? 'auto';
   let levelNo = parseLogLevel(opts.level);
   let levelText = String(opts.level).toUpperCase();
   let target: Target;
@@ -252,6 +255,18 @@ export function createLogger(opts: LoggerOptions): Logger {
       return true;
     },
     getTarget: () => target.spec,
+    setSyslogSocket(path: string): boolean {
+      if (path === syslogSocket) return true;
+      syslogSocket = path;
+      if (target.kind !== 'syslog') return true;
+      // the same target spec: setTarget would keep the old sink
+      const spec = target.spec;
+      target.spec = '';
+      const ok = this.setTarget(spec);
+      if (!ok) target.spec = spec;
+      return ok;
+    },
+    getSyslogSocket: () => syslogSocket,
     reopen(): 'rolled over' | 'flushed' {
       target.sink.reopen();
       const file = target.kind === 'file';

@@ -3,10 +3,14 @@ import { emptyFilter } from '../config/filter-reader.js';
 import { stubJail } from '../config/jail-reader.js';
 import type { ActionDef, JailDef } from '../config/types.js';
 import { CommandError } from '../control/errors.js';
+import { systemClock } from '../core/clock.js';
+import { Filter } from '../filter/filter.js';
 import {
   actionProperties,
   actionProperty,
+  commandError,
   delLogpath,
+  LISTED_METHODS,
   editFilter,
   editJournalmatch,
   methodCall,
@@ -82,6 +86,21 @@ describe('filter edits', () => {
   });
 });
 
+describe('commandError', () => {
+  it("words a regex given by command that does not compile as fail2ban 1.0.2 (no file:line)", () => {
+    const d = editFilter(jail(), 'addfailregex', ['^Broken (regex <HOST>$']).def;
+    let e: unknown;
+    try {
+      new Filter(d.filter!, { clock: systemClock, mode: 'live' });
+    } catch (x) {
+      e = x;
+    }
+    expect(commandError(e).message).toMatch(
+      /^Unable to compile regular expression '\^Broken \(regex .*\$':\nmissing \), unterminated subpattern at position 8$/,
+    );
+  });
+});
+
 describe('log path and journal edits', () => {
   it('drops a literal path, or a file that came from a glob by listing the others', () => {
     const d = jail({
@@ -149,7 +168,26 @@ describe('action properties', () => {
     const c = setActionProperty(def, 'cmd?family=inet6', 'y6');
     expect(c.def.conditional.inet6).toEqual({ cmd: 'y6' });
     expect(newAction('n', [])).toMatchObject({ actname: 'n', options: {}, commands: {} });
-    expect(errorOf(() => newAction('n', ['/x.py', '{}']))).toMatch(/Python actions/);
+    // fail2ban looks for the file first: a missing one is its OSError, logged as (errno, text)
+    expect(errorOf(() => newAction('n', ['/nonexistent/x.py', '{}']))).toBe(
+      "[Errno 2] No such file or directory: '/nonexistent/x.py'",
+    );
+    expect(() => newAction('n', ['/nonexistent/x.py'])).toThrow(
+      expect.objectContaining({ args: "(2, 'No such file or directory')" }),
+    );
+    expect(errorOf(() => newAction('n', [process.execPath, '{}']))).toMatch(/Python actions/);
+  });
+
+  it("lists properties and methods as fail2ban 1.0.2 does (its helpers too; no actname for an added action)", () => {
+    expect(actionProperties(def)).toEqual([
+      'ESCAPE_CRE', 'ESCAPE_VN_CRE', 'actionban', 'actioncheck', 'actionflush', 'actionreban', 'actionreload',
+      'actionrepair', 'actionstart', 'actionstop', 'actionunban', 'actname', 'banEpoch', 'cmd', 'cmd?family=inet6', 'name',
+      'timeout',
+    ]);
+    expect(actionProperties(newAction('n', []))).not.toContain('actname');
+    expect(LISTED_METHODS.join(', ')).toBe(
+      'ban, clearAllParams, consistencyCheck, escapeTag, executeCmd, flush, invalidateBanEpoch, prolong, reban, reload, replaceDynamicTags, replaceTag, start, stop, unban',
+    );
   });
 });
 
@@ -188,8 +226,12 @@ describe('methodCall (set JAIL action ACT METHOD [JSON])', () => {
   it('rejects arguments as Python would', () => {
     expect(errorOf(() => methodCall('ban', [], base))).toBe("CommandAction.ban() missing 1 required positional argument: 'aInfo'");
     expect(errorOf(() => methodCall('stop', ['{"aInfo": {}}'], base))).toBe("CommandAction.stop() got an unexpected keyword argument 'aInfo'");
-    expect(errorOf(() => methodCall('start', ['[1]'], base))).toBe('CommandAction.start() argument after ** must be a mapping, not list');
+    expect(errorOf(() => methodCall('start', ['[1]'], base))).toBe(
+      'fail2ban.server.action.CommandAction.start() argument after ** must be a mapping, not list',
+    );
+    expect(errorOf(() => methodCall('ban', ['not json'], base))).toBe('Expecting value: line 1 column 1 (char 0)');
+    expect(errorOf(() => methodCall('ban', ['  x'], base))).toBe('Expecting value: line 1 column 3 (char 2)');
     expect(errorOf(() => methodCall('ban', ['{"aInfo": {"failures": 1}}'], base))).toMatch(/aInfo needs an "ip"/);
-    expect(errorOf(() => methodCall('start', ['not json'], base))).toMatch(/JSON/);
+    expect(errorOf(() => methodCall('start', ['not json'], base))).toMatch(/^Expecting value/);
   });
 });

@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { ActionDef, FilterDef, JailDef, LogPathDef } from '../config/types.js';
-import { badValue, invalidCommand, missingArgument } from '../control/errors.js';
+import { badValue, invalidCommand, missingArgument, noSuchFile } from '../control/errors.js';
 import { pyRepr } from '../control/pyrepr.js';
-import { LogjailError, errorMessage } from '../core/errors.js';
+import { LogjailError, RegexTranslateError, errorMessage } from '../core/errors.js';
 import { pyInt } from '../jail/time-value.js';
 import { parseTime } from '../config/timespec.js';
 import { ACTION_COMMANDS } from '../config/action-reader.js';
@@ -143,7 +143,7 @@ export function addLogpath(
   const position = where.toLowerCase();
   if (position !== 'head' && position !== 'tail') throw badValue("File option must be 'head' or 'tail'");
   if (def.backend === 'systemd') throw badValue(`Jail '${def.name}' reads the journal: it has no log files`);
-  if (!existsSync(file)) throw badValue(`[Errno 2] No such file or directory: ${pyRepr(file)}`);
+  if (!existsSync(file)) throw noSuchFile(file);
   if (current.includes(file) || def.logpath.some((p) => p.pattern === file)) return null;
   return [...def.logpath, { pattern: file, position }];
 }
@@ -182,6 +182,9 @@ export function editJournalmatch(def: JailDef, key: string, args: readonly strin
 
 /** An error from building a filter, as a command reply (without a file:line prefix for commands). */
 export function commandError(e: unknown): Error {
+  // a regex given by command that does not compile: fail2ban 1.0.2's words (it has no file:line)
+  if (e instanceof RegexTranslateError && !e.file && e.fault?.kind === 'compile')
+    return badValue(`Unable to compile regular expression '${e.fault.pattern}':\n${e.fault.reason}`);
   let msg = errorMessage(e);
   if (e instanceof LogjailError && e.file) {
     const prefix = `${e.file}${e.line ? `:${e.line}` : ''}: `;
@@ -194,7 +197,11 @@ export function commandError(e: unknown): Error {
 
 /** `set <jail> addaction ACT`: an action with no commands yet (its properties come by `set … action`). */
 export function newAction(name: string, args: readonly string[]): ActionDef {
-  if (args.length > 0) throw badValue(`Python actions (${args[0] ?? ''}) are not supported`);
+  if (args.length > 0) {
+    // fail2ban loads the file first; we have no Python actions at all
+    if (!existsSync(args[0]!)) throw noSuchFile(args[0]!);
+    throw badValue(`Python actions (${args[0]!}) are not supported`);
+  }
   return { actname: name, file: name, options: {}, conditional: {}, initKeys: [], commands: {} };
 }
 
@@ -244,8 +251,13 @@ export function actionProperty(def: ActionDef, prop: string): string {
   throw badValue(`'CommandAction' object has no attribute ${pyRepr(prop)}`);
 }
 
-/** Properties every command action has (fail2ban 1.0.2's CommandAction, without its internals). */
+/**
+ * Properties every command action lists in fail2ban 1.0.2 (what Python's dir() finds on its
+ * CommandAction, internals such as `ESCAPE_CRE` and `banEpoch` included: the list is its output).
+ */
 const BASE_PROPERTIES = [
+  'ESCAPE_CRE',
+  'ESCAPE_VN_CRE',
   'actionban',
   'actioncheck',
   'actionflush',
@@ -255,7 +267,7 @@ const BASE_PROPERTIES = [
   'actionstart',
   'actionstop',
   'actionunban',
-  'actname',
+  'banEpoch',
   'timeout',
 ];
 
@@ -265,14 +277,38 @@ export function actionProperties(def: ActionDef): string[] {
   for (const k of def.initKeys ?? Object.keys(def.options))
     if (!k.startsWith('known/') && !k.includes('/')) keys.add(k);
   for (const k of Object.keys(def.commands ?? {})) keys.add(k);
+  // a configured action is given its name; one added by `addaction` is not
+  if (Object.hasOwn(def.options, 'actname')) keys.add('actname');
   return [...keys].sort();
 }
 
-/** `get <jail> actionmethods ACT`: what a command action can be asked to do. */
+/** What a command action can be asked to do by `set <jail> action ACT METHOD`. */
 export const ACTION_METHODS = ['ban', 'flush', 'prolong', 'reban', 'reload', 'start', 'stop', 'unban'];
+
+/** `get <jail> actionmethods ACT`: fail2ban 1.0.2's list, its helper methods included. */
+export const LISTED_METHODS = [
+  ...ACTION_METHODS,
+  'clearAllParams',
+  'consistencyCheck',
+  'escapeTag',
+  'executeCmd',
+  'invalidateBanEpoch',
+  'replaceDynamicTags',
+  'replaceTag',
+].sort();
 
 /** Methods whose one keyword argument is fail2ban's `aInfo` (the data of a ban). */
 const TICKET_METHODS = new Set(['ban', 'unban', 'prolong', 'reban']);
+
+/** Python json's error for a text that does not even start with a value (else null: ours). */
+function pyJsonError(text: string): string | null {
+  const at = text.length - text.trimStart().length;
+  const rest = text.slice(at);
+  if (/^(?:[{["]|-?\d|true|false|null|NaN|-?Infinity)/.test(rest)) return null;
+  const line = text.slice(0, at).split('\n').length;
+  const col = at - (text.lastIndexOf('\n', at - 1) + 1) + 1;
+  return `Expecting value: line ${line} column ${col} (char ${at})`;
+}
 
 function pyTypeName(v: unknown): string {
   if (v === null) return 'NoneType';
@@ -300,10 +336,12 @@ export function methodCall(
     try {
       v = JSON.parse(args[0]);
     } catch (e) {
-      throw badValue(errorMessage(e));
+      throw badValue(pyJsonError(args[0]) ?? errorMessage(e));
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v))
-      throw badValue(`CommandAction.${method}() argument after ** must be a mapping, not ${pyTypeName(v)}`);
+      throw badValue(
+        `fail2ban.server.action.CommandAction.${method}() argument after ** must be a mapping, not ${pyTypeName(v)}`,
+      );
     kwargs = v as Record<string, unknown>;
   }
   const takesInfo = TICKET_METHODS.has(method);

@@ -3,12 +3,13 @@ import { CommandAction } from '../actions/command/command-action.js';
 import type { ActionDef, JailDef, LogPathDef } from '../config/types.js';
 import type { JailControl } from '../control/api.js';
 import type { StatusPair } from '../control/beautify.js';
-import { badValue, invalidCommand, keyError, missingArgument, noGetAction, noSetAction } from '../control/errors.js';
+import { badValue, CommandError, invalidCommand, keyError, missingArgument, noGetAction, noSetAction } from '../control/errors.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { BanTicket, Failure, LogLine } from '../core/failure.js';
 import { DateDetector } from '../filter/date/index.js';
 import { Filter } from '../filter/filter.js';
+import { str2sec } from '../config/timespec.js';
 import { IgnoreList } from '../jail/ignore.js';
 import { INCREMENT_OPTIONS, type IncrementTexts } from '../jail/increment.js';
 import { Jail, type JailOptionKey } from '../jail/jail.js';
@@ -29,11 +30,13 @@ import {
   actionProperty,
   addLogpath,
   commandError,
+  commandInt,
   delLogpath,
   EDIT_VIEW,
   editFilter,
   editJournalmatch,
   FILTER_EDITS,
+  LISTED_METHODS,
   methodCall,
   newAction,
   setActionProperty,
@@ -135,6 +138,7 @@ export class JailRuntime implements JailControl {
         deps.logger.child(source).log(level, msg);
       },
     });
+    this.jail.setOption('findtime', findtimeText(def));
     this.filter = this.buildFilter(def);
   }
 
@@ -571,7 +575,7 @@ export class JailRuntime implements JailControl {
     this.jail.increment.replace(def.increment, incrementTexts(def));
     this.def = def;
     this.filter = filter;
-    this.jail.setOption('findtime', String(def.findtime));
+    this.jail.setOption('findtime', findtimeText(def));
     this.jail.setOption('maxretry', String(def.maxretry));
     this.jail.setOption('maxmatches', String(def.maxmatches));
     this.jail.bantime = def.bantime;
@@ -671,11 +675,9 @@ export class JailRuntime implements JailControl {
         this.announce('logencoding');
         break;
       }
-      default: {
-        const def = editJournalmatch(this.def, key, args);
-        if (def.backend === 'systemd') await this.relog(def, new Set());
-        else this.def = def;
-      }
+      default:
+        // fail2ban edits journal matches of journal jails only; for others it is a no-op
+        if (this.def.backend === 'systemd') await this.relog(editJournalmatch(this.def, key, args), new Set());
     }
     return this.get(EDIT_VIEW[key]!, []);
   }
@@ -834,9 +836,8 @@ export class JailRuntime implements JailControl {
           : args.map((a) => (this.isBanned(a) ? 1 : 0));
       case 'actions':
         return this.actionDefs.map((a) => a.actname);
-      case 'idle':
-        return this.idle;
       case 'findtime':
+        return this.jail.findtimeShown();
       case 'bantime':
       case 'maxretry':
       case 'maxmatches':
@@ -850,7 +851,7 @@ export class JailRuntime implements JailControl {
       if (args[0] === undefined || (key === 'action' && args[1] === undefined)) throw missingArgument();
       const act = this.actionDefs[this.actionIndex(args[0])]!;
       if (key === 'actionproperties') return actionProperties(act);
-      if (key === 'actionmethods') return ACTION_METHODS;
+      if (key === 'actionmethods') return LISTED_METHODS;
       return actionProperty(act, args[1]!);
     }
     throw noGetAction();
@@ -904,8 +905,8 @@ export class JailRuntime implements JailControl {
       }
       case 'attempt': {
         const [id, ...matches] = args;
-        if (id === undefined) throw missingArgument();
-        const t = await this.jail.attempt(id, matches);
+        if (id === undefined) throw badValue("Filter.addAttempt() missing 1 required positional argument: 'ip'");
+        const t = this.jail.attempt(id, matches);
         if (t) {
           await this.applyBans([t], true);
           this.armExpiry();
@@ -916,17 +917,22 @@ export class JailRuntime implements JailControl {
         for (const a of args) this.jail.ignore.add(a);
         return this.jail.ignore.entries();
       case 'delignoreip':
-        if (args.length === 0) throw missingArgument();
-        for (const a of args) this.jail.ignore.remove(a);
+        // fail2ban removes one entry (further values are ignored) and fails on an absent one
+        if (!this.jail.ignore.remove(one())) throw badValue('list.remove(x): x not in list');
         return this.jail.ignore.entries();
-      case 'idle':
-        this.idle = /^(on|true|yes|1)$/i.test(one());
+      case 'idle': {
+        const v = one();
+        if (v !== 'on' && v !== 'off') throw new CommandError('Invalid', "Invalid idle option, must be 'on' or 'off'");
+        this.idle = v === 'on';
         return this.idle;
+      }
       case 'findtime':
       case 'bantime':
       case 'maxretry':
       case 'maxmatches': {
         const value = one();
+        // Python's int() refuses these before fail2ban looks at them
+        if (key === 'maxretry' || key === 'maxmatches') commandInt(value);
         let taken;
         try {
           taken = this.jail.setOption(key, value);
@@ -934,7 +940,7 @@ export class JailRuntime implements JailControl {
           throw badValue(errorMessage(e));
         }
         this.announce(key);
-        return taken;
+        return key === 'findtime' ? this.jail.findtimeShown() : taken;
       }
     }
     if (key.startsWith('bantime.')) {
@@ -957,6 +963,20 @@ export class JailRuntime implements JailControl {
     }
     throw noSetAction(key);
   }
+}
+
+/**
+ * findtime as the config wrote it when that is what was read (`1.5m` stays a float, shown
+ * `90.0`, as fail2ban's server gets the text), else the seconds.
+ */
+function findtimeText(def: JailDef): string {
+  const t = def.options.findtime;
+  try {
+    if (t !== undefined && str2sec(t) === def.findtime) return t;
+  } catch {
+    // not a time after all: the seconds read stand
+  }
+  return String(def.findtime);
 }
 
 /** The bantime.* options the jail's config sets, as written. */

@@ -21,6 +21,7 @@ import type { BanStore } from '../store/store.js';
 import { parseTime } from '../config/timespec.js';
 import { parseSpec } from '../config/params.js';
 import { JailRuntime } from './jail-runtime.js';
+import { commandInt } from './jail-edit.js';
 
 /**
  * The daemon: reads the config, runs one JailRuntime per enabled jail, owns the store, the
@@ -422,7 +423,7 @@ export class Server implements ServerApi {
       case 'logtarget':
         return this.logger.getTarget();
       case 'syslogsocket':
-        return s.syslogsocket;
+        return this.logger.getSyslogSocket();
       case 'dbfile':
         return this.store ? (this.opts.dbfile ?? s.dbfile) : null;
       case 'dbmaxmatches':
@@ -444,8 +445,13 @@ export class Server implements ServerApi {
         case 'logtarget':
           if (!this.logger.setTarget(value)) throw new Error(`Failed to change log target to ${value}`);
           return this.logger.getTarget();
+        case 'syslogsocket':
+          if (!this.logger.setSyslogSocket(value)) throw new Error('Failed to change syslog socket');
+          return this.logger.getSyslogSocket();
         case 'dbmaxmatches':
-          this.dbmaxmatches = Number.parseInt(value, 10);
+          // without a store fail2ban ignores the value (unchecked) and answers None
+          if (!this.store) return null;
+          this.dbmaxmatches = commandInt(value);
           return this.dbmaxmatches;
         case 'dbpurgeage':
           this.dbpurgeage = parseTime(value, 'dbpurgeage');
@@ -454,6 +460,7 @@ export class Server implements ServerApi {
     } catch (e) {
       throw badValue(errorMessage(e));
     }
+    if (key === 'dbfile' && this.jails.size > 0) throw badValue('Cannot change database when there are jails present');
     throw badValue(`cannot change ${key} on a running server`);
   }
 

@@ -77,7 +77,7 @@ export function settingLines(
     case 'maxretry':
       return [{ logger: 'filter', msg: `  maxRetry: ${String(jail.getOption('maxretry'))}` }];
     case 'findtime':
-      return [{ logger: 'filter', msg: `  findtime: ${String(jail.getOption('findtime'))}` }];
+      return [{ logger: 'filter', msg: `  findtime: ${String(jail.findtimeShown())}` }];
     case 'bantime':
       return [{ logger: 'actions', msg: `  banTime: ${String(jail.getOption('bantime'))}` }];
     case 'logencoding':

@@ -174,6 +174,13 @@ describe.skipIf(!built())('client vs fail2ban-client 1.0.2', () => {
     const t = client(d, ['-t']);
     expect(t, t.stderr).toMatchObject({ status: 0, stdout: 'OK: configuration test is successful\n' });
     expect(client(d, ['--str2sec', '1d12h'])).toMatchObject({ status: 0, stdout: '129600\n' });
+    // `ping TIMEOUT` reads the timeout as Python's float() before anything else
+    const ping = client(d, ['ping', 'extra']);
+    expect(ping.status).toBe(255);
+    expect(ping.stdout).toBe('');
+    expect(ping.stderr).toMatch(/ ERROR {3}could not convert string to float: 'extra'\n$/);
+    // a float stays one, as Python prints it
+    expect(client(d, ['--str2sec', '1.5m'])).toMatchObject({ status: 0, stdout: '90.0\n' });
     expect(client(d, ['--str2sec', '1w 2d -3h 30m 15s'])).toMatchObject({
       status: 0,
       stdout: `${7 * 86400 + 2 * 86400 - 3 * 3600 + 30 * 60 + 15}\n`,

@@ -282,6 +282,14 @@ describe('datepattern values', () => {
   it('rejects bad patterns with the filter location', () => {
     expect(() => detector('%Y-%q')).toThrow(ConfigError);
     expect(() => detector('%Y-%q')).toThrow(/filter\.d\/x\.conf:7: Failed to set datepattern '%Y-%q'/);
+    // fail2ban 1.0.2's words: Python's % operator on the pattern with known directives as %(X)s
+    expect(() => detector('%Y-%q')).toThrow(
+      "Failed to set datepattern '%Y-%q' (may be an invalid format or unescaped percent char): unsupported format character 'q' (0x71) at index 7",
+    );
+    expect(() => detector('%Q bad')).toThrow(
+      "Failed to set datepattern '%Q bad' (may be an invalid format or unescaped percent char): unsupported format character 'Q' (0x51) at index 1",
+    );
+    expect(() => detector('%H:%')).toThrow(/\(may be an invalid format or unescaped percent char\): incomplete format$/);
     expect(() => detector('^%Y %H\n^%Y %H')).toThrow(/already a template/);
     expect(() => detector('50% %H:%M')).toThrow(ConfigError);
     expect(() => detector('%H(?(x)a|b)')).toThrow(ConfigError);

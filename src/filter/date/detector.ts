@@ -104,7 +104,7 @@ export class DateDetector {
           if (this.append(p)) none = true;
         } catch (e) {
           if (e instanceof ConfigError) throw e;
-          throw new ConfigError(`Failed to set datepattern '${p}': ${(e as Error).message}`, opts.where);
+          throw new ConfigError(`Failed to set datepattern '${p}' ${(e as Error).message}`, opts.where);
         }
       }
     }

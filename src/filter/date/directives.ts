@@ -133,6 +133,8 @@ export function translateDirectives(pattern: string, years: YearSpec): Translate
   let name = '';
   let regex = '';
   let ignoreCase = false;
+  // fail2ban turns each known directive into `%(X)s` and lets Python's % operator find the rest
+  let known = 0;
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern.charAt(i);
     if (c !== '%') {
@@ -152,8 +154,11 @@ export function translateDirectives(pattern: string, years: YearSpec): Translate
     if (MULTI_KEYS.includes(three)) key = three;
     else if (SINGLE_KEYS.has(next)) key = next;
     if (key === undefined) {
-      throw new Error(`unsupported directive '%${next}' at offset ${i}`);
+      if (next === '') throw new Error('incomplete format');
+      const code = next.codePointAt(0)!.toString(16);
+      throw new Error(`unsupported format character '${next}' (0x${code}) at index ${i + 3 * known + 1}`);
     }
+    known++;
     i += key.length;
     name += displayName(key);
     const compound = COMPOUND[key];

@@ -123,7 +123,7 @@ export class PatternTemplate extends Template {
     try {
       tr = translateDirectives(p, years);
     } catch (e) {
-      throw new Error(`may be an invalid format or unescaped percent char: ${(e as Error).message}`);
+      throw new Error(`(may be an invalid format or unescaped percent char): ${(e as Error).message}`);
     }
     const rx = cachedRegex(tr.regex, { ignoreCase: tr.ignoreCase, wordBegin, wordEnd });
     super(rx, pattern);
