@@ -155,6 +155,7 @@ export class JailRuntime implements JailControl {
 
   private buildActions(defs: ActionDef[]): Action[] {
     const log = this.deps.logger.child('actions');
+    const utils = this.deps.logger.child('utils');
     const store = this.deps.store;
     return defs.map(
       (d) =>
@@ -173,6 +174,9 @@ export class JailRuntime implements JailControl {
           },
           logger: (level, msg) => {
             log.log(level.toUpperCase(), msg);
+          },
+          execLogger: (level, msg) => {
+            utils.log(level.toUpperCase(), msg);
           },
           clock: this.deps.clock,
           lookups: {

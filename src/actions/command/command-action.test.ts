@@ -215,6 +215,28 @@ actionunban = test -f @DIR@/state && echo "unban <ip>" >> @DIR@/log
     expect(log.some((l) => / -- returned 1$/.test(l))).toBe(true);
   });
 
+  it("reports a failed command on its own logger (fail2ban.utils), the failed ban on the action's", async () => {
+    const utils = captureLog();
+    const { act, log } = make(
+      `[Definition]\nactionban = echo out; echo err >&2; exit 22\n`,
+      {},
+      { execLogger: utils.logger },
+    );
+    expect(await act.ban(v4)).toBe(false);
+    const report = [
+      'ERROR REF -- exec: echo out; echo err >&2; exit 22',
+      "ERROR REF -- stdout: 'out'",
+      "ERROR REF -- stderr: 'err'",
+      'ERROR REF -- returned 22',
+    ];
+    // tried twice (after the check), as fail2ban does
+    expect(utils.lines.map((l) => l.replace(/ [0-9a-f]{12} /, ' REF '))).toEqual([...report, ...report]);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatch(
+      /^ERROR Failed to execute ban jail 'test' action 'act' info 'ActionInfo\(.*\)': Error banning 192\.0\.2\.1$/,
+    );
+  });
+
   it('does not repair for a failed unban unless actionrepair_on_unban', async () => {
     const { act, log } = make(`${CHECKED}actionrepair = touch @DIR@/state; echo repair >> @DIR@/log\n`);
     await act.start();

@@ -19,6 +19,8 @@ import { canonicalIp } from '../../core/ip.js';
 export interface CommandActionDeps {
   jail: JailHandle;
   logger?: ActionLogger;
+  /** A failed command's report (exec, output, return code): fail2ban logs it as fail2ban.utils. */
+  execLogger?: ActionLogger;
   runner?: CommandRunner;
   lookups?: TicketLookups;
   clock?: Clock;
@@ -55,6 +57,7 @@ export class CommandAction implements Action {
   private tags!: StaticTags;
   private readonly jail: JailHandle;
   private readonly log: ActionLogger;
+  private readonly execLog: ActionLogger;
   private readonly runner: CommandRunner;
   private readonly lookups: TicketLookups;
   private readonly clock: Clock;
@@ -68,6 +71,7 @@ export class CommandAction implements Action {
     this.name = def.actname;
     this.jail = deps.jail;
     this.log = deps.logger ?? (() => undefined);
+    this.execLog = deps.execLogger ?? this.log;
     this.runner = deps.runner ?? new ProcessRunner();
     this.lookups = deps.lookups ?? {};
     this.clock = deps.clock ?? systemClock;
@@ -366,7 +370,7 @@ export class CommandAction implements Action {
   }
 
   private logFailure(res: RunResult, what: string): void {
-    logCommandFailure(this.log, res, what, this.timeout);
+    logCommandFailure(this.execLog, res, what, this.timeout);
   }
 
   // ---- batches ----
