@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
   cpSync,
   existsSync,
@@ -181,6 +182,27 @@ const rev6 = (k: number): string =>
     .join('.') + '.';
 const jailName = (k: number): string => `j${String(k).padStart(2, '0')}-${NAMES[k]!}`;
 
+/** The address the ipmatches jail bans while the dummy jail holds it banned. */
+const CROSS = addrs(NAMES.indexOf('dummy'))[0]!;
+
+/**
+ * README: our <ipmatches>/<ipfailures> merge the recorded bans including the one being made;
+ * 1.0.2 reads its database while its observer thread may not yet have written the new ban, so it
+ * gives either that (6 failures here) or the earlier bans only (3). Both sides' cross-jail mail
+ * is compared without the new ban's part; that ours has it is checked apart.
+ */
+function withoutNewBan(text: string): string {
+  if (!text.includes(`IP:${CROSS}\n`)) return text;
+  return text
+    .replace(
+      new RegExp(`Matches with \\d+ failures IP:${CROSS.replaceAll('.', '\\.')}\\n`),
+      `Matches with N failures IP:${CROSS}\n`,
+    )
+    .replaceAll(`2026-12-01 10:01:00 fail user=again from ${CROSS}\n`, '')
+    .replaceAll(`2026-12-01 10:01:01 fail user=again from ${CROSS}\n`, '')
+    .replaceAll(`2026-12-01 10:01:02 fail user=again from ${CROSS}\n`, '');
+}
+
 const FILTER = `[Definition]
 failregex = ^\\s*fail user=<F-USER>.*</F-USER> from <HOST>$
 `;
@@ -343,6 +365,25 @@ describe.skipIf(!ready)(
       for (const s of sides) client(s, ['unban', ...some]);
       await settle(sides, /\] Unban /, NAMES.length);
       snap('one unbanned');
+      // The unbanned address fails again: a second ban. Not so where <ip(jail)matches> are used:
+      // 1.0.2 may give a lifted ban's matches there (its merged-bans cache outlives the unban, and
+      // its observer thread records the new ban when it gets to it), so those take a fresh
+      // address, except the ipmatches jail: an address the dummy jail holds banned, whose ban
+      // <ipmatches>/<ipfailures> take in from the database (dummy calls no program, so the whois
+      // call naming only that address, counted as dummy's, keeps its own order).
+      const again = (k: number): string =>
+        NAMES[k] === 'sendmail-whois-ipmatches'
+          ? CROSS
+          : /ipjailmatches|xarf/.test(NAMES[k]!)
+            ? `10.${k}.0.7`
+            : addrs(k)[1]!;
+      for (const s of sides)
+        for (const [k, n] of NAMES.entries())
+          appendFileSync(
+            join(s.dir, `${n}.log`),
+            [0, 1, 2].map((i) => `2026-12-01 10:01:0${i} fail user=again from ${again(k)}\n`).join(''),
+          );
+      await settle(sides, /\] Ban /, NAMES.length * 5);
       for (const s of sides) client(s, ['reload']);
       await settle(sides, /Reload finished/, 1);
       for (const s of sides) client(s, ['stop']);
@@ -420,6 +461,11 @@ describe.skipIf(!ready)(
     it('every action: the same calls, argv and stdin, in the same order', () => {
       const want = perJail(theirs);
       const got = perJail(ours);
+      const ipm = jailName(NAMES.indexOf('sendmail-whois-ipmatches'));
+      const mine = got.get(ipm)!.find((t) => t.includes(`IP:${CROSS}\n`));
+      expect(mine).toContain(`Matches with 6 failures IP:${CROSS}\n`);
+      expect(mine).toContain(`10:01:02 fail user=again from ${CROSS}\n`);
+      for (const m of [want, got]) m.set(ipm, m.get(ipm)!.map(withoutNewBan));
       // every action that calls a program did so under 1.0.2 (the test exercises something)
       const silent = [...want]
         .filter(([j, l]) => l.length === 0 && !/hostsdeny|dummy/.test(j))
