@@ -4,7 +4,28 @@ export interface Clock {
   now(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() / 1000 };
+/**
+ * The wall clock with sub-millisecond digits, as Python's time.time(): a ban by command carries
+ * "now" to actions as `<time>` (fail2ban 1.0.2: `1796355345.1499133`, not `1796355345.149`).
+ * The monotonic timer gives the digits; it is pulled back to Date.now() whenever the two part by
+ * a millisecond (clock steps, drift), so the value never strays further from the wall clock.
+ */
+function preciseNow(): () => number {
+  let baseMs = Date.now();
+  let baseNs = process.hrtime.bigint();
+  return () => {
+    const ns = process.hrtime.bigint();
+    const wall = Date.now();
+    let ms = baseMs + Number(ns - baseNs) / 1e6;
+    if (Math.abs(ms - wall) >= 1) {
+      baseMs = ms = wall;
+      baseNs = ns;
+    }
+    return ms / 1000;
+  };
+}
+
+export const systemClock: Clock = { now: preciseNow() };
 
 /**
  * The system time read once per `tick()`: for a tool that reads a log in batches of lines, where

@@ -142,7 +142,8 @@ export class Server implements ServerApi {
       for (const j of this.jails.values()) j.flushPositions();
     }, 10_000);
     this.positionsTimer.unref();
-    this.purge();
+    // no purge now: fail2ban's first is an hour after the start, so a restart keeps the history
+    // that <ipmatches>, <ipfailures> and bantime.increment read
   }
 
   /** One command from the socket; a failure is logged as fail2ban's transmitter logs it. */

@@ -75,7 +75,7 @@ export class MemoryBanStore implements BanStore {
 
   currentBans(jail: string, now: number, opts?: CurrentBansOptions): BanTicket[] {
     const out: BanTicket[] = [];
-    const rows = [...(this.latest.get(jail)?.values() ?? [])].sort(byTimeThenId);
+    const rows = [...(this.latest.get(jail)?.values() ?? [])].sort(byId);
     for (const r of rows) {
       const bantime = restoreBantime(r.timeofban, r.bantime, now, opts);
       if (bantime === null) continue;
@@ -172,9 +172,7 @@ export class MemoryBanStore implements BanStore {
   }
 }
 
-export function byTimeThenId(
-  a: { timeofban: number; id: string },
-  b: { timeofban: number; id: string },
-): number {
-  return a.timeofban - b.timeofban || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** SQLite's default (binary) text order, which fail2ban's restore query sorts addresses by. */
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -64,6 +64,14 @@ export function defineBanStoreContract<S extends ContractStore>(name: string, h:
       expect(s.currentBans('other', NOW)).toEqual([]);
     });
 
+    it("restores in the order of the address text, as fail2ban's query (not ban time)", () => {
+      const s = open();
+      s.addBan(ticket({ id: '192.0.2.9', time: NOW - 30 }), 10);
+      s.addBan(ticket({ id: '2001:db8::3', time: NOW - 20 }), 10);
+      s.addBan(ticket({ id: '192.0.2.10', time: NOW - 10 }), 10);
+      expect(s.currentBans('sshd', NOW).map((t) => t.id)).toEqual(['192.0.2.10', '192.0.2.9', '2001:db8::3']);
+    });
+
     it('keeps only the last dbmaxmatches matches, none when 0', () => {
       const s = open();
       s.addBan(ticket({ id: '192.0.2.1' }), 2);

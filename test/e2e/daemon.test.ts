@@ -1,5 +1,6 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { readStore } from './daemon-tools.js';
 import { built, daemonRoots, syslogNow, waitFor, type DaemonRoot } from './harness.js';
@@ -208,6 +209,33 @@ describe.skipIf(!built())('daemon', () => {
       "WARNING Determined IP using DNS Lookup: localhost = {'127.0.0.1'}",
       "WARNING Determined IP using DNS Lookup: localhost = {'127.0.0.1'}",
     ]);
+  });
+
+  it('keeps old ban history at start: its first purge is an hour later, as in fail2ban 1.0.2', async () => {
+    const d = root({ jail: { maxretry: '1', findtime: '30d', bantime: '-1' } });
+    // a ban from a line 3 days old: its history row is past dbpurgeage (1d) from the start on
+    const old = syslogNow(new Date(Date.now() - 3 * 86_400_000));
+    appendFileSync(d.log, `${old} host sshd[123]: Failed password for root from 192.0.2.60 port 22 ssh2\n`);
+    const history = (): number => {
+      const h = new Database(d.db, { readonly: true, fileMustExist: true });
+      try {
+        return (h.prepare("SELECT count(*) AS n FROM bans WHERE ip = '192.0.2.60'").get() as { n: number }).n;
+      } finally {
+        h.close();
+      }
+    };
+    await d.start();
+    await waitFor(() => d.records().some((l) => l.startsWith('+192.0.2.60 ')), 10_000, 'ban');
+    await d.stop();
+    expect(history()).toBe(1);
+    // a restart must not purge it at once (<ipmatches>, <ipfailures> and bantime.increment read it)
+    await d.start();
+    await waitFor(
+      () => d.client(['get', 'test', 'banned', '192.0.2.60']).stdout === '1\n',
+      10_000,
+      'restored',
+    );
+    expect(history()).toBe(1);
   });
 
   it('bans and unbans by command with fail2ban output and exit codes', async () => {

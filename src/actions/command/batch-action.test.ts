@@ -150,6 +150,21 @@ describe('batched bans', () => {
     expect(read('ipset.stdin')[0]).toBe('add f2b-x 10.0.0.0 timeout 0');
   });
 
+  it('unbans one by one in the order given across families (a jail stop: ban order)', async () => {
+    const { act } = make(`[Definition]\nactionban = nft add rule <ip>\nactionunban = nft delete rule <ip>\n`);
+    const ts = [ticket({ id: '10.0.0.1' }), ticket({ id: '2001:db8::3' }), ticket({ id: '10.0.0.9' })];
+    await act.banMany(ts);
+    expect(await act.unbanMany(ts)).toEqual([true, true, true]);
+    expect(read('nft.calls')).toEqual([
+      'add rule 10.0.0.1',
+      'add rule 2001:db8::3',
+      'add rule 10.0.0.9',
+      'delete rule 10.0.0.1',
+      'delete rule 2001:db8::3',
+      'delete rule 10.0.0.9',
+    ]);
+  });
+
   it('falls back to one command per ticket for other shapes', async () => {
     const { act } = make(`[Definition]\nactionban = nft add rule inet t c ip saddr <ip> drop\n`);
     expect(await act.banMany(v4s(5))).toEqual(Array(5).fill(true));

@@ -46,7 +46,6 @@ function truthy(v: string): boolean {
   return /^(1|yes|true|on)$/i.test(v.trim());
 }
 
-
 export class CommandAction implements Action {
   readonly name: string;
   // set from the definition; `reconfigure` replaces them while the action runs
@@ -424,32 +423,34 @@ export class CommandAction implements Action {
   private async many(ts: BanTicket[], verb: 'add' | 'del'): Promise<boolean[]> {
     const results: boolean[] = new Array<boolean>(ts.length).fill(false);
     const op: Op = verb === 'add' ? 'actionban' : 'actionunban';
-    const groups = new Map<FamilyKey, number[]>();
-    ts.forEach((t, i) => {
+    const single = async (i: number): Promise<void> => {
+      results[i] = verb === 'add' ? await this.doBan(ts[i]!, 'actionban') : await this.doUnban(ts[i]!);
+    };
+    const shapes = new Map<FamilyKey, BatchShape | null>();
+    const shapeOf = (fam: FamilyKey): BatchShape | null => {
+      if (!shapes.has(fam)) {
+        let shape: BatchShape | null = null;
+        try {
+          shape = fam ? batchShape(this.expandOp(op, fam)) : null;
+        } catch {
+          shape = null;
+        }
+        shapes.set(fam, shape?.verb === verb ? shape : null);
+      }
+      return shapes.get(fam)!;
+    };
+    // Tickets a batch cannot take run one by one in the caller's order (fail2ban's: a jail's stop
+    // unbans in ban order, whatever the family), the batches of each family after them.
+    const batches = new Map<FamilyKey, number[]>();
+    for (const [i, t] of ts.entries()) {
       const fam = familyOf(t);
-      const g = groups.get(fam);
-      if (g) g.push(i);
-      else groups.set(fam, [i]);
-    });
-    for (const [fam, idx] of groups) {
-      const single = async (i: number): Promise<void> => {
-        results[i] = verb === 'add' ? await this.doBan(ts[i]!, 'actionban') : await this.doUnban(ts[i]!);
-      };
-      let shape: BatchShape | null = null;
-      try {
-        shape = fam ? batchShape(this.expandOp(op, fam)) : null;
-      } catch {
-        shape = null;
-      }
-      const batch: number[] = [];
-      for (const i of idx) {
-        const t = ts[i]!;
-        const addr = t.ip ?? t.id;
-        if (this.skipRestored(t)) results[i] = true;
-        else if (shape?.verb === verb && ipFamily(addr) === fam && !addr.includes('%')) batch.push(i);
-        else await single(i);
-      }
-      if (!batch.length) continue;
+      const addr = t.ip ?? t.id;
+      if (this.skipRestored(t)) results[i] = true;
+      else if (shapeOf(fam) && ipFamily(addr) === fam && !addr.includes('%'))
+        batches.set(fam, [...(batches.get(fam) ?? []), i]);
+      else await single(i);
+    }
+    for (const [fam, batch] of batches) {
       if (verb === 'add') {
         try {
           await this.ensureStarted(fam);
@@ -461,7 +462,7 @@ export class CommandAction implements Action {
         for (const i of batch) results[i] = true;
         continue;
       }
-      await this.runBatch(shape!, fam, batch, ts, results, single, true);
+      await this.runBatch(shapeOf(fam)!, fam, batch, ts, results, single, true);
     }
     return results;
   }

@@ -143,7 +143,8 @@ export class SqliteBanStore implements BanStore {
       delAllBips: db.prepare('DELETE FROM bips'),
       current: db.prepare<[string, number], BipRow>(
         'SELECT ip, timeofban, bantime, bancount, data FROM bips WHERE jail = ? AND (timeofban + bantime > ? OR bantime < 0) ' +
-          'ORDER BY timeofban, ip',
+          // fail2ban's order: by address text, so a restart bans (and mails) in that order
+          'ORDER BY ip',
       ),
       prevJail: db.prepare<[string, string], PrevRow>(
         'SELECT bancount, timeofban, bantime FROM bips WHERE ip = ? AND jail = ?',
