@@ -11,15 +11,16 @@ export interface Clock {
  * a millisecond (clock steps, drift), so the value never strays further from the wall clock.
  */
 function preciseNow(): () => number {
+  // performance.now() is a plain double (no BigInt per call: the daemon reads the clock per line)
   let baseMs = Date.now();
-  let baseNs = process.hrtime.bigint();
+  let baseMono = performance.now();
   return () => {
-    const ns = process.hrtime.bigint();
+    const mono = performance.now();
     const wall = Date.now();
-    let ms = baseMs + Number(ns - baseNs) / 1e6;
+    let ms = baseMs + (mono - baseMono);
     if (Math.abs(ms - wall) >= 1) {
       baseMs = ms = wall;
-      baseNs = ns;
+      baseMono = mono;
     }
     return ms / 1000;
   };
