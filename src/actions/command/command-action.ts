@@ -446,9 +446,11 @@ export class CommandAction implements Action {
       const fam = familyOf(t);
       const addr = t.ip ?? t.id;
       if (this.skipRestored(t)) results[i] = true;
-      else if (shapeOf(fam) && ipFamily(addr) === fam && !addr.includes('%'))
-        batches.set(fam, [...(batches.get(fam) ?? []), i]);
-      else await single(i);
+      else if (shapeOf(fam) && ipFamily(addr) === fam && !addr.includes('%')) {
+        const batch = batches.get(fam);
+        if (batch) batch.push(i);
+        else batches.set(fam, [i]);
+      } else await single(i);
     }
     for (const [fam, batch] of batches) {
       if (verb === 'add') {
