@@ -113,10 +113,14 @@ export function str2secIsFloat(text: string): boolean {
   return /\d\.|\.\d|\//.test(v) || /(?<=[\d\s])(months?|mon?|years?|yea?|yy?)\b/i.test(v);
 }
 
+/** Seconds as Python prints them: a value that is a float in fail2ban (`1.5m`) shows `90.0`. */
+export function secondsShown(n: number, isFloat: boolean): number | string {
+  return isFloat && Number.isInteger(n) ? `${n}.0` : n;
+}
+
 /** str2sec as fail2ban-client prints it (`--str2sec`, `get JAIL findtime`): `90.0` for a float. */
 export function str2secText(text: string): string {
-  const n = str2sec(text);
-  return str2secIsFloat(text) && Number.isInteger(n) ? `${n}.0` : String(n);
+  return String(secondsShown(str2sec(text), str2secIsFloat(text)));
 }
 
 /** str2sec for a config key: the error names the key and where it was written. */

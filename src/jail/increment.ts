@@ -1,7 +1,7 @@
 import type { IncrementDef } from '../config/types.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import { compilePyExpr, type PyExpr } from './py-expr.js';
-import { str2secIsFloat } from '../config/timespec.js';
+import { secondsShown, str2secIsFloat } from '../config/timespec.js';
 import { str2sec, strictBool } from './time-value.js';
 
 /**
@@ -175,8 +175,7 @@ export class BanTimeIncrement {
     else if (opt === 'increment') this.shown.set(opt, next.enabled);
     else if (opt === 'maxtime' || opt === 'rndtime') {
       // a float stays one (`1.5h` reads back as 5400.0), as findtime
-      const n = next[opt]!;
-      this.shown.set(opt, str2secIsFloat(value) && Number.isInteger(n) ? `${n}.0` : n);
+      this.shown.set(opt, secondsShown(next[opt]!, str2secIsFloat(value)));
     } else this.shown.set(opt, value);
   }
 

@@ -7,7 +7,7 @@ import { BanList, endOfBan } from './ban-list.js';
 import { FailWindow, type FailEntry } from './fail-window.js';
 import { INCREMENT_OPTIONS, BanTimeIncrement, type IncrementOption, type IncrementTexts, type PreviousBan } from './increment.js';
 import { networkMatcher, type IgnoreList, type IgnoreSubject, type LogFn, type LogLevel, type LogSource } from './ignore.js';
-import { str2secIsFloat } from '../config/timespec.js';
+import { secondsShown, str2secIsFloat } from '../config/timespec.js';
 import { pyInt, sec2str, str2sec, time2str } from './time-value.js';
 
 /**
@@ -318,8 +318,7 @@ export class Jail {
 
   /** findtime as fail2ban shows it: a float (`1.5m` → `90.0`) stays one. */
   findtimeShown(): string | number {
-    const t = this.fails.findtime;
-    return this.findtimeFloat && Number.isInteger(t) ? `${t}.0` : t;
+    return secondsShown(this.fails.findtime, this.findtimeFloat);
   }
 
   getOption(key: JailOptionKey): number | string | boolean | null {
