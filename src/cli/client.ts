@@ -10,7 +10,7 @@ import { socketAlive } from '../control/socket-server.js';
 import { errorMessage } from '../core/errors.js';
 import { argsTuple, clientLogLine, readerWarning } from './output.js';
 import { clientUsage } from './client-help.js';
-import { getopt } from './getopt.js';
+import { FAIL2BAN_TOOL_OPTS, getopt, type ParsedOpts } from './getopt.js';
 import { interactive } from './client-interactive.js';
 import { defaultConfDir, loadServerDefaults } from './server-defaults.js';
 
@@ -53,48 +53,38 @@ export async function clientMain(argv: string[]): Promise<number> {
     dump: false,
     interactive: false,
   };
-  // options as fail2ban's client reads them (getopt: -vvv, -c/dir, --conf=dir), one word each below
-  const args = normalizeOptions(argv);
-  const cmd: string[] = [];
+  // options as fail2ban's client reads them (getopt: -vvv, -c/dir, --conf=dir)
+  let parsed: ParsedOpts;
+  try {
+    parsed = getopt(argv, CLIENT_OPTS);
+  } catch (e) {
+    throw new Error(`${errorMessage(e)} (see --help)`);
+  }
   let confGiven = false;
-  const need = (flag: string): string => {
-    const v = args.shift();
-    if (v === undefined) throw new Error(`option ${flag} requires an argument`);
-    return v;
-  };
-  while (args.length > 0) {
-    const a = args.shift()!;
-    if (cmd.length > 0) {
-      if (a === '--json') o.json = true;
-      else cmd.push(a);
-      continue;
-    }
+  for (const [a, value] of parsed.opts) {
+    const v = value ?? '';
     switch (a) {
       case '-c':
       case '--conf':
-        o.conf = need(a);
+        o.conf = v;
         confGiven = true;
         break;
       case '-s':
       case '--socket':
-        o.socket = need(a);
+        o.socket = v;
         break;
       case '-p':
       case '--pidfile':
-        o.pidfile = need(a);
-        break;
-      case '--pname':
-      case '--syslogsocket':
-        need(a);
+        o.pidfile = v;
         break;
       case '--loglevel':
-        o.loglevel = need(a);
+        o.loglevel = v;
         break;
       case '--logtarget':
-        o.logtarget = need(a);
+        o.logtarget = v;
         break;
       case '--timeout':
-        o.timeout = Number(need(a));
+        o.timeout = Number(v);
         if (!Number.isFinite(o.timeout) || o.timeout <= 0)
           throw new Error(`--timeout: not a positive number`);
         break;
@@ -141,13 +131,18 @@ export async function clientMain(argv: string[]): Promise<number> {
         return 0;
       case '--str2sec': {
         const { str2secText } = await import('../config/timespec.js');
-        process.stdout.write(`${str2secText(need(a))}\n`);
+        process.stdout.write(`${str2secText(v)}\n`);
         return 0;
       }
       default:
-        if (a.startsWith('-') && a !== '-') throw new Error(`unknown option ${a} (see --help)`);
-        cmd.push(a);
+      // --pname, --syslogsocket: nothing to do here
     }
+  }
+  // `--json` may also follow the command
+  const cmd: string[] = [];
+  for (const a of parsed.rest) {
+    if (a === '--json') o.json = true;
+    else cmd.push(a);
   }
 
   // fail2ban-client's own check and texts (it would otherwise fall back to the default socket)
@@ -214,23 +209,7 @@ async function dispatch(
   return runCommand(socket, cmd, o);
 }
 
-const CLIENT_OPTS = {
-  short: 'c:s:p:dtivqxbfhV',
-  long: [
-    'conf=', 'socket=', 'pidfile=', 'pname=', 'loglevel=', 'logtarget=', 'syslogsocket=', 'dp', 'dump-pretty',
-    'test', 'async', 'timeout=', 'str2sec=', 'json', 'help', 'version',
-  ],
-};
-
-function normalizeOptions(argv: string[]): string[] {
-  let parsed;
-  try {
-    parsed = getopt(argv, CLIENT_OPTS);
-  } catch (e) {
-    throw new Error(`${errorMessage(e)} (see --help)`);
-  }
-  return [...parsed.opts.flatMap(([opt, v]) => (v === null ? [opt] : [opt, v])), ...parsed.rest];
-}
+const CLIENT_OPTS = { ...FAIL2BAN_TOOL_OPTS, long: [...FAIL2BAN_TOOL_OPTS.long, 'json'] };
 
 async function runCommand(socket: string, cmd: string[], o: ClientOptions): Promise<number> {
   let reply;

@@ -12,6 +12,15 @@ export interface OptSpec {
   long: readonly string[];
 }
 
+/** The options fail2ban-client and fail2ban-server share (each tool adds its own). */
+export const FAIL2BAN_TOOL_OPTS: OptSpec = {
+  short: 'c:s:p:dtivqxbfhV',
+  long: [
+    'conf=', 'socket=', 'pidfile=', 'pname=', 'loglevel=', 'logtarget=', 'syslogsocket=', 'dp', 'dump-pretty',
+    'test', 'async', 'timeout=', 'str2sec=', 'help', 'version',
+  ],
+};
+
 export interface ParsedOpts {
   /** [option as written without its value ('-c', '--conf'), its value or null for a flag] in order. */
   opts: [string, string | null][];

@@ -1,9 +1,9 @@
 import { errorMessage } from '../core/errors.js';
 import { Server } from '../server/server.js';
-import { str2sec } from '../config/timespec.js';
+import { str2secText } from '../config/timespec.js';
 import { COMPAT_VERSION } from '../server/server.js';
 import { testOrDump } from './config-test.js';
-import { getopt, type ParsedOpts } from './getopt.js';
+import { FAIL2BAN_TOOL_OPTS, getopt, type ParsedOpts } from './getopt.js';
 import { readerWarning } from './output.js';
 import { defaultConfDir } from './server-defaults.js';
 
@@ -32,13 +32,7 @@ Options:
                             accepted for compatibility
 `;
 
-const SPEC = {
-  short: 'c:s:p:dtivqxbfhV',
-  long: [
-    'conf=', 'socket=', 'pidfile=', 'pname=', 'loglevel=', 'logtarget=', 'syslogsocket=', 'dbfile=',
-    'dp', 'dump-pretty', 'test', 'async', 'timeout=', 'str2sec=', 'help', 'version',
-  ],
-};
+const SPEC = { ...FAIL2BAN_TOOL_OPTS, long: [...FAIL2BAN_TOOL_OPTS.long, 'dbfile='] };
 
 export async function serverMain(argv: string[]): Promise<number> {
   const opts: {
@@ -116,7 +110,7 @@ export async function serverMain(argv: string[]): Promise<number> {
         process.stdout.write(`logjail (fail2ban ${COMPAT_VERSION} compatible)\n`);
         return 0;
       case '--str2sec':
-        process.stdout.write(`${str2sec(v)}\n`);
+        process.stdout.write(`${str2secText(v)}\n`);
         return 0;
       default:
       // --pname, --syslogsocket, --timeout, --async, -v, -q: nothing to do here
