@@ -4,7 +4,7 @@ import type { ActionDef, JailDef, LogPathDef } from '../config/types.js';
 import type { JailControl } from '../control/api.js';
 import type { StatusPair } from '../control/beautify.js';
 import { badValue, CommandError, invalidCommand, keyError, missingArgument, noGetAction, noSetAction } from '../control/errors.js';
-import type { Clock } from '../core/clock.js';
+import { batchClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { BanTicket, Failure, LogLine } from '../core/failure.js';
 import { DateDetector } from '../filter/date/index.js';
@@ -88,6 +88,8 @@ export class JailRuntime implements JailControl {
   private expiryTimer: NodeJS.Timeout | null = null;
   private running = false;
   idle = false;
+  /** The filter's "now": read once per batch of lines (see batchClock), not per line. */
+  private readonly filterClock: Clock & { tick(): void };
   /** `bantime.<name>` values for names fail2ban does not use (it stores and answers them). */
   private readonly bantimeExtra = new Map<string, string>();
 
@@ -139,13 +141,14 @@ export class JailRuntime implements JailControl {
       },
     });
     this.jail.setOption('findtime', findtimeText(def));
+    this.filterClock = batchClock(deps.clock);
     this.filter = this.buildFilter(def);
   }
 
   private buildFilter(def: JailDef): Filter | null {
     if (!def.filter) return null;
     return new Filter(def.filter, {
-      clock: this.deps.clock,
+      clock: this.filterClock,
       mode: 'live',
       usedns: def.usedns,
       logtimezone: def.logtimezone,
@@ -376,6 +379,7 @@ export class JailRuntime implements JailControl {
     const filter = this.filter;
     if (!filter || this.idle) return undefined;
     filter.inOperation = !meta.catchingUp;
+    this.filterClock.tick();
     this.deps.metrics.add(this.name, 'linesRead', lines.length);
     let failures = 0;
     // failures that must wait for earlier ones still being counted asynchronously
