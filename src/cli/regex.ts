@@ -19,6 +19,7 @@ import type { FailData } from '../filter/mlfid.js';
 import type { LineResult } from '../filter/types.js';
 import { pyRepr } from '../control/pyrepr.js';
 import { explicitReadTrace, filterReadTrace, infoLine, parseLogLevel } from './regex-log.js';
+import { defaultConfDir } from './server-defaults.js';
 import { forBom, resolveEncoding, type LineEncoding } from '../sources/file/encoding.js';
 import { formatJournalEntry, type JournalEntry } from '../sources/journal/format.js';
 import { journalArgsFromBackendOptions, journalMatchArgs } from '../sources/journal/journal-source.js';
@@ -127,7 +128,7 @@ type Parsed = { kind: 'run'; o: RegexOptions; positional: string[] } | { kind: '
 
 export function parseRegexArgs(argv: readonly string[]): Parsed {
   const o: RegexOptions = {
-    config: defaultConfig(),
+    config: defaultConfDir(),
     datepattern: null,
     timezone: null,
     encoding: 'UTF-8',
@@ -272,12 +273,6 @@ export function parseRegexArgs(argv: readonly string[]): Parsed {
   if (positional.length < 2 || positional.length > 3)
     throw new UsageError(`provide both <LOG> and <REGEX> (got ${positional.length} argument(s); see --help)`);
   return { kind: 'run', o, positional };
-}
-
-function defaultConfig(): string {
-  if (process.env.LOGJAIL_CONF) return process.env.LOGJAIL_CONF;
-  if (existsSync('/etc/logjail')) return '/etc/logjail';
-  return '/etc/fail2ban';
 }
 
 const shortstr = (s: string, l = 53): string => (s.length > l ? `${s.slice(0, l - 3)}...` : s);

@@ -2,13 +2,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
+ * The config dir when -c is not given, for every tool: $LOGJAIL_CONF, else /etc/logjail, else
+ * /etc/fail2ban when only that exists. So a fail2ban user who puts our binaries in place of
+ * fail2ban's and keeps the distribution's unit (`fail2ban-server -xf start`, no -c) and
+ * /etc/fail2ban runs on that tree unchanged, while an install.sh install (/etc/logjail) has
+ * server, client and regex tool agree on its config.
+ */
+export function defaultConfDir(): string {
+  if (process.env.LOGJAIL_CONF) return process.env.LOGJAIL_CONF;
+  if (!existsSync('/etc/logjail') && existsSync('/etc/fail2ban')) return '/etc/fail2ban';
+  return '/etc/logjail';
+}
+
+/*
  * Where the client finds the socket and pidfile when -s/-p are not given: the `socket` and
  * `pidfile` of fail2ban.conf/.local in the config dir, as fail2ban-client does. A light read
  * on purpose: the client must work even when a jail file is broken.
  */
-export function defaultConfDir(): string {
-  return process.env.LOGJAIL_CONF ?? '/etc/logjail';
-}
 
 /** What fail2ban's client reads early (for every command), with the defaults it takes. */
 const EARLY = ['socket', 'pidfile', 'loglevel', 'logtarget', 'syslogsocket'] as const;
