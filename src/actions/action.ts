@@ -20,6 +20,12 @@ export interface Action {
   /** Has a flush command: fail2ban announces "Flush ticket(s)" only for such actions. */
   readonly flushable?: boolean;
   reload(): Promise<void>;
+  /**
+   * The server before ended without stopping the jail (killed, crashed): the bans it applied may
+   * still be in force. Called before start; each family then runs its flush command before it
+   * starts, so restored bans are applied once instead of on top of the old ones.
+   */
+  expectLeftovers?(): void;
   /** Ban tickets that became due together; result i belongs to ticket i. */
   banMany?(ts: BanTicket[]): Promise<boolean[]>;
   unbanMany?(ts: BanTicket[]): Promise<boolean[]>;

@@ -267,6 +267,13 @@ export class JailRuntime implements JailControl {
     this.deps.store?.addJail(this.name);
     this.actions = this.buildActions(this.actionDefs);
     this.deps.logger.child('jail').info(`Jail '${this.name}' started`);
+    if (this.deps.store?.leftRunning(this.name)) {
+      // killed or crashed before: its firewall rules are still there (fail2ban 1.0.2 bans again on top of them)
+      this.deps.logger
+        .child('jail')
+        .info(`Jail '${this.name}' was not stopped by the last server: its actions flush what it left before the bans are restored`);
+      for (const a of this.actions) a.expectLeftovers?.();
+    }
     for (const a of this.actions) await a.start();
     this.running = true;
     // the bans come back before any line is read: a restored address is not counted anew
@@ -335,6 +342,8 @@ export class JailRuntime implements JailControl {
       await this.liftActions(tickets, true);
     }
     for (const a of this.actions) await a.stop();
+    // bans lifted and actions stopped: a crash from here on leaves nothing of this jail behind
+    if (!opts.keepBans) this.deps.store?.disableJail(this.name);
     this.deps.logger.child('jail').info(`Jail '${this.name}' stopped`);
   }
 

@@ -34,8 +34,18 @@ export class MemoryBanStore implements BanStore {
   /** jail → path → position. */
   private readonly logs = new Map<string, Map<string, LogPosition>>();
 
+  private leftEnabled = new Set<string>();
+
   addJail(name: string): void {
     this.jails.set(name, true);
+  }
+
+  disableJail(name: string): void {
+    if (this.jails.has(name)) this.jails.set(name, false);
+  }
+
+  leftRunning(name: string): boolean {
+    return this.leftEnabled.has(name);
   }
 
   addBan(t: BanTicket, dbmaxmatches: number): void {
@@ -159,6 +169,7 @@ export class MemoryBanStore implements BanStore {
 
   /** Mimics closing and reopening: every jail is disabled until added again. */
   reopen(): void {
+    this.leftEnabled = new Set([...this.jails].filter(([, on]) => on).map(([name]) => name));
     for (const name of this.jails.keys()) this.jails.set(name, false);
   }
 

@@ -242,6 +242,22 @@ export function defineBanStoreContract<S extends ContractStore>(name: string, h:
       expect(s.getLogPosition('sshd', '/l')).toEqual({ firstLineMd5: 'a', pos: 3 });
     });
 
+    it('tells which jails the server before left running (not disabled before the reopen)', () => {
+      let s = open();
+      s.addJail('crashed');
+      s.addJail('stopped');
+      s.disableJail('stopped');
+      expect(s.jailStates()).toEqual(new Map([['crashed', true], ['stopped', false]]));
+      s = reopen(s);
+      expect([s.leftRunning('crashed'), s.leftRunning('stopped'), s.leftRunning('never')]).toEqual([true, false, false]);
+      // the answer is about the server before: adding the jail again does not change it
+      s.addJail('crashed');
+      expect(s.leftRunning('crashed')).toBe(true);
+      s.disableJail('crashed');
+      s = reopen(s);
+      expect(s.leftRunning('crashed')).toBe(false);
+    });
+
     it('purges outdated latest bans, keeps permanent ones, drops disabled jails without bans', () => {
       let s = open();
       const age = 86_400;

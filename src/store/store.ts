@@ -43,6 +43,13 @@ export interface CurrentBansOptions {
 export interface BanStore {
   /** Marks the jail enabled (created if missing). Opening a store marks every jail disabled. */
   addJail(name: string): void;
+  /** Marks the jail disabled: it stopped and lifted its bans (fail2ban's delJail). */
+  disableJail(name: string): void;
+  /**
+   * The jail was still enabled when the store was opened: the server before ended without
+   * stopping it (killed, crashed), so its actions' bans may still be in force.
+   */
+  leftRunning(name: string): boolean;
   /** History row in `bans` + latest row in `bips`; data keeps the last `dbmaxmatches` matches (none if 0). */
   addBan(t: BanTicket, dbmaxmatches: number): void;
   /** Same as addBan for many tickets, in one transaction (ban storms). */

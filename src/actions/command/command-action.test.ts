@@ -147,6 +147,35 @@ describe('flush, reload, prolong, norestored', () => {
     );
   });
 
+  it('after a server that did not stop: each family flushes (quietly) before it starts, once', async () => {
+    const { act, log } = make(FAMILY_ACTION, { name: 'sshd' });
+    act.expectLeftovers();
+    await act.start();
+    await act.ban(v4);
+    await act.ban(ticket({ id: '192.0.2.2' }));
+    await act.ban(v6);
+    expect(lines()).toEqual([
+      'flush v4-sshd',
+      'start inet4 v4-sshd',
+      'ban 192.0.2.1 inet4 v4-sshd',
+      'ban 192.0.2.2 inet4 v4-sshd',
+      'flush v6-sshd',
+      'start inet6 v6-sshd',
+      'ban 2001:db8::1 inet6 v6-sshd',
+    ]);
+    // nothing left to flush (its chain is gone): no error, and the start goes on
+    const failing = make(FAMILY_ACTION.replace('actionflush = echo', 'actionflush = false && echo'), { actionstart_on_demand: 'false' });
+    failing.act.expectLeftovers();
+    await failing.act.start();
+    expect(lines().slice(-2)).toEqual(['start inet4 v4-test', 'start inet6 v6-test']);
+    expect([...log, ...failing.log].filter((l) => l.startsWith('ERROR'))).toEqual([]);
+    // a plain action without actionflush: nothing runs for it
+    const plain = make(PLAIN_ACTION);
+    plain.act.expectLeftovers();
+    await plain.act.start();
+    expect(lines().slice(-1)).toEqual(['start']);
+  });
+
   it('runs actionprolong when present', async () => {
     const { act } = make(`${PLAIN_ACTION}actionprolong = echo "prolong <ip> <bantime>" >> @DIR@/log\n`);
     expect(await act.prolong(ticket({ id: '192.0.2.3', bantime: 1200 }))).toBe(true);

@@ -61,6 +61,10 @@ export class CommandAction implements Action {
   private readonly clock: Clock;
   /** Per family: STARTED | HAS_BANS. */
   private readonly state = new Map<FamilyKey, number>();
+  /** Families a server that did not stop may have left bans in (expectLeftovers). */
+  private leftovers = new Set<FamilyKey>();
+  /** Leftover flush commands already run (identical for both families in most actions). */
+  private readonly flushedLeftovers = new Set<string>();
   /** Start command that ran per started family (identical commands run once for all families). */
   private readonly startedCmd = new Map<FamilyKey, string>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -120,6 +124,10 @@ export class CommandAction implements Action {
       const fams = this.startedFamilies();
       if (fams.length && !(await this.operation('actionreload', fams))) this.opFailed('reload');
     }, undefined);
+  }
+
+  expectLeftovers(): void {
+    this.leftovers = new Set<FamilyKey>(this.tags.hasConditional ? ['inet4', 'inet6'] : ['inet4']);
   }
 
   get flushable(): boolean {
@@ -319,6 +327,7 @@ export class CommandAction implements Action {
   private async startFamilies(fams: FamilyKey[]): Promise<boolean> {
     let ok = true;
     for (const fam of fams) {
+      if (this.leftovers.delete(fam)) await this.flushLeftovers(fam);
       let cmd: string;
       try {
         cmd = this.expandOp('actionstart', fam);
@@ -336,6 +345,24 @@ export class CommandAction implements Action {
       ok &&= done;
     }
     return ok;
+  }
+
+  /**
+   * Clears what a server that did not stop left of this family (expectLeftovers), before it
+   * starts again. Quiet on failure: usually there is nothing left (its chain, set or table is
+   * gone), and the start that follows reports any real problem.
+   */
+  private async flushLeftovers(fam: FamilyKey): Promise<void> {
+    let cmd: string;
+    try {
+      cmd = this.expandOp('actionflush', fam);
+    } catch {
+      return;
+    }
+    if (cmd.trim() && !this.flushedLeftovers.has(cmd)) {
+      this.flushedLeftovers.add(cmd);
+      await this.exec(cmd, null, fam, true);
+    }
   }
 
   /** Stop the given families, or every started one (null); flags are cleared first. */
@@ -380,7 +407,7 @@ export class CommandAction implements Action {
   // ---- execution ----
 
   /** Dynamic pass + run. `t = null` is the pseudo-ticket (start/stop/check/flush). */
-  private async exec(cmd: string, t: BanTicket | null, fam: FamilyKey): Promise<boolean> {
+  private async exec(cmd: string, t: BanTicket | null, fam: FamilyKey, quiet = false): Promise<boolean> {
     const used = tagsIn(cmd);
     const values = await ticketValues(t, fam, used, {
       jail: this.jail,
@@ -399,7 +426,7 @@ export class CommandAction implements Action {
     const vars = new ShellVars();
     const script = substituteDynamic(cmd, values, t?.fields ?? {}, vars);
     const res = await this.runner.run({ args: shellArgv(script, vars), timeout: this.timeout });
-    if (!res.ok)
+    if (!res.ok && !quiet)
       this.logFailure(
         res,
         vars.size ? `${script}  [vars: ${JSON.stringify(Object.fromEntries(vars.entries()))}]` : script,

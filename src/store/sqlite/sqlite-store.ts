@@ -89,6 +89,8 @@ export class SqliteBanStore implements BanStore {
   readonly openReport: OpenReport;
   private readonly db: Database.Database;
   private readonly st;
+  /** Jails still enabled when the store was opened (leftRunning). */
+  private readonly leftEnabled: ReadonlySet<string>;
   private readonly addBansTx;
   private readonly setLogsTx;
 
@@ -119,6 +121,8 @@ export class SqliteBanStore implements BanStore {
     this.openReport = report;
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // A jail still enabled here was not stopped by the server before (see leftRunning).
+    this.leftEnabled = new Set((db.prepare('SELECT name FROM jails WHERE enabled = 1').all() as { name: string }[]).map((r) => r.name));
     // Every jail is disabled until the server adds it again (purge drops disabled jails without bans).
     db.prepare('UPDATE jails SET enabled = 0').run();
 
@@ -127,6 +131,7 @@ export class SqliteBanStore implements BanStore {
         'INSERT INTO jails(name, enabled) VALUES(?, 1) ON CONFLICT(name) DO UPDATE SET enabled = 1',
       ),
       ensureJail: db.prepare('INSERT OR IGNORE INTO jails(name, enabled) VALUES(?, 1)'),
+      disableJail: db.prepare('UPDATE jails SET enabled = 0 WHERE name = ?'),
       insBan: db.prepare(
         'INSERT INTO bans(jail, ip, timeofban, bantime, bancount, data) VALUES(?, ?, ?, ?, ?, ?)',
       ),
@@ -184,6 +189,14 @@ export class SqliteBanStore implements BanStore {
 
   addJail(name: string): void {
     this.st.addJail.run(name);
+  }
+
+  disableJail(name: string): void {
+    this.st.disableJail.run(name);
+  }
+
+  leftRunning(name: string): boolean {
+    return this.leftEnabled.has(name);
   }
 
   addBan(t: BanTicket, dbmaxmatches: number): void {
