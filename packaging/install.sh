@@ -17,6 +17,8 @@
 #   4. the service: with systemd running, installs logjail.service, `daemon-reload`s and
 #      enables it (--no-enable: install only). Without systemd, installs the SysV script
 #      /etc/init.d/logjail instead (start|stop|reload|status) and says how to start it.
+#   5. log rotation: /etc/logrotate.d/logjail for /var/log/logjail.log (when logrotate's
+#      directory exists; an existing file is kept), reopening the log with `flushlogs`.
 #
 # --root DIR writes everything below DIR (a staging root, like DESTDIR) and never runs
 # systemctl: used by the tests and for building packages.
@@ -51,7 +53,7 @@ while [ $# -gt 0 ]; do
 		--no-enable) enable=0 ;;
 		--fail2ban-names) names=1 ;;
 		--force) force=1 ;;
-		-h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		-h | --help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 		*) die "unknown option $1 (see --help)" ;;
 	esac
 	shift
@@ -148,6 +150,19 @@ else
 	if [ -z "$root" ]; then
 		say "systemd is not running here; SysV script installed: /etc/init.d/logjail"
 		say "start with: /etc/init.d/logjail start   (status: /etc/init.d/logjail status)"
+	fi
+fi
+# ---- 5. log rotation -------------------------------------------------------------------
+# the server log (fail2ban.conf's logtarget in the shipped config); an existing file is kept
+if [ -d "$root/etc/logrotate.d" ] || [ -n "$root" ]; then
+	rot=$root/etc/logrotate.d/logjail
+	if [ -e "$rot" ]; then
+		say "$rot exists; left as it is"
+	else
+		mkdir -p "$root/etc/logrotate.d"
+		subst "$here/packaging/logjail.logrotate" > "$rot"
+		chmod 0644 "$rot"
+		say "log rotation installed: $rot"
 	fi
 fi
 say "done"

@@ -3,7 +3,8 @@
 # (type-check + lint + build + every test: unit, compat, e2e).
 #   - Debian packages (as root): the real firewall tools, Dovecot, OpenSSH, msmtp, whois and
 #     Debian's fail2ban 1.0.2 (for the differential tests; its service is never started).
-#     systemd gives journald, journalctl and systemd-cat for the journal backend test.
+#     systemd gives journald, journalctl and systemd-cat for the journal backend test, and
+#     systemd itself for the service tests (in a container of their own), with logrotate.
 #   - npm dependencies: npm ci.
 # Without root the Debian step is skipped and the tests that need those parts say so and skip.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(iproute2 iptables nftables ipset dovecot-core dovecot-imapd dovecot-pop3d
       openssh-server openssh-client sshpass msmtp-mta mailutils whois fail2ban perl procps
-      util-linux sqlite3 systemd)
+      util-linux sqlite3 systemd logrotate)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()

@@ -106,6 +106,12 @@ describe.skipIf(!built())('install.sh', () => {
     expect(sysv).toMatch(/^LOGJAIL=\$\{LOGJAIL:-\/usr\/local\/bin\/logjail\}$/m);
     expect(statSync(join(root, 'etc/init.d/logjail')).mode & 0o111).toBe(0o111);
     expect(spawnSync('sh', ['-n', join(root, 'etc/init.d/logjail')]).status).toBe(0);
+    // log rotation of the server log, reopened by flushlogs through the installed command
+    const rot = readFileSync(join(root, 'etc/logrotate.d/logjail'), 'utf8');
+    expect(rot).not.toMatch(/@[A-Z]+@/);
+    expect(rot).toMatch(/^\/var\/log\/logjail\.log \{$/m);
+    expect(rot).toMatch(/^ {8}\/usr\/local\/bin\/logjail client -c \/etc\/logjail flushlogs /m);
+    expect(f2b).toMatch(/^logtarget = \/var\/log\/logjail\.log$/m);
   });
 
   it('keeps an existing /etc/logjail and a real fail2ban-client; --prefix moves the links', () => {
@@ -140,6 +146,13 @@ describe.skipIf(!built())('install.sh', () => {
       ]).status,
     ).toBe(0);
     expect(lstatSync(join(root, 'opt/x/bin/fail2ban-client')).isSymbolicLink()).toBe(true);
+  });
+
+  it('--help prints the header only', () => {
+    const r = install(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Install logjail on this machine\.\n/);
+    expect(r.stdout).toMatch(/systemctl: used by the tests and for building packages\.\n$/);
   });
 
   it('rejects unknown options and relative paths', () => {

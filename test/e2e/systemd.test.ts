@@ -8,7 +8,7 @@ import { boxMissing, SystemdBox } from './systemd-box.js';
  * The service under a real systemd (PID 1 of a throwaway container, systemd-box.sh): our unit as
  * install.sh installs and enables it, and Debian's own fail2ban.service with our binaries in
  * place of fail2ban's. systemd starts, reloads, restarts after a crash and stops them; the
- * shipped config's sshd jail bans into the box's own iptables.
+ * shipped config's sshd jail bans into the box's own iptables, and logrotate rotates its log.
  */
 const missing = built() ? boxMissing() : 'needs a build (npm run build)';
 const DEBIAN_UNIT = '/lib/systemd/system/fail2ban.service';
@@ -68,6 +68,16 @@ describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (s
     await waitForAsync(() => box.ok('tail -n 20 /var/log/logjail.log').includes("Jail 'sshd' reloaded"), 20_000, 'reload in the server log');
     expect(rules('192.0.2.10')).toHaveLength(1);
     expect(box.ok('fail2ban-client status sshd')).toContain('Banned IP list:\t192.0.2.10');
+  }, 60_000);
+
+  it.skipIf(!existsSync('/usr/sbin/logrotate'))('logrotate (the installed rules) rotates the server log; the server writes on in the new file', async () => {
+    expect(box.ok('cat /etc/logrotate.d/logjail')).toContain('/var/log/logjail.log {');
+    box.ok('logrotate -f /etc/logrotate.d/logjail');
+    expect(box.ok('cat /var/log/logjail.log.1')).toContain('Ban 192.0.2.10');
+    expect(box.ok('stat -c "%a %U %G" /var/log/logjail.log').trim()).toBe('640 root adm');
+    fail('192.0.2.11', 6);
+    await waitForAsync(() => box.ok('cat /var/log/logjail.log').includes('Ban 192.0.2.11'), 30_000, 'the next ban in the new log');
+    expect(box.ok('cat /var/log/logjail.log.1')).not.toContain('192.0.2.11');
   }, 60_000);
 
   it('a killed server is restarted by systemd (Restart=on-failure) with its ban restored once', async () => {
