@@ -70,6 +70,19 @@ describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (s
     expect(box.ok('fail2ban-client status sshd')).toContain('Banned IP list:\t192.0.2.10');
   }, 60_000);
 
+  it('a broken jail.local: systemctl reload fails naming file:line; the server runs on with its ban', () => {
+    box.ok("printf '[sshd]\\nmaxretry = lots\\n' > /etc/logjail/jail.local");
+    const main = box.prop('logjail', 'MainPID');
+    const r = box.run('systemctl reload logjail');
+    expect(r.status).not.toBe(0);
+    const journal = box.ok('journalctl -u logjail --no-pager -o cat');
+    expect(journal).toMatch(/\/etc\/logjail\/jail\.local:2\b.*maxretry/);
+    expect(box.prop('logjail', 'ActiveState')).toBe('active');
+    expect(box.prop('logjail', 'MainPID')).toBe(main);
+    expect(rules('192.0.2.10')).toHaveLength(1);
+    box.ok('rm /etc/logjail/jail.local && systemctl reload logjail');
+  }, 60_000);
+
   it.skipIf(!existsSync('/usr/sbin/logrotate'))('logrotate (the installed rules) rotates the server log; the server writes on in the new file', async () => {
     expect(box.ok('cat /etc/logrotate.d/logjail')).toContain('/var/log/logjail.log {');
     box.ok('logrotate -f /etc/logrotate.d/logjail');
@@ -102,6 +115,15 @@ describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (s
     expect(box.run('iptables -S f2b-sshd').status).not.toBe(0);
     expect(box.ok('tail -n 5 /var/log/logjail.log')).toContain('Exiting Fail2ban');
   }, 90_000);
+
+  it('a broken config at start: the unit fails with exit 255, no restart loop, the journal names file:line', async () => {
+    box.ok("printf '[sshd]\\nmaxretry = lots\\n' > /etc/logjail/jail.local && systemctl start logjail");
+    await waitForAsync(() => box.prop('logjail', 'ActiveState') === 'failed', 30_000, 'logjail.service failed');
+    expect(box.prop('logjail', 'ExecMainStatus')).toBe('255');
+    expect(box.prop('logjail', 'NRestarts')).toBe('0');
+    expect(box.ok('journalctl -u logjail --no-pager -o cat')).toMatch(/\/etc\/logjail\/jail\.local:2\b.*maxretry/);
+    box.ok('rm /etc/logjail/jail.local && systemctl reset-failed logjail');
+  }, 60_000);
 
   it.skipIf(!existsSync(DEBIAN_UNIT))("Debian's fail2ban.service runs logjail as fail2ban-server", async () => {
     // what a user who swaps the binaries and keeps the distribution's unit and /etc/fail2ban has
