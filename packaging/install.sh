@@ -110,7 +110,9 @@ chmod 0700 "$root/var/lib/logjail"
 mkdir -p "$root$bindir"
 link() { # link NAME TARGET
 	target=$appdir/dist/src/cli/$2
-	chmod 0755 "$root$target" 2>/dev/null || chmod 0755 "$target"
+	# already executable: leave it (the checkout may be read-only)
+	if [ -e "$root$target" ]; then t=$root$target; else t=$target; fi
+	[ -x "$t" ] || chmod 0755 "$t"
 	l=$root$bindir/$1
 	if [ -e "$l" ] && [ ! -L "$l" ] && [ "$force" = 0 ]; then
 		say "$l exists and is not a link (fail2ban?); not replaced (use --force)"

@@ -10,8 +10,10 @@
 # A first attempt without the overlay and the private /tmp let systemd-tmpfiles empty the
 # host's /tmp, and without the cgroup namespace systemd moved itself to the host's root groups.
 #
-#   systemd-box.sh SCRATCH          (as root; SCRATCH: an empty directory on the host)
-# systemd's host PID is the only child of this script's PID (it execs unshare).
+#   systemd-box.sh SCRATCH [DIR...]  (as root; SCRATCH: an empty directory on the host)
+# Each DIR is shown read-only in the box at its own path (the checkout under test: it may live
+# below /tmp, which the box replaces). systemd's host PID is the only child of this script's
+# PID (it execs unshare).
 set -eu
 
 if [ "${1:-}" != inside ]; then
@@ -31,12 +33,14 @@ if [ "${1:-}" != inside ]; then
 		echo "/sys/fs/cgroup/$name" >>"$scratch.cgroups"
 		layout=unified
 	fi
+	shift
 	exec unshare --pid --fork --mount --net --uts --ipc --cgroup --propagation private \
-		/bin/sh "$0" inside "$scratch" "$layout"
+		/bin/sh "$0" inside "$scratch" "$layout" "$@"
 fi
 
 scratch=$2
 layout=$3
+shift 3
 mount -t tmpfs -o mode=700 tmpfs "$scratch"
 mkdir "$scratch/upper" "$scratch/work" "$scratch/root"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$scratch/upper,workdir=$scratch/work" "$scratch/root"
@@ -70,6 +74,11 @@ ln -s pts/ptmx "$R/dev/ptmx"
 mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
 mount -t tmpfs -o mode=755 tmpfs "$R/run"
 mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
+for d in "$@"; do
+	mkdir -p "$R$d"
+	mount --bind "$d" "$R$d"
+	mount -o remount,bind,ro "$R$d"
+done
 
 units=$R/run/systemd/system
 mkdir -p "$units"
@@ -78,7 +87,8 @@ for u in systemd-modules-load.service systemd-sysctl.service systemd-binfmt.serv
 	systemd-tmpfiles-setup-dev.service systemd-udevd.service systemd-udev-trigger.service \
 	proc-sys-fs-binfmt_misc.automount sys-kernel-debug.mount sys-kernel-tracing.mount \
 	sys-kernel-config.mount sys-fs-fuse-connections.mount dev-hugepages.mount dev-mqueue.mount \
-	systemd-random-seed.service systemd-hwdb-update.service getty.target console-getty.service; do
+	systemd-random-seed.service systemd-hwdb-update.service getty.target console-getty.service \
+	systemd-tmpfiles-setup.service systemd-tmpfiles-clean.timer; do
 	ln -s /dev/null "$units/$u"
 done
 echo logjail-box >"$R/etc/hostname"

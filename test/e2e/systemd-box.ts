@@ -18,7 +18,7 @@ const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export function boxMissing(): string | null {
   if (process.getuid?.() !== 0) return 'needs root';
   if (!existsSync(SYSTEMD)) return `needs ${SYSTEMD} (Debian: systemd)`;
-  for (const cmd of ['unshare', 'nsenter', 'systemctl', 'iptables']) {
+  for (const cmd of ['unshare', 'nsenter', 'setsid', 'systemctl', 'iptables']) {
     if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) return `needs ${cmd}`;
   }
   if (!/\boverlay\b/.test(readFileSync('/proc/filesystems', 'utf8'))) return 'needs overlayfs';
@@ -27,12 +27,16 @@ export function boxMissing(): string | null {
 
 export class SystemdBox {
   private readonly scratch = mkdtempSync(join(tmpdir(), 'logjail-box-'));
+
+  /** `share`: host directories shown read-only in the box at their own paths. */
+  constructor(private readonly share: readonly string[] = []) {}
+
   private sh: ChildProcess | null = null;
   /** systemd's PID on the host. */
   private pid = 0;
 
   async boot(): Promise<void> {
-    this.sh = spawn('/bin/sh', [SCRIPT, this.scratch], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.sh = spawn('/bin/sh', [SCRIPT, this.scratch, ...this.share], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     this.sh.stderr?.on('data', (b: Buffer) => (err += b.toString()));
     const shPid = this.sh.pid!;
@@ -63,11 +67,15 @@ export class SystemdBox {
     );
   }
 
-  /** `sh -c cmd` inside the box (its root, namespaces and a clean PATH). */
+  /**
+   * `sh -c cmd` inside the box (its root, namespaces and a clean PATH), in a session of its own:
+   * a process group is not confined by the PID namespace, so a `kill 0` in the box would
+   * otherwise reach the test runner's whole group (it did, when a unit's MainPID read 0).
+   */
   run(cmd: string, timeoutMs = 30_000): SpawnSyncReturns<string> {
     return spawnSync(
-      'nsenter',
-      ['-t', String(this.pid), '-m', '-p', '-n', '-u', '-i', '-C', '-r', '-w', '/bin/sh', '-c', cmd],
+      'setsid',
+      ['nsenter', '-t', String(this.pid), '-m', '-p', '-n', '-u', '-i', '-C', '-r', '-w', '/bin/sh', '-c', cmd],
       { encoding: 'utf8', timeout: timeoutMs, env: { PATH, LANG: 'C.UTF-8' }, cwd: '/' },
     );
   }
