@@ -19,18 +19,20 @@ set -eu
 if [ "${1:-}" != inside ]; then
 	scratch=$1
 	name=logjail-box-$$
+	# the group is made below our own in each hierarchy, so whoever tracks this test's
+	# processes by cgroup still finds the box's
+	own() { sed -n "s/^$1//p" /proc/self/cgroup | sed 's|/$||'; }
+	box() { # box DIR: make the group, move this shell into it
+		mkdir "$1"
+		echo $$ >"$1/cgroup.procs"
+		echo "$1" >>"$scratch.cgroups"
+	}
 	if [ -d /sys/fs/cgroup/unified ] || [ -d /sys/fs/cgroup/systemd ]; then
-		for h in systemd unified; do
-			[ -d "/sys/fs/cgroup/$h" ] || continue
-			mkdir "/sys/fs/cgroup/$h/$name"
-			echo $$ >"/sys/fs/cgroup/$h/$name/cgroup.procs"
-			echo "/sys/fs/cgroup/$h/$name" >>"$scratch.cgroups"
-		done
+		[ -d /sys/fs/cgroup/systemd ] && box "/sys/fs/cgroup/systemd$(own '[0-9]*:name=systemd:')/$name"
+		[ -d /sys/fs/cgroup/unified ] && box "/sys/fs/cgroup/unified$(own '0::')/$name"
 		layout=hybrid
 	else
-		mkdir "/sys/fs/cgroup/$name"
-		echo $$ >"/sys/fs/cgroup/$name/cgroup.procs"
-		echo "/sys/fs/cgroup/$name" >>"$scratch.cgroups"
+		box "/sys/fs/cgroup$(own '0::')/$name"
 		layout=unified
 	fi
 	shift
