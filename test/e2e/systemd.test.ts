@@ -22,6 +22,22 @@ function failure(ip: string, port: number): string {
   return `${mon} ${String(d.getDate()).padStart(2, ' ')} ${time} box sshd[${String(port)}]: Failed password for root from ${ip} port ${String(port)} ssh2`;
 }
 
+/** Appends n sshd failures of ip to the box's /var/log/auth.log. */
+function failIn(box: SystemdBox, ip: string, n: number): void {
+  const lines = Array.from({ length: n }, (_, i) => failure(ip, 40000 + i)).join('\n');
+  box.ok(`printf '%s\\n' '${lines.replaceAll('\n', "' '")}' >> /var/log/auth.log`);
+}
+
+/** The rules for ip in the sshd jail's chain (none when the chain is not there). */
+function rulesIn(box: SystemdBox, ip: string): string[] {
+  return box.run('iptables -S f2b-sshd').stdout.split('\n').filter((l) => l.includes(`-s ${ip}/32`));
+}
+
+/** install.sh as a user runs it: this checkout, already built. */
+function installIn(box: SystemdBox): string {
+  return box.ok(`sh ${JSON.stringify(`${ROOT}/packaging/install.sh`)} --in-place --no-build --fail2ban-names`, 120_000);
+}
+
 describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (skipped: ${missing})` : ''}`, () => {
   // the checkout, read-only in the box (it may be below /tmp, which the box replaces)
   const box = new SystemdBox([ROOT.replace(/\/$/, '')]);
@@ -35,20 +51,16 @@ describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (s
   });
 
   const fail = (ip: string, n: number): void => {
-    const lines = Array.from({ length: n }, (_, i) => failure(ip, 40000 + i)).join('\n');
-    box.ok(`printf '%s\\n' '${lines.replaceAll('\n', "' '")}' >> /var/log/auth.log`);
+    failIn(box, ip, n);
   };
-  /** The rules for ip in the sshd jail's chain (none when the chain is not there). */
-  const rules = (ip: string): string[] =>
-    box.run('iptables -S f2b-sshd').stdout.split('\n').filter((l) => l.includes(`-s ${ip}/32`));
+  const rules = (ip: string): string[] => rulesIn(box, ip);
   const waitActive = async (unit: string, what: string): Promise<void> => {
     await waitForAsync(() => box.prop(unit, 'ActiveState') === 'active' && box.run('fail2ban-client ping').status === 0, 30_000, what);
   };
 
   let installed = '';
   /** install.sh as a user runs it (once per box): this checkout, already built. */
-  const install = (): string =>
-    (installed ||= box.ok(`sh ${JSON.stringify(`${ROOT}/packaging/install.sh`)} --in-place --no-build --fail2ban-names`, 120_000));
+  const install = (): string => (installed ||= installIn(box));
 
   it('install.sh installs and enables logjail.service; systemd starts it on the shipped config', async () => {
     expect(install()).toContain('install.sh: enabled; start it with: systemctl start logjail');
@@ -155,4 +167,45 @@ describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (s
     expect(box.prop('fail2ban', 'Result')).toBe('success');
     expect(box.run('iptables -S f2b-sshd').status).not.toBe(0);
   }, 120_000);
+});
+
+describe.skipIf(missing !== null || !existsSync(DEBIAN_UNIT))('replacing a running fail2ban 1.0.2 under systemd (README recipe)', () => {
+  const box = new SystemdBox([ROOT.replace(/\/$/, '')]);
+  beforeAll(async () => {
+    for (const f of readdirSync(join(ROOT, 'dist/src/cli'))) if (f.endsWith('.js')) chmodSync(join(ROOT, 'dist/src/cli', f), 0o755);
+    await box.boot();
+  }, 90_000);
+  afterAll(async () => {
+    await box.destroy();
+  });
+
+  it("takes over fail2ban's tree, bans (from its database) and log position", async () => {
+    // Debian's fail2ban, as installed: its unit, /etc/fail2ban, its database; it bans an address
+    box.ok('touch /var/log/auth.log && systemctl start fail2ban');
+    await waitForAsync(() => box.run('/usr/bin/fail2ban-client ping').status === 0, 60_000, 'fail2ban 1.0.2 up');
+    failIn(box, '203.0.113.5', 6);
+    await waitForAsync(() => rulesIn(box, '203.0.113.5').length === 1, 60_000, 'banned by fail2ban 1.0.2');
+    // the recipe: stop fail2ban, copy its tree to /etc/logjail, install, start
+    box.ok('systemctl disable --now fail2ban', 60_000);
+    expect(rulesIn(box, '203.0.113.5')).toEqual([]);
+    box.ok('cp -a /etc/fail2ban /etc/logjail');
+    expect(installIn(box)).toContain('/etc/logjail exists; configuration left as it is');
+    box.ok('systemctl start logjail');
+    await waitForAsync(
+      () => box.prop('logjail', 'ActiveState') === 'active' && box.run('fail2ban-client ping').status === 0,
+      30_000,
+      'logjail.service on the fail2ban tree',
+    );
+    // the ban comes back from fail2ban's own database, once
+    await waitForAsync(() => rulesIn(box, '203.0.113.5').length === 1, 30_000, "fail2ban's ban restored");
+    const status = box.ok('fail2ban-client status sshd');
+    expect(status).toContain('Banned IP list:\t203.0.113.5');
+    // the lines fail2ban already read are not counted again: its saved position is resumed
+    expect(status).toContain('|- Total failed:\t0\n');
+    failIn(box, '203.0.113.6', 6);
+    await waitForAsync(() => rulesIn(box, '203.0.113.6').length === 1, 30_000, 'a new ban by logjail');
+    expect(box.ok('fail2ban-client status sshd')).toContain('|- Total failed:\t6\n');
+    box.ok('systemctl stop logjail', 60_000);
+    expect(box.prop('logjail', 'Result')).toBe('success');
+  }, 180_000);
 });
