@@ -466,6 +466,15 @@ describe.skipIf(!ready)(
       expect(mine).toContain(`Matches with 6 failures IP:${CROSS}\n`);
       expect(mine).toContain(`10:01:02 fail user=again from ${CROSS}\n`);
       for (const m of [want, got]) m.set(ipm, m.get(ipm)!.map(withoutNewBan));
+      // Deliberate difference (README): a log value inside a `printf %b` argument keeps its
+      // backslashes with us. In 1.0.2 the user name `a\nb\c` becomes a line break and `\c`
+      // ends the mail there: the later matched lines and the signature are lost. Ours has them.
+      const full = [...got.values()].flat().filter((t) => /user=a\\nb\\c from [^]*\nRegards,\n/.test(t));
+      expect(full.length).toBeGreaterThan(3);
+      // compared as 1.0.2 prints it: cut at the literal (where both print it literally, e.g.
+      // grep's output in sendmail-whois-lines, both sides are cut alike)
+      const asPercentB = (t: string): string => t.replace(/a\\nb\\c[^]*$/, 'a\nb');
+      for (const m of [want, got]) for (const [j, l] of m) m.set(j, l.map(asPercentB));
       // every action that calls a program did so under 1.0.2 (the test exercises something)
       const silent = [...want]
         .filter(([j, l]) => l.length === 0 && !/hostsdeny|dummy/.test(j))

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
-import { ShellVars } from './escape.js';
+import { shellArgv, ShellVars } from './escape.js';
 import { StaticTags, substituteDynamic, tagsIn } from './tags.js';
 import { actionFromFile, corpusDir } from './test-helpers.js';
 
@@ -119,6 +120,25 @@ describe('dynamic tag pass', () => {
       ['f2bV_matches', 'a b\nc'],
       ['f2bV_F_my_field', 'x;y'],
     ]);
+  });
+
+  it('doubles the backslashes of a value inside a printf %b argument only (so %b prints it as logged)', () => {
+    const vars = new ShellVars();
+    const m = new Map([...values, ['matches', 'user a\\nb\\c from 192.0.2.1']]);
+    const cmd =
+      'printf %b "Matches:\\n<matches>\\n`whois <ip> || echo "no whois"` <matches>" | mail; ' +
+      'printf -- %b "<matches>"; printf \'%s\' "<matches>"; echo "<matches>"';
+    expect(substituteDynamic(cmd, m, {}, vars)).toBe(
+      'printf %b "Matches:\\n$f2bV_matches_b\\n`whois 192.0.2.1 || echo "no whois"` $f2bV_matches_b" | mail; ' +
+        'printf -- %b "$f2bV_matches_b"; printf \'%s\' "$f2bV_matches"; echo "$f2bV_matches"',
+    );
+    expect(vars.entries()).toEqual([
+      ['f2bV_matches_b', 'user a\\\\nb\\\\c from 192.0.2.1'],
+      ['f2bV_matches', 'user a\\nb\\c from 192.0.2.1'],
+    ]);
+    // what the shell then prints: the line as it was logged
+    const r = spawnSync('/bin/sh', shellArgv('printf %b "[$f2bV_matches_b]"', vars), { encoding: 'utf8' });
+    expect(r.stdout).toBe('[user a\\nb\\c from 192.0.2.1]');
   });
 
   it('lists the tags a command uses', () => {

@@ -132,14 +132,49 @@ export function substituteDynamic(
   vars: ShellVars,
 ): string {
   if (!text.includes('<')) return text;
-  return text.replace(TAG_RE, (m, tag: string) => {
+  const escaped = text.includes('printf') ? printfEscapeArgs(text) : [];
+  const ref = (name: string, value: string, at: number): string =>
+    value.includes('\\') && escaped.some(([a, b]) => at > a && at < b)
+      ? vars.ref(`${name}_b`, value.replaceAll('\\', '\\\\'))
+      : vars.ref(name, value);
+  return text.replace(TAG_RE, (m, tag: string, at: number) => {
     const v = values.get(tag);
-    if (v !== undefined) return vars.ref(tag, v);
+    if (v !== undefined) return ref(tag, v, at);
     const field = fieldOfTag(tag);
     if (field !== null) {
       const fv = Object.hasOwn(fields, field) ? fields[field]! : (fields[field.replace(/-/g, '_')] ?? '');
-      return vars.ref(`F_${field}`, fv);
+      return ref(`F_${field}`, fv, at);
     }
     return BUILTIN[tag] ?? m;
   });
+}
+
+/**
+ * The double-quoted arguments of `printf %b` (and `printf -- %b`), as [open quote, close quote]
+ * offsets. The stock mail actions put `<matches>` there, and `%b` reads backslash escapes in
+ * its argument: a log line holding `\c` would end the mail's text at that point (hiding the
+ * lines after it), `\0NNN` would write any byte. A log value inside such an argument is passed
+ * with its backslashes doubled, so `%b` prints it as it was logged (fail2ban 1.0.2 does not).
+ * Backquoted and `$(…)` substitutions inside the argument are skipped over, quotes and all.
+ */
+export function printfEscapeArgs(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (const m of text.matchAll(/\bprintf\s+(?:--\s+)?%b\s+"/g)) {
+    const open = m.index + m[0].length - 1;
+    let i = open + 1;
+    let depth = 0;
+    let tick = false;
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === '\\') i++;
+      else if (c === '`') tick = !tick;
+      else if (c === '$' && text[i + 1] === '(') {
+        depth++;
+        i++;
+      } else if (c === ')' && depth > 0) depth--;
+      else if (c === '"' && !tick && depth === 0) break;
+    }
+    out.push([open, i]);
+  }
+  return out;
 }
