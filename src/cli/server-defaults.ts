@@ -14,12 +14,6 @@ export function defaultConfDir(): string {
   return '/etc/logjail';
 }
 
-/*
- * Where the client finds the socket and pidfile when -s/-p are not given: the `socket` and
- * `pidfile` of fail2ban.conf/.local in the config dir, as fail2ban-client does. A light read
- * on purpose: the client must work even when a jail file is broken.
- */
-
 /** What fail2ban's client reads early (for every command), with the defaults it takes. */
 const EARLY = ['socket', 'pidfile', 'loglevel', 'logtarget', 'syslogsocket'] as const;
 type EarlyKey = (typeof EARLY)[number];
@@ -31,6 +25,11 @@ export interface ServerDefaults {
   missing: [string, string][];
 }
 
+/**
+ * Where the client finds the socket and pidfile when -s/-p are not given: the `socket` and
+ * `pidfile` of fail2ban.conf/.local in the config dir, as fail2ban-client does. A light read
+ * on purpose: the client must work even when a jail file is broken.
+ */
 export function loadServerDefaults(conf: string): ServerDefaults {
   const found: Partial<Record<EarlyKey, string>> = {};
   let any = false;

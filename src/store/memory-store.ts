@@ -45,7 +45,7 @@ export class MemoryBanStore implements BanStore {
   }
 
   leftRunning(name: string): boolean {
-    return this.leftEnabled.has(name);
+    return this.leftEnabled.delete(name);
   }
 
   addBan(t: BanTicket, dbmaxmatches: number): void {

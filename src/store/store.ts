@@ -47,7 +47,8 @@ export interface BanStore {
   disableJail(name: string): void;
   /**
    * The jail was still enabled when the store was opened: the server before ended without
-   * stopping it (killed, crashed), so its actions' bans may still be in force.
+   * stopping it (killed, crashed), so its actions' bans may still be in force. True once per
+   * jail: the jail's first start handles it, a later restart in this server does not.
    */
   leftRunning(name: string): boolean;
   /** History row in `bans` + latest row in `bips`; data keeps the last `dbmaxmatches` matches (none if 0). */

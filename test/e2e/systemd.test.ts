@@ -123,6 +123,10 @@ describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (s
     // the rule the killed server left is flushed before the ban is restored (1.0.2 adds a second one)
     expect(rules('192.0.2.10')).toHaveLength(1);
     expect(box.ok('grep -c "was not stopped by the last server" /var/log/logjail.log').trim()).toBe('1');
+    // that was about the killed server: a reload restarts nothing of it
+    box.ok('systemctl reload logjail');
+    expect(box.ok('grep -c "was not stopped by the last server" /var/log/logjail.log').trim()).toBe('1');
+    expect(rules('192.0.2.10')).toHaveLength(1);
   }, 60_000);
 
   it('systemctl stop: a clean stop that removes the chain', () => {

@@ -89,8 +89,8 @@ export class SqliteBanStore implements BanStore {
   readonly openReport: OpenReport;
   private readonly db: Database.Database;
   private readonly st;
-  /** Jails still enabled when the store was opened (leftRunning). */
-  private readonly leftEnabled: ReadonlySet<string>;
+  /** Jails still enabled when the store was opened, until their first start (leftRunning). */
+  private readonly leftEnabled: Set<string>;
   private readonly addBansTx;
   private readonly setLogsTx;
 
@@ -196,7 +196,7 @@ export class SqliteBanStore implements BanStore {
   }
 
   leftRunning(name: string): boolean {
-    return this.leftEnabled.has(name);
+    return this.leftEnabled.delete(name);
   }
 
   addBan(t: BanTicket, dbmaxmatches: number): void {
