@@ -38,7 +38,8 @@ function installIn(box: SystemdBox): string {
   return box.ok(`sh ${JSON.stringify(`${ROOT}/packaging/install.sh`)} --in-place --no-build --fail2ban-names`, 120_000);
 }
 
-describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (skipped: ${missing})` : ''}`, () => {
+/** A box for the calling describe: booted before its tests, destroyed after them. */
+function bootedBox(): SystemdBox {
   // the checkout, read-only in the box (it may be below /tmp, which the box replaces)
   const box = new SystemdBox([ROOT.replace(/\/$/, '')]);
   beforeAll(async () => {
@@ -49,6 +50,11 @@ describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (s
   afterAll(async () => {
     await box.destroy();
   });
+  return box;
+}
+
+describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  const box = bootedBox();
 
   const fail = (ip: string, n: number): void => {
     failIn(box, ip, n);
@@ -174,14 +180,7 @@ describe.skipIf(missing !== null)(`services under a real systemd${missing ? ` (s
 });
 
 describe.skipIf(missing !== null || !existsSync(DEBIAN_UNIT))('replacing a running fail2ban 1.0.2 under systemd (README recipe)', () => {
-  const box = new SystemdBox([ROOT.replace(/\/$/, '')]);
-  beforeAll(async () => {
-    for (const f of readdirSync(join(ROOT, 'dist/src/cli'))) if (f.endsWith('.js')) chmodSync(join(ROOT, 'dist/src/cli', f), 0o755);
-    await box.boot();
-  }, 90_000);
-  afterAll(async () => {
-    await box.destroy();
-  });
+  const box = bootedBox();
 
   it("takes over fail2ban's tree, bans (from its database) and log position", async () => {
     // Debian's fail2ban, as installed: its unit, /etc/fail2ban, its database; it bans an address

@@ -108,8 +108,7 @@ export class CommandAction implements Action {
   start(): Promise<void> {
     return this.serial(async () => {
       if (this.startOnDemand) return;
-      const fams: FamilyKey[] = this.tags.hasConditional ? ['inet4', 'inet6'] : ['inet4'];
-      if (!(await this.startFamilies(fams))) this.opFailed('start');
+      if (!(await this.startFamilies(this.families()))) this.opFailed('start');
     }, undefined);
   }
 
@@ -127,7 +126,12 @@ export class CommandAction implements Action {
   }
 
   expectLeftovers(): void {
-    this.leftovers = new Set<FamilyKey>(this.tags.hasConditional ? ['inet4', 'inet6'] : ['inet4']);
+    this.leftovers = new Set(this.families());
+  }
+
+  /** The families the action has: both when its commands differ by family, else one. */
+  private families(): FamilyKey[] {
+    return this.tags.hasConditional ? ['inet4', 'inet6'] : ['inet4'];
   }
 
   get flushable(): boolean {
